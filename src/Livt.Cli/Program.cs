@@ -1,0 +1,4 @@
+using Livt.Runtime;
+
+LivtRuntime.Initialize();
+return 0;
