@@ -1,0 +1,32 @@
+namespace Livt.Augmentation;
+
+/// <summary>The per-sample pipelines of the LiVT recipe (mixup/cutmix is batch-level: <see cref="MixupCutmix"/>).</summary>
+public static class TransformPipelines
+{
+    /// <summary>
+    /// Balanced fine-tuning: RandomResizedCrop(scale ScaleMin–1) → flip → RandAugment (fill = mean) →
+    /// Normalize → RandomErasing (pixel mode); flip, RandAugment and erasing are skipped when disabled.
+    /// </summary>
+    public static IImageTransform BftTrain(AugmentationOptions o, float[] mean, float[] std)
+    {
+        var steps = new List<IImageTransform> { new RandomResizedCrop(o.InputSize, o.ScaleMin, interpolation: o.Interpolation) };
+        if (o.HorizontalFlip) steps.Add(new RandomHorizontalFlip());
+        if (!string.IsNullOrWhiteSpace(o.RandAugment)) steps.Add(Augmentation.RandAugment.Parse(o.RandAugment, mean));
+        steps.Add(new Normalize(mean, std));
+        if (o.ReProb > 0) steps.Add(new RandomErasing(o.ReProb, "pixel"));
+        return new Compose(steps.ToArray());
+    }
+
+    /// <summary>Masked generative pretraining: RandomResizedCrop(scaleMin–1, bicubic) → flip → Normalize.</summary>
+    public static IImageTransform MgpTrain(int inputSize, float[] mean, float[] std, double scaleMin = 0.2, bool flip = true)
+    {
+        var steps = new List<IImageTransform> { new RandomResizedCrop(inputSize, scaleMin, interpolation: Interpolation.Bicubic) };
+        if (flip) steps.Add(new RandomHorizontalFlip());
+        steps.Add(new Normalize(mean, std));
+        return new Compose(steps.ToArray());
+    }
+
+    /// <summary>Evaluation: shorter side to inputSize/cropPct (bicubic), centre crop inputSize, Normalize.</summary>
+    public static IImageTransform Eval(int inputSize, float[] mean, float[] std, double cropPct = 0.875) =>
+        new Compose(new ResizeCenterCrop(inputSize, cropPct, Interpolation.Bicubic), new Normalize(mean, std));
+}
