@@ -149,7 +149,7 @@ internal static class ColorOps
         for (int i = 0; i < p.Length; i++) p[i] = Blend(mean, p[i], factor);
     }
 
-    /// <summary>ImageEnhance.Sharpness: blend with PIL's SMOOTH filter (3×3, centre 5, total 13); border pixels unchanged.</summary>
+    /// <summary>ImageEnhance.Sharpness: blend with PIL's SMOOTH filter (3×3, centre 5, total 13, rounded to 8 bits); border pixels unchanged.</summary>
     public static void Sharpness(Image img, float factor)
     {
         int h = img.Height, w = img.Width;
@@ -165,7 +165,7 @@ internal static class ColorOps
                     int i = b + y * w + x;
                     float s = p[i - w - 1] + p[i - w] + p[i - w + 1] + p[i - 1] + 5 * p[i] + p[i + 1]
                               + p[i + w - 1] + p[i + w] + p[i + w + 1];
-                    smooth[(y - 1) * (w - 2) + x - 1] = s / 13f;
+                    smooth[(y - 1) * (w - 2) + x - 1] = Quantize(s / 13f) / 255f; // PIL's degenerate is 8-bit
                 }
             for (int y = 1; y < h - 1; y++)
                 for (int x = 1; x < w - 1; x++)
