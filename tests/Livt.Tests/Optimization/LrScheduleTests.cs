@@ -1,0 +1,60 @@
+using Livt.Runtime;
+using Livt.Training.Optimization;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace Livt.Tests.Optimization;
+
+public class LrScheduleTests
+{
+    public LrScheduleTests() => LivtRuntime.Initialize();
+
+    private static readonly LrSchedule Bft = new(Lr: 4e-3, MinLr: 1e-6, WarmupEpochs: 10, Epochs: 100);
+
+    // Reference values: the official util/lr_sched.adjust_learning_rate with lr 4e-3, min_lr 1e-6,
+    // warmup 10, epochs 100.
+    [Theory]
+    [InlineData(0.0, 0.0)]
+    [InlineData(2.5, 0.001)]
+    [InlineData(10.0, 0.004)]
+    [InlineData(37.3, 0.0031587727040991867)]
+    [InlineData(55.0, 0.0020005)]
+    [InlineData(99.99, 1.000121816504997e-06)]
+    [InlineData(100.0, 1e-06)]
+    public void ValuesEqualTheOfficialSchedule(double epoch, double expected) =>
+        Assert.Equal(expected, Bft.At(epoch), 1e-15);
+
+    [Fact]
+    public void WarmupIsLinearAndCosineEndsAtMinLr()
+    {
+        for (double e = 0; e < 10; e += 0.37) Assert.Equal(4e-3 * e / 10, Bft.At(e), 1e-15);
+        Assert.Equal(1e-6, Bft.At(100), 1e-18);
+        // Monotone decreasing after warm-up.
+        for (double e = 10; e < 100; e += 0.5) Assert.True(Bft.At(e + 0.5) < Bft.At(e));
+    }
+
+    [Fact]
+    public void ApplySetsEachGroupToScheduleTimesScale()
+    {
+        var groups = new[] { 0.75 * 0.75 * 0.75, 1.0 }.Select((s, i) => new ParamGroupSpec
+        {
+            LayerId = i, LrScale = s, WeightDecay = 0, Names = new[] { $"p{i}" },
+            Parameters = new[] { new Parameter(torch.zeros(2)) },
+        }).ToList();
+        using var opt = OptimizerFactory.AdamW(groups, 4e-3, 0.9, 0.99);
+        Bft.Apply(opt, groups, 55);
+        var lrs = opt.ParamGroups.Select(g => g.LearningRate).ToList();
+        Assert.Equal(0.0008439609375000001, lrs[0], 1e-16);
+        Assert.Equal(0.0020005, lrs[1], 1e-16);
+    }
+
+    [Fact]
+    public void BaseLrScalesWithTheEffectiveBatch() => Assert.Equal(4e-3, LrSchedule.FromBase(1e-3, 1024), 1e-18);
+
+    [Fact]
+    public void WarmupNotShorterThanTrainingIsAUserError()
+    {
+        var e = Assert.Throws<LivtException>(() => new LrSchedule(1e-3, 0, 10, 10));
+        Assert.Contains("epochs", e.Message);
+    }
+}

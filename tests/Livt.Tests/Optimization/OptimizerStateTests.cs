@@ -1,0 +1,119 @@
+using Livt.Runtime;
+using Livt.Training.Optimization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using OptimizerState = Livt.Training.Optimization.OptimizerState;
+
+namespace Livt.Tests.Optimization;
+
+public class OptimizerStateTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "livt-optstate-" + Guid.NewGuid().ToString("N"));
+
+    public OptimizerStateTests() => LivtRuntime.Initialize();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static readonly LrSchedule Schedule = new(Lr: 1e-2, MinLr: 1e-4, WarmupEpochs: 1, Epochs: 4);
+
+    /// <summary>A tiny two-block "ViT" parameter set with layer-decay groups.</summary>
+    private sealed class Run : IDisposable
+    {
+        public readonly List<(string Name, Parameter Param)> Named;
+        public readonly IReadOnlyList<ParamGroupSpec> Groups;
+        public readonly optim.Optimizer Optimizer;
+
+        public Run(IEnumerable<(string Name, Tensor Value)> weights)
+        {
+            Named = weights.Select(w => (w.Name, new Parameter(w.Value.clone()))).ToList();
+            Groups = ParamGroups.LayerDecay(Named, depth: 2, weightDecay: 0.05, layerDecay: 0.75);
+            Optimizer = OptimizerFactory.AdamW(Groups, Schedule.Lr, 0.9, 0.99);
+        }
+
+        public void Step(int iteration)
+        {
+            using var scope = torch.NewDisposeScope();
+            Schedule.Apply(Optimizer, Groups, iteration * 0.5);
+            Optimizer.zero_grad();
+            var x = torch.linspace(-1, 1, 12).reshape(4, 3) * (iteration + 1);
+            var h = x;
+            foreach (var (name, p) in Named.Where(n => n.Param.dim() == 2)) h = torch.tanh(h.matmul(p));
+            var loss = Named.Where(n => n.Param.dim() == 1).Select(n => n.Param.square().sum()).Aggregate(h.square().sum(), (a, b) => a + b);
+            loss.backward();
+            Optimizer.step();
+        }
+
+        public void Dispose() => Optimizer.Dispose();
+    }
+
+    private static List<(string, Tensor)> InitialWeights()
+    {
+        var g = new torch.Generator(3);
+        return new List<(string, Tensor)>
+        {
+            ("patch_embed.proj.weight", torch.randn(3, 3, generator: g)),
+            ("patch_embed.proj.bias", torch.randn(3, generator: g)),
+            ("blocks.0.mlp.fc1.weight", torch.randn(3, 3, generator: g)),
+            ("blocks.0.norm1.bias", torch.randn(3, generator: g)),
+            ("blocks.1.mlp.fc1.weight", torch.randn(3, 3, generator: g)),
+            ("head.weight", torch.randn(3, 3, generator: g)),
+            ("head.bias", torch.randn(3, generator: g)),
+        };
+    }
+
+    [Fact]
+    public void ResumedRunIsBitwiseIdenticalToTheUninterruptedOne()
+    {
+        var init = InitialWeights();
+        using var straight = new Run(init);
+        for (int i = 0; i < 4; i++) straight.Step(i);
+
+        var path = Path.Combine(_dir, "optimizer.bin");
+        List<(string, Tensor)> checkpoint;
+        using (var first = new Run(init))
+        {
+            for (int i = 0; i < 3; i++) first.Step(i);
+            OptimizerState.Save(first.Optimizer, path);
+            checkpoint = first.Named.Select(n => (n.Name, (Tensor)n.Param.detach().clone())).ToList();
+        }
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+
+        using var resumed = new Run(checkpoint);
+        OptimizerState.Load(resumed.Optimizer, path);
+        resumed.Step(3);
+
+        using var fresh = new Run(checkpoint);   // same weights, no optimizer state: must differ
+        fresh.Step(3);
+
+        for (int k = 0; k < straight.Named.Count; k++)
+        {
+            Assert.True(Bitwise(straight.Named[k].Param, resumed.Named[k].Param), $"{straight.Named[k].Name} differs after resuming");
+        }
+        Assert.Contains(Enumerable.Range(0, straight.Named.Count), k => !Bitwise(straight.Named[k].Param, fresh.Named[k].Param));
+    }
+
+    private static bool Bitwise(Tensor a, Tensor b) => a.detach().bytes.ToArray().SequenceEqual(b.detach().bytes.ToArray());
+
+    [Fact]
+    public void LoadingIntoADifferentOptimizerOrAMissingFileIsAUserError()
+    {
+        var path = Path.Combine(_dir, "optimizer.bin");
+        using (var run = new Run(InitialWeights()))
+        {
+            run.Step(0);
+            OptimizerState.Save(run.Optimizer, path);
+        }
+
+        var other = InitialWeights().Take(3).ToList();   // fewer groups and parameters
+        using var smaller = new Run(other);
+        var e = Assert.Throws<LivtException>(() => OptimizerState.Load(smaller.Optimizer, path));
+        Assert.Contains(path, e.Message);
+
+        var missing = Path.Combine(_dir, "none.bin");
+        Assert.Contains(missing, Assert.Throws<LivtException>(() => OptimizerState.Load(smaller.Optimizer, missing)).Message);
+    }
+}
