@@ -9,6 +9,13 @@ public static class LossFactory
     /// <summary>Every name <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Names => AllNames;
 
+    /// <summary>The canonical name (<c>Bal_BCE</c> → <c>bal-bce</c>) of a known loss, or null.</summary>
+    public static string? Canonical(string name)
+    {
+        var n = name.Trim().Replace('_', '-').ToLowerInvariant();
+        return AllNames.Contains(n) ? n : null;
+    }
+
     /// <summary>Creates the loss called <paramref name="name"/> (case-insensitive; the official code's
     /// spellings such as <c>Bal_BCE</c> are accepted too).</summary>
     /// <exception cref="LivtException">Unknown name (the message lists the known ones), an option out of
@@ -18,7 +25,7 @@ public static class LossFactory
         ArgumentNullException.ThrowIfNull(name);
         var o = options ?? new LossOptions();
         Validate(o);
-        return name.Trim().Replace('_', '-').ToLowerInvariant() switch
+        return Canonical(name) switch
         {
             "bal-bce" => new BinaryCrossEntropyLoss(classCounts, o.Tau, null, o.Smoothing),
             "bce" => new BinaryCrossEntropyLoss(classCounts, null, null, o.Smoothing),
