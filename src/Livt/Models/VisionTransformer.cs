@@ -41,8 +41,10 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 
         MaeInit.FillSinCos(pos_embed, config.GridSize);
         MaeInit.Apply(this, patch_embed, cls_token);
+        // MAE uses timm's trunc_normal_(std=2e-5), whose ±2 bounds are 10⁵ std away: a plain normal.
+        // (TorchSharp's trunc_normal_ also returns values far below the requested std.)
         using var _ = torch.no_grad();
-        nn.init.trunc_normal_(head.weight!, std: HeadInitStd);
+        nn.init.normal_(head.weight!, std: HeadInitStd);
     }
 
     /// <summary>The configuration the model was built from.</summary>
