@@ -67,6 +67,8 @@ public static class SafeTensors
                         metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
                     continue;
                 }
+                if (entries.Any(e => e.Name == prop.Name))
+                    throw new SafeTensorsFormatException(path, $"tensor '{prop.Name}' appears twice in the header");
                 entries.Add(ParseEntry(path, prop, dataLength));
             }
 
@@ -117,12 +119,16 @@ public static class SafeTensors
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var dim) || dim < 0)
                 throw new SafeTensorsFormatException(path, $"tensor '{name}' has an invalid shape {shapeEl.GetRawText()}");
             shape[i++] = dim;
-            elements = dim == 0 ? 0 : checked(elements * dim);
+            // A product beyond the file size is corrupt anyway; saturating keeps the check below an
+            // ordinary format error instead of an overflow.
+            elements = dim == 0 || elements == 0 ? 0 : elements > long.MaxValue / dim ? long.MaxValue : elements * dim;
         }
 
-        if (!offEl[0].TryGetInt64(out var begin) || !offEl[1].TryGetInt64(out var end) || begin < 0 || end < begin || end > dataLength)
+        if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number
+            || !offEl[0].TryGetInt64(out var begin) || !offEl[1].TryGetInt64(out var end) || begin < 0 || end < begin || end > dataLength)
             throw new SafeTensorsFormatException(path, $"tensor '{name}' has data_offsets {offEl.GetRawText()} outside the {dataLength}-byte data section (truncated file?)");
-        long expected = elements * ElementSize(dtype);
+        long size = ElementSize(dtype);
+        long expected = elements > long.MaxValue / size ? long.MaxValue : elements * size;
         if (end - begin != expected)
             throw new SafeTensorsFormatException(path, $"tensor '{name}' has {end - begin} bytes but dtype {dtypeName} and shape {shapeEl.GetRawText()} need {expected}");
         return (name, dtype, shape, begin, end);

@@ -1,0 +1,96 @@
+using Livt.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Interop;
+
+/// <summary>Copies named weights (a safetensors file's tensors, or another model's state dict) into a
+/// module's parameters and buffers, by their PyTorch names.</summary>
+public static class StateDictLoader
+{
+    /// <summary>
+    /// Copies every tensor of <paramref name="weights"/> whose name and shape match one of the
+    /// module's parameters or persistent buffers (converted to its dtype and device).
+    /// </summary>
+    /// <param name="module">The target; its tensors are overwritten in place.</param>
+    /// <param name="weights">Tensors by name; not modified or disposed.</param>
+    /// <param name="strict">When true, any missing, unexpected or mis-shaped name is an error and nothing
+    /// is copied.</param>
+    /// <param name="source">Where the weights come from (a file name), for messages.</param>
+    /// <returns>The names that did not match (all empty after a strict load).</returns>
+    /// <exception cref="LivtException">Strict load that does not match exactly; the message lists every key
+    /// at fault, with shapes.</exception>
+    public static LoadReport Load(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, bool strict = true, string? source = null)
+    {
+        var target = module.state_dict();
+        var missing = target.Keys.Where(k => !weights.ContainsKey(k)).ToList();
+        var unexpected = weights.Keys.Where(k => !target.ContainsKey(k)).ToList();
+        var mismatched = weights
+            .Where(kv => target.TryGetValue(kv.Key, out var t) && !t.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key}: checkpoint {Shape(kv.Value)} vs model {Shape(target[kv.Key])}")
+            .ToList();
+        var report = new LoadReport(missing, unexpected, mismatched);
+
+        if (strict && !report.IsExact)
+            throw new LivtException(Describe(report, module, source));
+
+        using var _ = torch.no_grad();
+        foreach (var (name, tensor) in weights)
+            if (target.TryGetValue(name, out var dest) && dest.shape.SequenceEqual(tensor.shape))
+                dest.copy_(tensor);
+        return report;
+    }
+
+    /// <summary>
+    /// The part of an MAE checkpoint a <see cref="VisionTransformer"/> takes, as MAE's fine-tuning does:
+    /// drops <c>decoder_*</c> and <c>mask_token</c>, and with <paramref name="globalPool"/> also the
+    /// encoder's final <c>norm.*</c> (the classifier has <c>fc_norm</c> instead). What remains loads
+    /// with only <c>head.*</c> (and <c>fc_norm.*</c>) missing.
+    /// </summary>
+    /// <param name="maeWeights">The MAE state dict; the result shares its tensors.</param>
+    /// <param name="globalPool">Whether the target classifier pools patch tokens (LiVT's setting).</param>
+    public static IReadOnlyDictionary<string, Tensor> EncoderFromMae(IReadOnlyDictionary<string, Tensor> maeWeights, bool globalPool = true) =>
+        maeWeights
+            .Where(kv => !kv.Key.StartsWith("decoder_", StringComparison.Ordinal)
+                         && kv.Key != "mask_token"
+                         && !(globalPool && kv.Key.StartsWith("norm.", StringComparison.Ordinal)))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    /// <summary>
+    /// Adapts a checkpoint's <c>pos_embed</c> to the patch grid of <paramref name="target"/> (weights
+    /// trained at another input size), like MAE's <c>interpolate_pos_embed</c>: the cls row is kept and
+    /// the grid resampled bicubically. Returns <paramref name="weights"/> itself when nothing needs to
+    /// change; otherwise a new dictionary sharing every other tensor, whose new <c>pos_embed</c> the
+    /// caller disposes.
+    /// </summary>
+    /// <exception cref="LivtException">The checkpoint's <c>pos_embed</c> is not a square grid plus one
+    /// cls row, or has another width.</exception>
+    public static IReadOnlyDictionary<string, Tensor> ResamplePosEmbed(IReadOnlyDictionary<string, Tensor> weights, nn.Module target, string? source = null)
+    {
+        const string key = "pos_embed";
+        if (!weights.TryGetValue(key, out var have)) return weights;
+        var want = target.state_dict().GetValueOrDefault(key)
+                   ?? throw new LivtException($"{source ?? "weights"}: the {target.GetType().Name} has no {key} to resample into");
+        if (have.shape.SequenceEqual(want.shape)) return weights;
+
+        long haveTokens = have.dim() == 3 ? have.shape[1] - 1 : -1, wantTokens = want.shape[1] - 1;
+        int haveGrid = (int)Math.Round(Math.Sqrt(Math.Max(haveTokens, 0))), wantGrid = (int)Math.Round(Math.Sqrt(wantTokens));
+        if (have.dim() != 3 || have.shape[0] != 1 || have.shape[2] != want.shape[2] || (long)haveGrid * haveGrid != haveTokens || (long)wantGrid * wantGrid != wantTokens)
+            throw new LivtException($"{source ?? "weights"}: cannot resample {key} {Shape(have)} to {Shape(want)}: expected [1, 1 + grid², {want.shape[2]}]");
+
+        var result = weights.ToDictionary(kv => kv.Key, kv => kv.Value);
+        result[key] = PosEmbedResampler.Resample(have, wantGrid);
+        return result;
+    }
+
+    private static string Describe(LoadReport report, nn.Module module, string? source)
+    {
+        var parts = new List<string>();
+        if (report.Missing.Count > 0) parts.Add($"missing keys: {string.Join(", ", report.Missing)}");
+        if (report.Unexpected.Count > 0) parts.Add($"unexpected keys: {string.Join(", ", report.Unexpected)}");
+        if (report.ShapeMismatched.Count > 0) parts.Add($"shape mismatches: {string.Join("; ", report.ShapeMismatched)}");
+        return $"{source ?? "weights"}: does not match the {module.GetType().Name}: {string.Join("; ", parts)}";
+    }
+
+    private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
+}

@@ -1,0 +1,32 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Models;
+
+/// <summary>Stochastic depth (timm's <c>DropPath</c>): in training, zeroes a residual branch for a
+/// random subset of samples and scales the survivors by 1/keep. Identity at evaluation.</summary>
+public sealed class DropPath : nn.Module<Tensor, Tensor>
+{
+    private readonly double _rate;
+
+    /// <summary>Creates the layer; <paramref name="rate"/> is the probability of dropping a sample's branch.</summary>
+    public DropPath(double rate) : base(nameof(DropPath))
+    {
+        if (rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(rate), rate, "drop-path rate must be in [0, 1)");
+        _rate = rate;
+    }
+
+    /// <summary>The drop probability.</summary>
+    public double Rate => _rate;
+
+    public override Tensor forward(Tensor x)
+    {
+        if (_rate == 0 || !training) return x.alias();
+        double keep = 1 - _rate;
+        var shape = new long[x.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = x.shape[0];
+        using var keepMask = torch.empty(shape, dtype: x.dtype, device: x.device).bernoulli_(keep).div_(keep);
+        return x.mul(keepMask);
+    }
+}

@@ -1,0 +1,163 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Livt.Models;
+
+/// <summary>
+/// MAE's <c>MaskedAutoencoderViT</c> (<c>models_mae.py</c>) with its parameter names: the encoder
+/// (<c>patch_embed</c>, <c>cls_token</c>, fixed <c>pos_embed</c>, <c>blocks</c>, <c>norm</c>) runs on
+/// the kept patches only; the decoder (<c>decoder_embed</c>, <c>mask_token</c>, fixed
+/// <c>decoder_pos_embed</c>, <c>decoder_blocks</c>, <c>decoder_norm</c>, <c>decoder_pred</c>)
+/// reconstructs every patch; the loss is over the removed patches.
+/// </summary>
+/// <remarks>The two position tables are parameters with <c>requires_grad</c> false, as in MAE, so they
+/// are saved in the state dict under MAE's names but never trained. Blocks have no drop path (MAE
+/// pretrains without it); <see cref="VitConfig.DropPathRate"/> is for fine-tuning.</remarks>
+public sealed class MaskedAutoencoder : nn.Module
+{
+    private const double NormPixEps = 1e-6;
+
+    private readonly PatchEmbed patch_embed;
+    private readonly Parameter cls_token;
+    private readonly Parameter pos_embed;
+    private readonly ModuleList<Block> blocks;
+    private readonly LayerNorm norm;
+    private readonly Linear decoder_embed;
+    private readonly Parameter mask_token;
+    private readonly Parameter decoder_pos_embed;
+    private readonly ModuleList<Block> decoder_blocks;
+    private readonly LayerNorm decoder_norm;
+    private readonly Linear decoder_pred;
+
+    /// <summary>Builds the autoencoder with MAE's initialisation.</summary>
+    /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>
+    public MaskedAutoencoder(VitConfig config) : base(nameof(MaskedAutoencoder))
+    {
+        config.Validate();
+        Config = config;
+        int d = config.EmbedDim, dd = config.DecoderEmbedDim, p = config.PatchSize;
+        patch_embed = new PatchEmbed(config.ImageSize, p, config.InChans, d);
+        cls_token = new Parameter(torch.zeros(1, 1, d));
+        pos_embed = new Parameter(torch.zeros(1, config.NumPatches + 1, d), requires_grad: false);
+        blocks = Block.Stack(config.Depth, d, config.NumHeads, config.MlpRatio, 0.0, config.Attention);
+        norm = nn.LayerNorm(d, eps: Block.NormEps);
+        decoder_embed = nn.Linear(d, dd);
+        mask_token = new Parameter(torch.zeros(1, 1, dd));
+        decoder_pos_embed = new Parameter(torch.zeros(1, config.NumPatches + 1, dd), requires_grad: false);
+        decoder_blocks = Block.Stack(config.DecoderDepth, dd, config.DecoderNumHeads, config.MlpRatio, 0.0, config.Attention);
+        decoder_norm = nn.LayerNorm(dd, eps: Block.NormEps);
+        decoder_pred = nn.Linear(dd, p * p * config.InChans);
+        RegisterComponents();
+
+        MaeInit.FillSinCos(pos_embed, config.GridSize);
+        MaeInit.FillSinCos(decoder_pos_embed, config.GridSize);
+        MaeInit.Apply(this, patch_embed, cls_token, mask_token);
+    }
+
+    /// <summary>The configuration the model was built from.</summary>
+    public VitConfig Config { get; }
+
+    /// <summary>
+    /// Masks each image at random, encodes the kept patches, reconstructs all of them and scores the
+    /// removed ones.
+    /// </summary>
+    /// <param name="images">[N, C, H, W] at the configured channels and size.</param>
+    /// <param name="maskRatio">Fraction of patches removed, in [0, 1); MAE keeps
+    /// ⌊L·(1 − ratio)⌋ patches.</param>
+    /// <param name="noise">[N, L] values in [0, 1): the patches with the smallest noise are kept. Given
+    /// for exact reproduction; otherwise drawn uniformly with <paramref name="generator"/>.</param>
+    /// <param name="generator">Random source for the noise (global RNG when null).</param>
+    /// <returns>Loss (scalar), Pred [N, L, p·p·C] (normalised pixels when <see cref="VitConfig.NormPixLoss"/>),
+    /// Mask [N, L] (1 = removed, 0 = kept).</returns>
+    /// <exception cref="ArgumentException">Wrong image shape, noise shape or mask ratio.</exception>
+    public (Tensor Loss, Tensor Pred, Tensor Mask) Forward(Tensor images, double maskRatio = 0.75, Tensor? noise = null, Generator? generator = null)
+    {
+        if (maskRatio is < 0 or >= 1 || double.IsNaN(maskRatio))
+            throw new ArgumentException($"mask ratio must be in [0, 1), got {maskRatio}", nameof(maskRatio));
+        using var scope = torch.NewDisposeScope();
+        var (latent, mask, idsRestore) = ForwardEncoder(images, maskRatio, noise, generator);
+        var pred = ForwardDecoder(latent, idsRestore);
+        var loss = ForwardLoss(images, pred, mask);
+        return (loss.MoveToOuterDisposeScope(), pred.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>[N, C, H, W] → [N, L, p·p·C], each patch flattened row by row with channels last
+    /// (MAE's <c>nchpwq → nhwpqc</c>).</summary>
+    public Tensor Patchify(Tensor images)
+    {
+        int p = Config.PatchSize, c = Config.InChans, g = Config.GridSize;
+        if (images.dim() != 4 || images.shape[1] != c || images.shape[2] != Config.ImageSize || images.shape[3] != Config.ImageSize)
+            throw new ArgumentException(
+                $"expected images of shape [N, {c}, {Config.ImageSize}, {Config.ImageSize}], got [{string.Join(", ", images.shape)}]", nameof(images));
+        long n = images.shape[0];
+        using var grid = images.reshape(n, c, g, p, g, p);
+        using var perm = grid.permute(0, 2, 4, 3, 5, 1);
+        return perm.reshape(n, g * g, p * p * c);
+    }
+
+    /// <summary>Inverse of <see cref="Patchify"/>: [N, L, p·p·C] → [N, C, H, W].</summary>
+    public Tensor Unpatchify(Tensor patches)
+    {
+        int p = Config.PatchSize, c = Config.InChans, g = Config.GridSize;
+        if (patches.dim() != 3 || patches.shape[1] != g * g || patches.shape[2] != p * p * c)
+            throw new ArgumentException(
+                $"expected patches of shape [N, {g * g}, {p * p * c}], got [{string.Join(", ", patches.shape)}]", nameof(patches));
+        long n = patches.shape[0];
+        using var grid = patches.reshape(n, g, g, p, p, c);
+        using var perm = grid.permute(0, 5, 1, 3, 2, 4);
+        return perm.reshape(n, c, g * p, g * p);
+    }
+
+    private (Tensor Latent, Tensor Mask, Tensor IdsRestore) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
+    {
+        var x = patch_embed.forward(images) + pos_embed[.., 1..];
+        long n = x.shape[0], l = x.shape[1], d = x.shape[2];
+        if (noise is null)
+            noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: x.device, generator: generator);
+        else if (noise.dim() != 2 || noise.shape[0] != n || noise.shape[1] != l)
+            throw new ArgumentException($"expected masking noise of shape [{n}, {l}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
+
+        // Per-sample shuffle: ascending noise, the first lenKeep patches are kept.
+        long lenKeep = (long)(l * (1 - maskRatio));
+        var idsShuffle = noise.to(x.device).argsort(1);
+        var idsRestore = idsShuffle.argsort(1);
+        var idsKeep = idsShuffle[.., ..(int)lenKeep];
+        x = x.gather(1, idsKeep.unsqueeze(-1).expand(-1, -1, d));
+
+        var mask = torch.ones(n, l, dtype: x.dtype, device: x.device);
+        mask[.., ..(int)lenKeep].fill_(0);
+        mask = mask.gather(1, idsRestore);
+
+        var cls = (cls_token + pos_embed[.., ..1]).expand(n, -1, -1);
+        x = torch.cat(new[] { cls, x }, 1);
+        foreach (var block in blocks) x = block.forward(x);
+        return (norm.forward(x), mask, idsRestore);
+    }
+
+    private Tensor ForwardDecoder(Tensor latent, Tensor idsRestore)
+    {
+        var x = decoder_embed.forward(latent);
+        long n = x.shape[0], kept = x.shape[1] - 1, l = idsRestore.shape[1], dd = x.shape[2];
+        var maskTokens = mask_token.expand(n, l - kept, -1);
+        var shuffled = torch.cat(new[] { x[.., 1..], maskTokens }, 1);
+        var restored = shuffled.gather(1, idsRestore.unsqueeze(-1).expand(-1, -1, dd));
+        x = torch.cat(new[] { x[.., ..1], restored }, 1) + decoder_pos_embed;
+        foreach (var block in decoder_blocks) x = block.forward(x);
+        x = decoder_pred.forward(decoder_norm.forward(x));
+        return x[.., 1..];
+    }
+
+    private Tensor ForwardLoss(Tensor images, Tensor pred, Tensor mask)
+    {
+        var target = Patchify(images);
+        if (Config.NormPixLoss)
+        {
+            var mean = target.mean(new long[] { -1 }, keepdim: true);
+            var variance = target.var(-1, unbiased: true, keepdim: true);
+            target = (target - mean) / (variance + NormPixEps).sqrt();
+        }
+        var perPatch = (pred - target).square().mean(new long[] { -1 });
+        return (perPatch * mask).sum() / mask.sum();
+    }
+}

@@ -1,0 +1,44 @@
+namespace Livt.Models;
+
+/// <summary>Named model shapes, with timm's names for the standard ViTs. The 224-px presets carry
+/// MAE's decoder (512 wide, 8 blocks, 16 heads) and 1000 classes; set <c>NumClasses</c> with a
+/// <c>with</c> expression for another dataset.</summary>
+public static class ModelPresets
+{
+    /// <summary>The small preset for 28-px grey-scale images (Fashion-MNIST-LT) that the quick start uses.</summary>
+    public const string QuickStart = "vit_quick_patch4_28";
+
+    private static readonly VitConfig Vit224 = new() { ImageSize = 224, PatchSize = 16, InChans = 3 };
+
+    // 32-px RGB (CIFAR-LT): an 8×8 grid of 4-px patches; a light decoder in proportion to the encoder.
+    private static readonly VitConfig Vit32 = new()
+    {
+        ImageSize = 32, PatchSize = 4, InChans = 3, NumClasses = 10,
+        DecoderEmbedDim = 128, DecoderDepth = 2, DecoderNumHeads = 4,
+    };
+
+    private static readonly Dictionary<string, VitConfig> ByName = new()
+    {
+        ["vit_tiny_patch16_224"] = Vit224 with { EmbedDim = 192, Depth = 12, NumHeads = 3 },
+        ["vit_small_patch16_224"] = Vit224 with { EmbedDim = 384, Depth = 12, NumHeads = 6 },
+        ["vit_base_patch16_224"] = Vit224 with { EmbedDim = 768, Depth = 12, NumHeads = 12 },
+        ["vit_large_patch16_224"] = Vit224 with { EmbedDim = 1024, Depth = 24, NumHeads = 16 },
+        ["vit_tiny_patch4_32"] = Vit32 with { EmbedDim = 192, Depth = 12, NumHeads = 3 },
+        ["vit_small_patch4_32"] = Vit32 with { EmbedDim = 384, Depth = 12, NumHeads = 6, DecoderEmbedDim = 256, DecoderNumHeads = 8 },
+        [QuickStart] = new VitConfig
+        {
+            ImageSize = 28, InChans = 1, PatchSize = 4, EmbedDim = 128, Depth = 6, NumHeads = 4, NumClasses = 10,
+            DecoderEmbedDim = 128, DecoderDepth = 2, DecoderNumHeads = 4,
+        },
+    };
+
+    /// <summary>Every preset name, in a stable order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ByName.Keys.ToArray();
+
+    /// <summary>The configuration of a preset.</summary>
+    /// <exception cref="LivtException">No preset has that name; the message lists the valid ones.</exception>
+    public static VitConfig Get(string name) =>
+        ByName.TryGetValue(name, out var config)
+            ? config
+            : throw new LivtException($"unknown model '{name}'; valid models: {string.Join(", ", Names)}");
+}

@@ -1,0 +1,74 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Livt.Models;
+
+/// <summary>
+/// The Vision Transformer classifier of timm (<c>vision_transformer.py</c>) in the variant MAE and LiVT
+/// fine-tune (<c>models_vit.py</c>), with the same parameter names so weights trade with PyTorch:
+/// <c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>, <c>blocks.i.*</c>, then
+/// <c>fc_norm</c> (global pool) or <c>norm</c> (cls token), and <c>head</c>.
+/// </summary>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+{
+    internal const double HeadInitStd = 2e-5;
+
+    private readonly PatchEmbed patch_embed;
+    private readonly Parameter cls_token;
+    private readonly Parameter pos_embed;
+    private readonly ModuleList<Block> blocks;
+    private readonly LayerNorm? norm;
+    private readonly LayerNorm? fc_norm;
+    private readonly Linear head;
+
+    /// <summary>Builds the model with MAE's initialisation (the trainable <c>pos_embed</c> starts as the
+    /// sin-cos table) and the head weight drawn with std 2e-5, as MAE's fine-tuning recipe does.</summary>
+    /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>
+    public VisionTransformer(VitConfig config) : base(nameof(VisionTransformer))
+    {
+        config.Validate();
+        Config = config;
+        int d = config.EmbedDim;
+        patch_embed = new PatchEmbed(config.ImageSize, config.PatchSize, config.InChans, d);
+        cls_token = new Parameter(torch.zeros(1, 1, d));
+        pos_embed = new Parameter(torch.zeros(1, config.NumPatches + 1, d));
+        blocks = Block.Stack(config.Depth, d, config.NumHeads, config.MlpRatio, config.DropPathRate, config.Attention);
+        if (config.GlobalPool) fc_norm = nn.LayerNorm(d, eps: Block.NormEps);
+        else norm = nn.LayerNorm(d, eps: Block.NormEps);
+        head = nn.Linear(d, config.NumClasses);
+        RegisterComponents();
+
+        MaeInit.FillSinCos(pos_embed, config.GridSize);
+        MaeInit.Apply(this, patch_embed, cls_token);
+        // MAE uses timm's trunc_normal_(std=2e-5), whose ±2 bounds are 10⁵ std away: a plain normal.
+        // (TorchSharp's trunc_normal_ also returns values far below the requested std.)
+        using var _ = torch.no_grad();
+        nn.init.normal_(head.weight!, std: HeadInitStd);
+    }
+
+    /// <summary>The configuration the model was built from.</summary>
+    public VitConfig Config { get; }
+
+    /// <summary>[N, C, H, W] → logits [N, NumClasses].</summary>
+    /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
+    public override Tensor forward(Tensor images)
+    {
+        using var features = ForwardFeatures(images);
+        return head.forward(features);
+    }
+
+    /// <summary>The pooled, normalised features [N, EmbedDim] the head sees.</summary>
+    /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
+    public Tensor ForwardFeatures(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = patch_embed.forward(images);
+        x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1) + pos_embed;
+        foreach (var block in blocks) x = block.forward(x);
+        var pooled = fc_norm is not null
+            ? fc_norm.forward(x[.., 1..].mean(new long[] { 1 }))
+            : norm!.forward(x)[.., 0];
+        return pooled.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,26 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Tests.Models;
+
+internal static class TensorAssert
+{
+    /// <summary>Every element within <paramref name="rtol"/> of the expected value, relative to the larger
+    /// of that value and the tensor's largest magnitude times 1e-2 (so values near zero are judged on the
+    /// tensor's scale rather than their own).</summary>
+    public static void Close(Tensor expected, Tensor actual, double rtol = 1e-5, string? what = null)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        using var scope = torch.NewDisposeScope();
+        var e = expected.detach().cpu().to(ScalarType.Float64);
+        var a = actual.detach().cpu().to(ScalarType.Float64);
+        double floor = e.abs().max().item<double>() * 1e-2;
+        var bound = e.abs().clamp_min(floor) * rtol;
+        var excess = ((a - e).abs() - bound).max().item<double>();
+        double worst = ((a - e).abs() / e.abs().clamp_min(floor)).max().item<double>();
+        Assert.True(excess <= 0, $"{what ?? "tensor"}: worst relative error {worst:E2} exceeds {rtol:E0}");
+    }
+
+    public static string Fixture(params string[] parts) =>
+        Path.Combine(new[] { AppContext.BaseDirectory, "fixtures" }.Concat(parts).ToArray());
+}
