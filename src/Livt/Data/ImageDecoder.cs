@@ -38,20 +38,20 @@ public static class ImageDecoder
     {
         int plane = width * height;
         var pixels = new float[channels * plane];
-        const float scale = 1f / 255f;
+        var table = ByteScale.ToUnit;
         if (channels == 3)
         {
             for (int i = 0, s = 0; i < plane; i++, s += 4)
             {
-                pixels[i] = rgba[s] * scale;
-                pixels[plane + i] = rgba[s + 1] * scale;
-                pixels[2 * plane + i] = rgba[s + 2] * scale;
+                pixels[i] = table[rgba[s]];
+                pixels[plane + i] = table[rgba[s + 1]];
+                pixels[2 * plane + i] = table[rgba[s + 2]];
             }
         }
         else
         {
             for (int i = 0, s = 0; i < plane; i++, s += 4)
-                pixels[i] = (rgba[s] * 0.299f + rgba[s + 1] * 0.587f + rgba[s + 2] * 0.114f) * scale;
+                pixels[i] = (rgba[s] * 0.299f + rgba[s + 1] * 0.587f + rgba[s + 2] * 0.114f) / 255f;
         }
         return new Image(channels, height, width, pixels);
     }

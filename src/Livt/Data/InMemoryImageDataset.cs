@@ -8,8 +8,6 @@ namespace Livt.Data;
 /// </summary>
 public sealed class InMemoryImageDataset : IImageDataset
 {
-    private static readonly float[] ByteToUnit = Enumerable.Range(0, 256).Select(v => v / 255f).ToArray();
-
     private readonly byte[] _pixels;
     private readonly int[] _labels;
     private readonly Func<int, string> _describe;
@@ -54,7 +52,7 @@ public sealed class InMemoryImageDataset : IImageDataset
         int size = Channels * Height * Width;
         var source = new ReadOnlySpan<byte>(_pixels, checked(index * size), size);
         var pixels = new float[size];
-        var table = ByteToUnit;
+        var table = ByteScale.ToUnit;
         for (int i = 0; i < pixels.Length; i++) pixels[i] = table[source[i]];
         return new Image(Channels, Height, Width, pixels);
     }
