@@ -1,0 +1,84 @@
+using System.Globalization;
+
+namespace Livt.Data;
+
+/// <summary>Loads a dataset by name (<see cref="DatasetOptions.Name"/>).</summary>
+public static class DatasetCatalog
+{
+    /// <summary>Fashion-MNIST's class names, by label.</summary>
+    public static IReadOnlyList<string> FashionMnistClasses { get; } =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>The dataset names <see cref="Load"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["fashion-mnist-lt", "cifar10-lt", "cifar100-lt", "imagefolder", "list"];
+
+    /// <summary>
+    /// Loads train and test splits. Built-in sets (fashion-mnist-lt, cifar10-lt, cifar100-lt) get a
+    /// long-tailed training split built with <see cref="LongTail.Subset"/> and keep their full balanced
+    /// test split; imagefolder and list sets are used as they are.
+    /// </summary>
+    /// <exception cref="LivtException">Unknown name, data not found, or malformed data.</exception>
+    public static DatasetSplits Load(DatasetOptions options)
+    {
+        return options.Name switch
+        {
+            "fashion-mnist-lt" => LongTailed(options, LoadFashionMnist(options)),
+            "cifar10-lt" => LongTailed(options, LoadCifar(options, BuiltInDataset.Cifar10, 1, CifarBinary.Cifar10Classes,
+                BuiltInDataset.Cifar10.RequiredFiles[..5], "test_batch.bin")),
+            "cifar100-lt" => LongTailed(options, LoadCifar(options, BuiltInDataset.Cifar100, 2, CifarBinary.Cifar100Classes,
+                ["train.bin"], "test.bin")),
+            "imagefolder" => LoadImageFolder(options),
+            "list" => LoadList(options),
+            _ => throw new LivtException($"unknown dataset '{options.Name}': choose one of {string.Join(", ", Names)}"),
+        };
+    }
+
+    private static DatasetSplits LongTailed(DatasetOptions options, (IImageDataset Train, IImageDataset Test) balanced)
+    {
+        var train = LongTail.Subset(balanced.Train, options.Imbalance, options.Profile, options.Seed);
+        string name = string.Create(CultureInfo.InvariantCulture,
+            $"{options.Name} (IF {options.Imbalance:0.###}, {options.Profile.ToString().ToLowerInvariant()})");
+        return new DatasetSplits(train, balanced.Test, name);
+    }
+
+    private static (IImageDataset, IImageDataset) LoadFashionMnist(DatasetOptions options)
+    {
+        var source = BuiltInDataset.FashionMnist;
+        string dir = source.Locate(options.DataDir, options.AllowDownload);
+        string File(string name) => BuiltInDataset.FindFile(dir, name)!;
+        return (IdxFile.ReadDataset(File("train-images-idx3-ubyte"), File("train-labels-idx1-ubyte"), FashionMnistClasses),
+                IdxFile.ReadDataset(File("t10k-images-idx3-ubyte"), File("t10k-labels-idx1-ubyte"), FashionMnistClasses));
+    }
+
+    private static (IImageDataset, IImageDataset) LoadCifar(DatasetOptions options, BuiltInDataset source, int labelBytes,
+        IReadOnlyList<string> classes, string[] trainFiles, string testFile)
+    {
+        string dir = source.Locate(options.DataDir, options.AllowDownload);
+        return (CifarBinary.Read(trainFiles.Select(f => Path.Combine(dir, f)).ToArray(), labelBytes, classes),
+                CifarBinary.Read([Path.Combine(dir, testFile)], labelBytes, classes));
+    }
+
+    private static DatasetSplits LoadImageFolder(DatasetOptions options)
+    {
+        string root = options.DataDir
+            ?? throw new LivtException("dataset 'imagefolder' needs --data-dir pointing to a folder with train/<class>/<image> and val/<class>/<image>");
+        string trainDir = Path.Combine(root, "train");
+        string testDir = new[] { "val", "test" }.Select(s => Path.Combine(root, s)).FirstOrDefault(Directory.Exists)
+            ?? throw new LivtException($"{root}: ImageFolder test split not found (expected a 'val' or 'test' folder beside 'train')");
+        var train = ImageFolder.Read(trainDir);
+        var test = ImageFolder.Read(testDir, train.ClassNames, requireEveryClass: false);
+        return new DatasetSplits(train, test, $"imagefolder ({Path.GetFileName(Path.TrimEndingDirectorySeparator(root))})");
+    }
+
+    private static DatasetSplits LoadList(DatasetOptions options)
+    {
+        string root = options.DataDir
+            ?? throw new LivtException("dataset 'list' needs --data-dir: the root folder the list's image paths are relative to");
+        string trainList = options.TrainList
+            ?? throw new LivtException("dataset 'list' needs a training list file (e.g. ImageNet_LT_train.txt)");
+        string testList = options.TestList
+            ?? throw new LivtException("dataset 'list' needs a test list file (e.g. ImageNet_LT_test.txt)");
+        var (train, test) = ListFile.Read(Path.Combine(root, trainList), Path.Combine(root, testList), root);
+        return new DatasetSplits(train, test, $"list ({Path.GetFileNameWithoutExtension(trainList)})");
+    }
+}

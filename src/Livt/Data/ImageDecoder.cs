@@ -1,0 +1,58 @@
+using Livt.Augmentation;
+using SkiaSharp;
+
+namespace Livt.Data;
+
+/// <summary>Decodes JPEG, PNG, WebP (and the other formats SkiaSharp reads) to an <see cref="Image"/>.</summary>
+public static class ImageDecoder
+{
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> to RGB (<paramref name="channels"/> 3) or grayscale (1).
+    /// Alpha is dropped, not composited, and grayscale uses ITU-R 601 luma, as PIL's
+    /// <c>convert("RGB")</c> / <c>convert("L")</c> do.
+    /// </summary>
+    /// <param name="source">Names the image in error messages.</param>
+    /// <exception cref="CorruptImageException">Undecodable or truncated data.</exception>
+    public static Image Decode(byte[] encoded, int channels, string source)
+    {
+        if (channels is not (1 or 3)) throw new ArgumentException($"decode to 1 or 3 channels, not {channels}");
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new CorruptImageException($"{source}: not a decodable image (unknown format or corrupt header)");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        if (info.Width <= 0 || info.Height <= 0) throw new CorruptImageException($"{source}: image has no pixels");
+        var rgba = new byte[info.BytesSize];
+        SKCodecResult result;
+        unsafe
+        {
+            fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
+        }
+        if (result == SKCodecResult.IncompleteInput)
+            throw new CorruptImageException($"{source}: truncated image data");
+        if (result != SKCodecResult.Success)
+            throw new CorruptImageException($"{source}: cannot decode image ({result})");
+        return ToPlanar(rgba, info.Width, info.Height, channels);
+    }
+
+    private static Image ToPlanar(byte[] rgba, int width, int height, int channels)
+    {
+        int plane = width * height;
+        var pixels = new float[channels * plane];
+        var table = ByteScale.ToUnit;
+        if (channels == 3)
+        {
+            for (int i = 0, s = 0; i < plane; i++, s += 4)
+            {
+                pixels[i] = table[rgba[s]];
+                pixels[plane + i] = table[rgba[s + 1]];
+                pixels[2 * plane + i] = table[rgba[s + 2]];
+            }
+        }
+        else
+        {
+            for (int i = 0, s = 0; i < plane; i++, s += 4)
+                pixels[i] = (rgba[s] * 0.299f + rgba[s + 1] * 0.587f + rgba[s + 2] * 0.114f) / 255f;
+        }
+        return new Image(channels, height, width, pixels);
+    }
+}

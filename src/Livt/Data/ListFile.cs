@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace Livt.Data;
+
+/// <summary>
+/// Split files of <c>relative/path label</c> lines, the convention of ImageNet-LT, iNaturalist 2018
+/// and Places-LT (e.g. <c>ImageNet_LT_train.txt</c>); paths are relative to a root folder. Blank
+/// lines are ignored; the label is the last whitespace-separated field, so paths may contain spaces.
+/// </summary>
+public static class ListFile
+{
+    /// <summary>One parsed split: paths (rooted), labels, and the 1-based line of each entry.</summary>
+    public sealed record Entries(string ListPath, string[] Paths, int[] Labels, int[] Lines)
+    {
+        /// <summary>"file.txt line N" for each entry.</summary>
+        public string[] Origins()
+        {
+            string name = Path.GetFileName(ListPath);
+            return Lines.Select(n => $"{name} line {n}").ToArray();
+        }
+    }
+
+    /// <summary>Parses <paramref name="listPath"/>, resolving image paths against <paramref name="root"/>.</summary>
+    public static Entries Parse(string listPath, string root)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(listPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new LivtException($"{listPath}: list file not found", e);
+        }
+        var paths = new List<string>(lines.Length);
+        var labels = new List<int>(lines.Length);
+        var lineNumbers = new List<int>(lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].Trim();
+            if (line.Length == 0) continue;
+            int split = line.LastIndexOfAny([' ', '\t']);
+            if (split <= 0 || !int.TryParse(line.AsSpan(split + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out int label))
+                throw new LivtException($"{listPath} line {i + 1}: expected 'relative/path label', found '{lines[i]}'");
+            if (label < 0)
+                throw new LivtException($"{listPath} line {i + 1}: label {label} is negative");
+            paths.Add(Path.Combine(root, line[..split].TrimEnd()));
+            labels.Add(label);
+            lineNumbers.Add(i + 1);
+        }
+        if (paths.Count == 0) throw new LivtException($"{listPath}: no entries");
+        return new Entries(listPath, paths.ToArray(), labels.ToArray(), lineNumbers.ToArray());
+    }
+
+    /// <summary>
+    /// Builds train and test datasets from two list files. C = 1 + the largest training label; every
+    /// class in [0, C) needs a training image, and test labels must lie in [0, C). A class is named
+    /// after the folder its training images share (ImageNet's wnids), else by its number.
+    /// </summary>
+    public static (FileImageDataset Train, FileImageDataset Test) Read(string trainList, string testList, string root)
+    {
+        var train = Parse(trainList, root);
+        var test = Parse(testList, root);
+        int numClasses = train.Labels.Max() + 1;
+        var counts = new int[numClasses];
+        foreach (int label in train.Labels) counts[label]++;
+        int empty = Array.IndexOf(counts, 0);
+        if (empty >= 0)
+            throw new LivtException($"{trainList}: class {empty} has no images (labels must cover 0..{numClasses - 1})");
+        for (int i = 0; i < test.Labels.Length; i++)
+            if (test.Labels[i] >= numClasses)
+                throw new LivtException($"{testList} line {test.Lines[i]}: " +
+                    $"label {test.Labels[i]} is outside [0, {numClasses}) (the training list has {numClasses} classes)");
+        var names = ClassNames(train, numClasses);
+        return (new FileImageDataset(train.Paths, train.Labels, names, train.Origins()),
+                new FileImageDataset(test.Paths, test.Labels, names, test.Origins()));
+    }
+
+    private static string[] ClassNames(Entries train, int numClasses)
+    {
+        var folder = new string?[numClasses];
+        var shared = new bool[numClasses];
+        Array.Fill(shared, true);
+        for (int i = 0; i < train.Paths.Length; i++)
+        {
+            int c = train.Labels[i];
+            string parent = Path.GetFileName(Path.GetDirectoryName(train.Paths[i])) ?? "";
+            if (folder[c] is null) folder[c] = parent;
+            else if (folder[c] != parent) shared[c] = false;
+        }
+        var names = new string[numClasses];
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        for (int c = 0; c < numClasses; c++)
+            names[c] = shared[c] && !string.IsNullOrEmpty(folder[c]) && distinct.Add(folder[c]!)
+                ? folder[c]! : c.ToString(CultureInfo.InvariantCulture);
+        return names;
+    }
+}
