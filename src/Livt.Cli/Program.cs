@@ -1,4 +1,22 @@
-using Livt.Runtime;
+using System.CommandLine;
+using Livt;
+using Livt.Cli;
 
-LivtRuntime.Initialize();
-return 0;
+var root = new RootCommand("Livt: Vision Transformers for long-tailed image data (LiVT: MGP pretraining + Bal-BCE fine-tuning) on TorchSharp.");
+root.Add(TrainCommands.Pretrain());
+root.Add(TrainCommands.Finetune());
+root.Add(TrainCommands.QuickStart());
+root.Add(EvaluateCommands.Evaluate());
+root.Add(EvaluateCommands.Predict());
+root.Add(DataCommands.Data());
+root.Add(BenchCommands.Bench());
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (UserError.Message(e) is { } message)
+{
+    Console.Error.WriteLine($"error: {message}");
+    return 1;
+}

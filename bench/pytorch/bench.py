@@ -1,0 +1,180 @@
+"""PyTorch side of `livt bench`: the same models, steps, batch and threads, so Livt's images/s can be
+set beside PyTorch's in one run (see bench/compare.sh). Debian's python3-torch 1.13; run it with
+OpenBLAS and the malloc setting Livt applies to itself (compare.sh does both), or the ratio flatters Livt.
+"""
+import argparse, gzip, json, math, os, statistics, sys, time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference_models import MaskedAutoencoder, VisionTransformer  # noqa: E402
+
+FMNIST = "/usr/share/datasets/fashion-mnist"
+
+
+def rss_mb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def blas_library():
+    """The BLAS actually mapped into this process (Debian's torch links the libblas.so.3 alternative)."""
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
+    return sorted(paths)
+
+
+def fashion_mnist_lt(data_dir, imbalance=100.0, seed=0):
+    with gzip.open(os.path.join(data_dir, "train-images-idx3-ubyte.gz")) as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)
+    with gzip.open(os.path.join(data_dir, "train-labels-idx1-ubyte.gz")) as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+    rng = np.random.RandomState(seed)
+    keep = []
+    for c in range(10):
+        idx = np.where(labels == c)[0]
+        rng.shuffle(idx)
+        keep.extend(idx[: int(math.floor(6000 * (1 / imbalance) ** (c / 9)))])
+    keep = np.array(keep)
+    return images[keep], labels[keep]
+
+
+class LtDataset(torch.utils.data.Dataset):
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        from PIL import Image
+        return self.transform(Image.fromarray(self.images[i], mode="L")), int(self.labels[i])
+
+
+def train_transform(mode, size, mean, std):
+    import torchvision.transforms as T
+    if mode == "pretrain":
+        return T.Compose([T.RandomResizedCrop(size, scale=(0.2, 1.0), interpolation=T.InterpolationMode.BICUBIC),
+                          T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize([mean], [std])])
+    return T.Compose([T.RandomResizedCrop(size, scale=(0.08, 1.0), interpolation=T.InterpolationMode.BICUBIC),
+                      T.RandomHorizontalFlip(), T.RandAugment(num_ops=2, magnitude=9), T.ToTensor(),
+                      T.Normalize([mean], [std]), T.RandomErasing(p=0.25, value="random")])
+
+
+def mixup_cutmix(x, y, classes, smoothing=0.1, mixup=0.8, cutmix=1.0, switch=0.5):
+    off = smoothing / classes
+    onehot = torch.full((y.shape[0], classes), off).scatter_(1, y[:, None], 1 - smoothing + off)
+    if np.random.rand() < switch:
+        lam = np.random.beta(cutmix, cutmix)
+        h, w = x.shape[2:]
+        rh, rw = int(h * math.sqrt(1 - lam)), int(w * math.sqrt(1 - lam))
+        cy, cx = np.random.randint(h), np.random.randint(w)
+        y0, y1, x0, x1 = np.clip(cy - rh // 2, 0, h), np.clip(cy + rh // 2, 0, h), np.clip(cx - rw // 2, 0, w), np.clip(cx + rw // 2, 0, w)
+        x[:, :, y0:y1, x0:x1] = x.flip(0)[:, :, y0:y1, x0:x1]
+        lam = 1 - (y1 - y0) * (x1 - x0) / float(h * w)
+    else:
+        lam = np.random.beta(mixup, mixup)
+        x = x * lam + x.flip(0) * (1 - lam)
+    return x, onehot * lam + onehot.flip(0) * (1 - lam)
+
+
+def bal_bce(logits, targets, prior):
+    z = logits + (prior.log() - (1 - prior).log())
+    return F.binary_cross_entropy_with_logits(z, targets, reduction="mean") * logits.shape[1]
+
+
+def layer_decay_groups(model, depth, wd=0.05, decay=0.75):
+    groups = {}
+    for name, p in model.named_parameters():
+        lid = 0 if name.startswith(("cls_token", "pos_embed", "patch_embed")) else int(name.split(".")[1]) + 1 if name.startswith("blocks.") else depth + 1
+        no_wd = p.ndim == 1 or name in ("cls_token", "pos_embed")
+        key = (lid, no_wd)
+        groups.setdefault(key, {"params": [], "weight_decay": 0.0 if no_wd else wd, "lr_scale": decay ** (depth + 1 - lid)})
+        groups[key]["params"].append(p)
+    return list(groups.values())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["train", "pretrain", "infer"])
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--source", default="synthetic", choices=["synthetic", "fashion-mnist-lt"])
+    ap.add_argument("--attention", default="manual", choices=["manual", "fused"])
+    ap.add_argument("--data-dir", default=FMNIST)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    np.random.seed(0)
+    fused = a.attention == "fused"
+    counts = torch.tensor([math.floor(6000 * 0.01 ** (c / 9)) for c in range(10)], dtype=torch.float32)
+    prior = counts / counts.sum()
+
+    if a.mode == "pretrain":
+        model = MaskedAutoencoder(fused=fused)
+        opt = torch.optim.AdamW(model.parameters(), lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.05)
+        step_loss = lambda x, y: model(x)
+    else:
+        model = VisionTransformer(fused=fused)
+        opt = torch.optim.AdamW(layer_decay_groups(model, 6), lr=1e-3, betas=(0.9, 0.99))
+        def step_loss(x, y):
+            xm, t = mixup_cutmix(x, y, 10)
+            return bal_bce(model(xm), t, prior)
+    if a.mode == "infer":
+        model.eval()
+
+    def step(x, y):
+        t0 = time.perf_counter()
+        if a.mode == "infer":
+            with torch.no_grad():
+                model(x).sum().item()
+            return time.perf_counter() - t0, 0, 0
+        loss = step_loss(x, y); loss.item()
+        t1 = time.perf_counter(); loss.backward()
+        t2 = time.perf_counter(); opt.step(); opt.zero_grad()
+        return t1 - t0, t2 - t1, time.perf_counter() - t2
+
+    x0, y0 = torch.randn(a.batch_size, 1, 28, 28), torch.randint(0, 10, (a.batch_size,))
+    bare = []
+    for i in range(a.warmup + a.steps):
+        t = time.perf_counter(); step(x0, y0)
+        if i >= a.warmup: bare.append(time.perf_counter() - t)
+    total, wait, parts = bare, [0.0], []
+    if a.source == "fashion-mnist-lt":
+        images, labels = fashion_mnist_lt(a.data_dir)
+        mean, std = images.mean() / 255.0, images.std() / 255.0
+        loader = torch.utils.data.DataLoader(LtDataset(images, labels, train_transform(a.mode, 28, float(mean), float(std))),
+                                             batch_size=a.batch_size, shuffle=True, drop_last=True, num_workers=a.workers,
+                                             persistent_workers=a.workers > 0)
+        total, wait, it = [], [], iter(loader)
+        for i in range(a.warmup + a.steps):
+            t = time.perf_counter()
+            try:
+                x, y = next(it)
+            except StopIteration:
+                it = iter(loader); x, y = next(it)
+            w = time.perf_counter() - t
+            parts.append(step(x, y))
+            if i >= a.warmup:
+                total.append(time.perf_counter() - t); wait.append(w)
+    med = statistics.median(total)
+    print(json.dumps({
+        "engine": "pytorch", "mode": a.mode, "source": a.source, "batch_size": a.batch_size,
+        "images_per_second": a.batch_size / med, "bare_images_per_second": a.batch_size / statistics.median(bare),
+        "data_wait_ms": statistics.median(wait) * 1000, "peak_rss_mb": rss_mb("VmHWM:"),
+        "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "blas": blas_library(),
+        "malloc_mmap_threshold": os.environ.get("MALLOC_MMAP_THRESHOLD_"),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text.Json;
+using Livt.Benchmarking;
+
+namespace Livt.Cli;
+
+/// <summary><c>livt bench train|pretrain|infer|data</c>.</summary>
+internal static class BenchCommands
+{
+    public static Command Bench()
+    {
+        var bench = new Command("bench", "Throughput, step breakdown, loader overhead and memory, as JSON. Past warm-up, median over the timed steps.");
+        foreach (var (mode, what) in new[]
+                 {
+                     ("train", "fine-tuning step: forward, Bal-BCE, backward, AdamW (Mixup/CutMix on)"),
+                     ("pretrain", "MAE step with masking"),
+                     ("infer", "forward only, eval mode"),
+                     ("data", "the loader alone, full augmentation"),
+                 })
+            bench.Add(ModeCommand(mode, what));
+        return bench;
+    }
+
+    private static Command ModeCommand(string mode, string what)
+    {
+        var defaults = new BenchOptions();
+        var model = new Option<string>("--model") { DefaultValueFactory = _ => defaults.Model, Description = "Model preset" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Input size (default: the preset's)" };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize, Description = "Batch size" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => defaults.Steps, Description = "Timed steps" };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => defaults.Warmup, Description = "Untimed warm-up steps" };
+        var source = new Option<string>("--source") { DefaultValueFactory = _ => mode == "data" ? "fashion-mnist-lt" : "synthetic", Description = "synthetic | fashion-mnist-lt | imagefolder-224" };
+        var attention = new Option<string>("--attention") { DefaultValueFactory = _ => defaults.Attention, Description = "manual | fused" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder" };
+        var json = new Option<string?>("--json") { Description = "Write the JSON here instead of stdout" };
+        var command = new Command(mode, $"Benchmark the {what}.")
+        {
+            model, imageSize, batch, threads, workers, steps, warmup, source, attention, device, dataDir, json,
+        };
+        command.SetAction(parse =>
+        {
+            var result = BenchmarkRunner.Run(new BenchOptions
+            {
+                Mode = mode, Model = parse.GetValue(model)!, ImageSize = parse.GetValue(imageSize), BatchSize = parse.GetValue(batch),
+                Threads = parse.GetValue(threads), Workers = parse.GetValue(workers), Steps = parse.GetValue(steps),
+                Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
+                Device = parse.GetValue(device)!, DataDir = parse.GetValue(dataDir),
+            }, line => Console.Error.WriteLine(line));
+            var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
+            else Console.WriteLine(text);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,20 @@
+using Livt.Evaluation;
+using Spectre.Console;
+
+namespace Livt.Cli;
+
+/// <summary>The table printed at the end of a run or an evaluation.</summary>
+internal static class Summary
+{
+    public static void Print(string reportJson)
+    {
+        var r = RunReport.ReadJson(reportJson);
+        static string Pct(double? v) => v is { } x ? $"{x:F2}" : "—";
+        var table = new Table().Title($"{Markup.Escape(r.Dataset)} · {Markup.Escape(r.Loss)}")
+            .AddColumns("top-1 %", "top-5 %", "many %", "medium %", "few %", "ECE %");
+        table.AddRow(Pct(r.Top1), Pct(r.Top5), Pct(r.Many), Pct(r.Medium), Pct(r.Few), Pct(r.Ece));
+        AnsiConsole.Write(table);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(reportJson))!;
+        AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(reportJson)}[/] and [blue]{Markup.Escape(Path.Combine(dir, "report.md"))}[/] (plots beside them)");
+    }
+}

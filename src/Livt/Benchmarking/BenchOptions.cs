@@ -1,0 +1,26 @@
+namespace Livt.Benchmarking;
+
+/// <summary>What <c>livt bench</c> measures and how.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>train (BFT step), pretrain (MAE step), infer (forward only) or data (loader only).</summary>
+    public string Mode { get; init; } = "train";
+    public string Model { get; init; } = Livt.Models.ModelPresets.QuickStart;
+    /// <summary>Input size; null keeps the preset's.</summary>
+    public int? ImageSize { get; init; }
+    public int BatchSize { get; init; } = 128;
+    /// <summary>libtorch threads; 0 = all cores.</summary>
+    public int Threads { get; init; }
+    /// <summary>Loader threads; 0 = one per core.</summary>
+    public int Workers { get; init; }
+    public int Steps { get; init; } = 30;
+    public int Warmup { get; init; } = 10;
+    /// <summary>synthetic (random tensors), fashion-mnist-lt (the real pipeline with the full BFT
+    /// augmentation), or imagefolder-224 (224-px JPEGs the tool writes itself).</summary>
+    public string Source { get; init; } = "synthetic";
+    public string Attention { get; init; } = "manual";
+    public string Device { get; init; } = "cpu";
+    public double MaskRatio { get; init; } = 0.75;
+    public string? DataDir { get; init; }
+    public int Seed { get; init; }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace Livt.Benchmarking;
+
+/// <summary>Median milliseconds per part of a step.</summary>
+public sealed record StepBreakdown(double DataWaitMs, double ForwardMs, double BackwardMs, double OptimizerMs);
+
+/// <summary>What <c>livt bench</c> reports (serialised snake_case).</summary>
+public sealed record BenchResult
+{
+    public required string Mode { get; init; }
+    public required string Model { get; init; }
+    public required string Source { get; init; }
+    public required int ImageSize { get; init; }
+    public required int BatchSize { get; init; }
+    public required int Steps { get; init; }
+    public required int Warmup { get; init; }
+    /// <summary>Median over the timed steps of batch / step time, end to end (loader included).</summary>
+    public required double ImagesPerSecond { get; init; }
+    public required double ImagesPerSecondMin { get; init; }
+    public required double ImagesPerSecondMax { get; init; }
+    /// <summary>The same step on a batch already in memory (no loader); null in data mode.</summary>
+    public double? BareImagesPerSecond { get; init; }
+    /// <summary>images_per_second / bare_images_per_second: 1 means the loader costs nothing.</summary>
+    public double? LoaderRatio { get; init; }
+    public StepBreakdown? Breakdown { get; init; }
+    public required double PeakRssMb { get; init; }
+    public required double RssGrowthMbPer100Steps { get; init; }
+    public required int Threads { get; init; }
+    public required int Workers { get; init; }
+    public required string Device { get; init; }
+    public required string Attention { get; init; }
+    public required bool AllocatorTuned { get; init; }
+    public required IReadOnlyDictionary<string, string> Versions { get; init; }
+}

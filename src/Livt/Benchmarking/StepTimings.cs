@@ -1,0 +1,24 @@
+namespace Livt.Benchmarking;
+
+/// <summary>Durations of the timed steps (after warm-up), summarised by median, min and max.</summary>
+public sealed class StepTimings
+{
+    private readonly List<double> _seconds = [];
+
+    public void Add(double seconds) => _seconds.Add(seconds);
+
+    public int Count => _seconds.Count;
+
+    public double Median => Quantile(0.5);
+    public double Min => _seconds.Count == 0 ? double.NaN : _seconds.Min();
+    public double Max => _seconds.Count == 0 ? double.NaN : _seconds.Max();
+
+    private double Quantile(double q)
+    {
+        if (_seconds.Count == 0) return double.NaN;
+        var sorted = _seconds.Order().ToArray();
+        double pos = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+}
