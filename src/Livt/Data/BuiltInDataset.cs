@@ -73,7 +73,7 @@ internal sealed record BuiltInDataset(
         {
             return Download(target);
         }
-        catch (LivtException e)
+        catch (Exception e) when (e is LivtException or IOException or UnauthorizedAccessException)
         {
             throw new LivtException($"{Name} not found locally and the download failed ({e.Message}): {help}", e);
         }

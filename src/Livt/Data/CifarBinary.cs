@@ -30,7 +30,9 @@ public static class CifarBinary
     ];
 
     /// <summary>Reads and concatenates CIFAR binary files.</summary>
+    /// <param name="files">The files, concatenated in this order.</param>
     /// <param name="labelBytes">1 for CIFAR-10, 2 for CIFAR-100 (coarse, fine).</param>
+    /// <param name="classNames">Class names; labels must lie in [0, count).</param>
     public static InMemoryImageDataset Read(IReadOnlyList<string> files, int labelBytes, IReadOnlyList<string> classNames)
     {
         int record = labelBytes + PixelBytes;

@@ -15,6 +15,7 @@ public sealed class FileImageDataset : IImageDataset
     /// <summary>Creates the dataset.</summary>
     /// <param name="paths">Full path of each image.</param>
     /// <param name="labels">Label of each image, in [0, classNames.Count).</param>
+    /// <param name="classNames">Class names, by label.</param>
     /// <param name="origins">Where each entry was declared (e.g. "train.txt line 12"), for messages; may be null.</param>
     public FileImageDataset(string[] paths, int[] labels, IReadOnlyList<string> classNames, string[]? origins = null)
     {

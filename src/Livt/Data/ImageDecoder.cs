@@ -11,6 +11,8 @@ public static class ImageDecoder
     /// Alpha is dropped, not composited, and grayscale uses ITU-R 601 luma, as PIL's
     /// <c>convert("RGB")</c> / <c>convert("L")</c> do.
     /// </summary>
+    /// <param name="encoded">The file's bytes.</param>
+    /// <param name="channels">3 for RGB, 1 for grayscale.</param>
     /// <param name="source">Names the image in error messages.</param>
     /// <exception cref="CorruptImageException">Undecodable or truncated data.</exception>
     public static Image Decode(byte[] encoded, int channels, string source)

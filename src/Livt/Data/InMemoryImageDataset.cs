@@ -15,6 +15,10 @@ public sealed class InMemoryImageDataset : IImageDataset
     /// <summary>Creates the dataset.</summary>
     /// <param name="pixels">Count·C·H·W bytes, each image in CHW order.</param>
     /// <param name="labels">One label per image, each in [0, classNames.Count).</param>
+    /// <param name="channels">1 or 3.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="classNames">Class names, by label.</param>
     /// <param name="describe">Names the source of an image for error messages; "#index" if null.</param>
     public InMemoryImageDataset(byte[] pixels, int[] labels, int channels, int height, int width,
         IReadOnlyList<string> classNames, Func<int, string>? describe = null)

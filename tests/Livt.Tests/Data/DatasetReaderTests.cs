@@ -135,6 +135,21 @@ public class DatasetReaderTests
         Assert.Equal((40 * 0.299f + 20 * 0.587f + 200 * 0.114f) / 255f, gray[0, 1, 4], 1e-5f);
     }
 
+    [Theory]
+    [InlineData(SkiaSharp.SKEncodedImageFormat.Jpeg)]
+    [InlineData(SkiaSharp.SKEncodedImageFormat.Webp)]
+    public void JpegAndWebpDecode(SkiaSharp.SKEncodedImageFormat format)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(16, 8);
+        bitmap.Erase(new SkiaSharp.SKColor(200, 100, 50));
+        using var encoded = bitmap.Encode(format, 95);
+        var image = ImageDecoder.Decode(encoded.ToArray(), 3, format.ToString());
+        Assert.Equal((3, 8, 16), (image.Channels, image.Height, image.Width));
+        Assert.Equal(200 / 255f, image[0, 4, 8], 0.03f);
+        Assert.Equal(100 / 255f, image[1, 4, 8], 0.03f);
+        Assert.Equal(50 / 255f, image[2, 4, 8], 0.03f);
+    }
+
     [Fact]
     public void UndecodableAndTruncatedImagesAreNamed()
     {
