@@ -102,10 +102,8 @@ public static class Plots
         {
             // Heatmap cell i is centred on coordinate i; row 0 is drawn at the top (y = c − 1).
             var names = r.ClassNames.ToArray();
-            plot.Axes.Bottom.SetTicks(Enumerable.Range(0, c).Select(i => (double)i).ToArray(), names);
+            NameBottomTicks(plot, names);
             plot.Axes.Left.SetTicks(Enumerable.Range(0, c).Select(i => (double)(c - 1 - i)).ToArray(), names);
-            plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
         }
         plot.Axes.SetLimits(-0.5, c - 0.5, -0.5, c - 0.5);
         plot.Title(Invariant($"Confusion matrix, row-normalised (top-1 {r.Top1:F2}%)"));
@@ -146,6 +144,10 @@ public static class Plots
             plot.XLabel("Epoch");
             if (stages.Length > 1) plot.ShowLegend(Alignment.UpperRight);
         }
+        // One epoch scale for every panel, so that the quantities line up.
+        var (first, last) = (points.Min(p => p.Epoch), points.Max(p => p.Epoch));
+        if (last > first)
+            for (var q = 0; q < quantities.Length; q++) multiplot.GetPlot(q).Axes.SetLimitsX(first, last);
         multiplot.GetPlot(0).Title("Training curves");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         multiplot.SavePng(path, width, height);
@@ -177,19 +179,29 @@ public static class Plots
         plot.Axes.Left.TickGenerator = LogTicks();
         if (counts.Count <= MaxNamedTicks)
         {
-            plot.Axes.Bottom.SetTicks(Enumerable.Range(0, counts.Count).Select(i => (double)i).ToArray(), names.ToArray());
-            plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            NameBottomTicks(plot, names.ToArray());
         }
         var top = counts.Count == 0 ? 1 : Math.Log10(Math.Max(1, counts.Max()));
         plot.Axes.SetLimits(-1, counts.Count, floor, top + 0.2);
-        plot.Legend.ManualItems.AddRange(GroupColors().Select(g => new LegendItem { LabelText = g.Group.ToString(), FillColor = g.Color }));
+        plot.Legend.ManualItems.AddRange(GroupColors().Where(g => groups.Contains(g.Group)).Select(g => new LegendItem { LabelText = g.Group.ToString(), FillColor = g.Color }));
         plot.ShowLegend(Alignment.UpperRight);
         var imbalance = counts.Count > 0 && counts.Min() > 0 ? Invariant($", imbalance factor {(double)counts.Max() / counts.Min():G4}") : "";
         plot.Title(Invariant($"Training images per class ({counts.Sum()} images, {counts.Count} classes{imbalance})"));
         plot.XLabel("Class");
         plot.YLabel("Training images (log scale)");
         return Save(plot, path, width, height);
+    }
+
+    /// <summary>Class names under the x positions 0..n−1, slanted; the axis is made tall enough
+    /// for the longest name, which ScottPlot does not measure for rotated labels.</summary>
+    private static void NameBottomTicks(Plot plot, string[] names)
+    {
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, names.Length).Select(i => (double)i).ToArray(), names);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+        var longest = names.Length == 0 ? 0 : names.Max(n => n.Length);
+        // ~7 px per character at the default tick font, times sin 45°, plus room for the axis title.
+        plot.Axes.Bottom.MinimumSize = 40 + (float)(longest * 7 * Math.Sqrt(0.5));
     }
 
     private static IEnumerable<(ShotGroup Group, Color Color)> GroupColors() =>
