@@ -60,6 +60,14 @@ public sealed class RunReportTests : IDisposable
     }
 
     [Fact]
+    public void DivergedModelNaNStillRoundTrips()
+    {
+        var path = _dir.File("nan.json");
+        (Report() with { Nll = double.NaN }).WriteJson(path);
+        Assert.True(double.IsNaN(RunReport.ReadJson(path).Nll));
+    }
+
+    [Fact]
     public void BadReportNamesTheFile()
     {
         var broken = _dir.Write("broken.json", "{\n  \"top1\": 50,\n  \"top5\": oops\n}");
