@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+using Livt.Data;
+
+namespace Livt.Evaluation;
+
+/// <summary>Renders a <see cref="RunReport"/> as Markdown for people to read.</summary>
+internal static class RunReportMarkdown
+{
+    public static string Render(RunReport r)
+    {
+        var groups = r.Thresholds.Assign(r.ClassCounts);
+        var md = new StringBuilder();
+        md.AppendLine(Invariant($"# {r.Model} on {r.Dataset} ({r.Stage})"));
+        md.AppendLine();
+        var details = new List<string> { $"loss {r.Loss}", Invariant($"{r.Epochs} epochs"), Invariant($"{r.Seconds:F0} s") };
+        if (r.Imbalance is { } imbalance) details.Add(Invariant($"imbalance factor {imbalance:G4}"));
+        if (r.Seed is { } seed) details.Add(Invariant($"seed {seed}"));
+        if (r.ImagesPerSecond is { } ips) details.Add(Invariant($"{ips:F1} images/s"));
+        details.Add(r.TestPrior is { } prior ? $"logits adjusted for test prior {prior}" : "raw logits");
+        md.AppendLine(string.Join(" · ", details));
+        md.AppendLine();
+
+        md.AppendLine("| Top-1 | Top-5 | Many | Medium | Few | ECE | NLL |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine(Invariant(
+            $"| {Pct(r.Top1)} | {Pct(r.Top5)} | {Pct(r.Many)} | {Pct(r.Medium)} | {Pct(r.Few)} | {Pct(r.Ece)} | {r.Nll:F3} |"));
+        md.AppendLine();
+        md.AppendLine(Invariant(
+            $"Accuracies and ECE in percent. Shot groups by training images: many > {r.ManyThreshold}, few < {r.FewThreshold}, medium otherwise (classes per group: {Members(groups, ShotGroup.Many)} / {Members(groups, ShotGroup.Medium)} / {Members(groups, ShotGroup.Few)}); a group mean averages the per-class accuracies of its classes that have test images, \"–\" when there are none."));
+        md.AppendLine();
+
+        md.AppendLine("## Per class");
+        md.AppendLine();
+        md.AppendLine("| # | Class | Training images | Shot group | Test images | Accuracy |");
+        md.AppendLine("|---:|---|---:|---|---:|---:|");
+        for (var c = 0; c < r.ClassCounts.Length; c++)
+            md.AppendLine(Invariant(
+                $"| {c} | {Escape(r.ClassNames[c])} | {r.ClassCounts[c]} | {groups[c]} | {r.TestCounts[c]} | {Pct(r.PerClass[c])} |"));
+        return md.ToString();
+    }
+
+    private static int Members(ShotGroup[] groups, ShotGroup group) => groups.Count(g => g == group);
+
+    private static string Pct(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "–";
+
+    private static string Escape(string name) => name.Replace("|", "\\|");
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
