@@ -121,7 +121,7 @@ public sealed class FinetuneRunner : StageRunner
         if (val is null || !(Config.SaveBest || (Config.EvalEvery > 0 && (epoch + 1) % Config.EvalEvery == 0) || last))
             return (null, null);
         var r = Evaluator.Evaluate(model, val, evalTransform, counts, Device, Config.BatchSize, Config.Workers, val.ClassNames);
-        double balanced = r.PerClass.Average();
+        double balanced = r.PerClass.Where(double.IsFinite).Average();
         if (Config.SaveBest && (BestMetric is null || balanced > BestMetric))
         {
             BestMetric = balanced;
@@ -149,7 +149,7 @@ public sealed class FinetuneRunner : StageRunner
     {
         bool isMae = meta?.Kind == "mae" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
         var weights = isMae
-            ? StateDictLoader.EncoderFromMae(init.Tensors)
+            ? StateDictLoader.EncoderFromMae(init.Tensors, model.Config.GlobalPool)
             : init.Tensors.Where(kv => !kv.Key.StartsWith("head.", StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
         var report = StateDictLoader.Load(model, weights, strict: false, source: path);

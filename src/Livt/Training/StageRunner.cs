@@ -39,6 +39,7 @@ public abstract class StageRunner
         if (Config.BatchSize < 1) throw new LivtException($"--batch-size {Config.BatchSize}: must be at least 1");
         if (Config.AccumIter < 1) throw new LivtException($"--accum-iter {Config.AccumIter}: must be at least 1");
         if (Config.Epochs < 1) throw new LivtException($"--epochs {Config.Epochs}: must be at least 1");
+        _ = new LrSchedule(Config.ResolvedLr, Config.MinLr, Config.WarmupEpochs, Config.Epochs);
     }
 
     /// <summary>"pretrain" or "finetune".</summary>
@@ -102,6 +103,7 @@ public abstract class StageRunner
             DropLast = true,
             Seed = Config.Seed,
             Workers = Config.Workers,
+            SkipCorrupt = Config.SkipCorrupt,
         });
 
     /// <summary>
@@ -134,7 +136,7 @@ public abstract class StageRunner
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0, lr = 0;
             int step = 0;
-            long images = 0;
+            long images = 0, skippedBefore = loader.SkippedImages;
             foreach (var batch in loader.Epoch(epoch))
             {
                 using (batch)
@@ -176,6 +178,8 @@ public abstract class StageRunner
             // A partial accumulation at the end of an epoch is dropped, as the official loop does.
             optimizer.zero_grad();
 
+            if (loader.SkippedImages > skippedBefore)
+                Observer.Message($"{Stage} epoch {epoch + 1}: skipped {loader.SkippedImages - skippedBefore} unreadable images (--skip-corrupt)");
             lastLoss = lossSum / Math.Max(step, 1);
             double seconds = epochClock.Elapsed.TotalSeconds;
             var (top1, balanced) = afterEpoch?.Invoke(epoch) ?? (null, null);
