@@ -25,6 +25,7 @@ public sealed record BenchResult
     public double? LoaderRatio { get; init; }
     public StepBreakdown? Breakdown { get; init; }
     public required double PeakRssMb { get; init; }
+    [JsonPropertyName("rss_growth_mb_per_100_steps")]
     public required double RssGrowthMbPer100Steps { get; init; }
     public required int Threads { get; init; }
     public required int Workers { get; init; }

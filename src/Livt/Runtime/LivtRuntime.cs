@@ -47,8 +47,10 @@ public static class LivtRuntime
     private static bool TuneGlibcMalloc()
     {
         if (!OperatingSystem.IsLinux()) return false;
-        // A user who set the variables themselves has chosen; respect it.
-        if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is not null) return false;
+        // A user who set the variables themselves has chosen; respect it. LIVT_MALLOC=default keeps
+        // glibc's own behaviour, so the benchmark can show what the setting is worth.
+        if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is not null
+            || Environment.GetEnvironmentVariable("LIVT_MALLOC") == "default") return false;
         try
         {
             _ = GnuGetLibcVersion(); // throws EntryPointNotFoundException on musl

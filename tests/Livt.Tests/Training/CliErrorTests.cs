@@ -7,7 +7,7 @@ namespace Livt.Tests.Training;
 /// <summary>User mistakes end in one clear line on stderr and exit code 1, never a stack trace.</summary>
 public class CliErrorTests
 {
-    private static (int Code, string Stdout, string Stderr) Livt(params string[] args)
+    internal static (int Code, string Stdout, string Stderr) Livt(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "livt.dll"));

@@ -27,5 +27,34 @@ public class EndToEndTests
         var (result, evalReport) = EvaluationRun.Run(ft.RunDir, null, null, "uniform", 1.0, Path.Combine(root, "eval"), "cpu", 256, 2, 2);
         Assert.True(File.Exists(evalReport));
         Assert.InRange(result.Top1, 0, 100);
+
+        // predict: real test images written as PNG files, decoded and preprocessed from the model's metadata.
+        var test = Livt.Data.DatasetCatalog.Load(new Livt.Data.DatasetOptions()).Test;
+        var files = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            var img = test.GetImage(i);
+            using var bitmap = new SkiaSharp.SKBitmap(img.Width, img.Height);
+            for (int y = 0; y < img.Height; y++)
+                for (int x = 0; x < img.Width; x++)
+                {
+                    byte v = (byte)Math.Round(img[0, y, x] * 255);
+                    bitmap.SetPixel(x, y, new SkiaSharp.SKColor(v, v, v));
+                }
+            var file = Path.Combine(root, $"test{i}.png");
+            using (var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100))
+            using (var stream = File.Create(file))
+                data.SaveTo(stream);
+            files.Add(file);
+        }
+        var predictions = Predictor.Predict(ft.RunDir, files, topK: 3, "cpu");
+        Assert.Equal(files, predictions.Select(p => p.Path));
+        foreach (var p in predictions)
+        {
+            Assert.Equal(3, p.Top.Count);
+            Assert.True(p.Top[0].Probability >= p.Top[1].Probability && p.Top[1].Probability >= p.Top[2].Probability);
+            Assert.InRange(p.Top.Sum(c => c.Probability), 0.0, 1.0 + 1e-6);
+            Assert.Equal(Livt.Data.DatasetCatalog.FashionMnistClasses[p.Top[0].ClassIndex], p.Top[0].ClassName);
+        }
     }
 }

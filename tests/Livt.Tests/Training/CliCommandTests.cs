@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+using SkiaSharp;
+
+namespace Livt.Tests.Training;
+
+/// <summary>The CLI's non-training commands, run as a user runs them.</summary>
+public class CliCommandTests
+{
+    [Fact]
+    public void DataStatsPrintsCountsAndWritesHistogram()
+    {
+        var dir = TinyRuns.TempDir();
+        var (code, stdout, stderr) = CliErrorTests.Livt("data", "stats", "--dataset", "fashion-mnist-lt", "--imbalance", "100", "--out", dir);
+        Assert.True(code == 0, stderr);
+        foreach (var count in new[] { "6000", "3596", "2156", "1292", "774", "464", "278", "166", "100", "60" })
+            Assert.Contains(count, stdout);
+        Assert.Contains("Medium 2", stdout);
+        using var png = SKBitmap.Decode(Path.Combine(dir, "class_histogram.png"));
+        Assert.NotNull(png);
+    }
+
+    [Fact]
+    public void BenchTrainWritesJsonWithTheMeasurements()
+    {
+        var json = Path.Combine(TinyRuns.TempDir(), "bench.json");
+        var (code, _, stderr) = CliErrorTests.Livt("bench", "train", "--batch-size", "16", "--steps", "3", "--warmup", "1", "--threads", "2", "--json", json);
+        Assert.True(code == 0, stderr);
+        var r = JsonNode.Parse(File.ReadAllText(json))!;
+        foreach (var key in new[] { "images_per_second", "images_per_second_min", "images_per_second_max", "bare_images_per_second", "breakdown", "peak_rss_mb", "rss_growth_mb_per_100_steps", "versions", "threads" })
+            Assert.NotNull(r[key]);
+        Assert.True((double)r["images_per_second"]! > 0);
+        Assert.True((double)r["breakdown"]!["backward_ms"]! > 0);
+    }
+}
