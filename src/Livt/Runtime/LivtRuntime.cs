@@ -18,6 +18,9 @@ public static class LivtRuntime
     private static readonly object Gate = new();
     private static bool _initialized;
 
+    /// <summary>True when MKL (inside libtorch_cpu) was told to always use the requested thread count.</summary>
+    public static bool MklDynamicOff { get; private set; }
+
     /// <summary>True when glibc's malloc was told to stop mapping and unmapping libtorch's large
     /// buffers on every step (see <see cref="Initialize"/>).</summary>
     public static bool AllocatorTuned { get; private set; }
@@ -42,7 +45,31 @@ public static class LivtRuntime
             }
         }
         if (threads is > 0) torch.set_num_threads(threads.Value);
+        lock (Gate)
+        {
+            if (!MklDynamicOff) MklDynamicOff = DisableMklDynamic();
+        }
     }
+
+    /// <summary>
+    /// MKL's dynamic mode lets a GEMM use fewer threads than asked when the machine is busy, which
+    /// changes how it splits the sums and so the last bits of the result. Turned off, a run is
+    /// reproducible for a given thread count even on a loaded machine, which exact resume relies on.
+    /// </summary>
+    private static unsafe bool DisableMklDynamic()
+    {
+        _ = torch.get_num_threads(); // makes sure TorchSharp has loaded libtorch
+        foreach (var name in new[] { "libtorch_cpu.so", "torch_cpu" })
+        {
+            if (!NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out var lib)) continue;
+            // MKL_Set_Dynamic is the C entry point (int by value); mkl_set_dynamic is the Fortran one.
+            if (!NativeLibrary.TryGetExport(lib, "MKL_Set_Dynamic", out var fn)) return false;
+            ((delegate* unmanaged<int, void>)fn)(0);
+            return true;
+        }
+        return false;
+    }
+
 
     private static bool TuneGlibcMalloc()
     {
