@@ -4,7 +4,6 @@ using SkiaSharp;
 namespace Livt.Tests.Training;
 
 /// <summary>The CLI's non-training commands, run as a user runs them.</summary>
-[Collection(TrainingRuns.Name)]
 public class CliCommandTests
 {
     [Fact]

@@ -5,7 +5,6 @@ using Livt.Training;
 namespace Livt.Tests.Training;
 
 /// <summary>User mistakes end in one clear line on stderr and exit code 1, never a stack trace.</summary>
-[Collection(TrainingRuns.Name)]
 public class CliErrorTests
 {
     internal static (int Code, string Stdout, string Stderr) Livt(params string[] args)

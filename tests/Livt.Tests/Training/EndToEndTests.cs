@@ -3,7 +3,6 @@ using Livt.Training;
 
 namespace Livt.Tests.Training;
 
-[Collection(TrainingRuns.Name)]
 public class EndToEndTests
 {
     [Fact]

@@ -4,7 +4,6 @@ using TorchSharp;
 
 namespace Livt.Tests.Training;
 
-[Collection(TrainingRuns.Name)]
 public class ResumeTests
 {
     private sealed class KillAt(int epoch, int step) : ITrainingObserver
