@@ -8,21 +8,20 @@ namespace Livt.Cli;
 /// <summary><c>livt pretrain</c>, <c>livt finetune</c> and <c>livt quickstart</c>.</summary>
 internal static class TrainCommands
 {
-    public static Command Pretrain()
-    {
-        var options = new TrainingOptions(includeInit: false);
-        var command = new Command("pretrain", "MGP: masked-autoencoder pretraining on a dataset's training images (labels unused). Writes <out>/model.safetensors.");
-        options.AddTo(command);
-        command.SetAction(parse => RunStage(parse, options, "pretrain", (c, o) => new PretrainRunner(c, o)));
-        return command;
-    }
+    public static Command Pretrain() => StageCommand("pretrain",
+        "MGP: masked-autoencoder pretraining on a dataset's training images (labels unused). Writes <out>/model.safetensors.",
+        includeInit: false, (c, o) => new PretrainRunner(c, o));
 
-    public static Command Finetune()
+    public static Command Finetune() => StageCommand("finetune",
+        "BFT: fine-tune a ViT classifier with a long-tail loss (default bal-bce) from --init <MGP checkpoint> or from scratch; evaluates on the test split and writes report.json/.md and plots.",
+        includeInit: true, (c, o) => new FinetuneRunner(c, o));
+
+    private static Command StageCommand(string stage, string description, bool includeInit, Func<TrainConfig, ITrainingObserver, StageRunner> create)
     {
-        var options = new TrainingOptions(includeInit: true);
-        var command = new Command("finetune", "BFT: fine-tune a ViT classifier with a long-tail loss (default bal-bce) from --init <MGP checkpoint> or from scratch; evaluates on the test split and writes report.json/.md and plots.");
+        var options = new TrainingOptions(includeInit);
+        var command = new Command(stage, description);
         options.AddTo(command);
-        command.SetAction(parse => RunStage(parse, options, "finetune", (c, o) => new FinetuneRunner(c, o)));
+        command.SetAction(parse => RunStage(parse, options, stage, create));
         return command;
     }
 
