@@ -14,12 +14,8 @@ internal sealed class ConsoleObserver : ITrainingObserver
     private ProgressTask? _task;
     private string _stage = "";
     private DateTime _lastLine = DateTime.MinValue;
-    private readonly List<EpochSummary> _epochs = [];
 
     public ConsoleObserver(ProgressContext? progress) => _progress = progress;
-
-    /// <summary>Epochs seen so far, for the summary table.</summary>
-    public IReadOnlyList<EpochSummary> Epochs => _epochs;
 
     public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir)
     {
@@ -46,7 +42,6 @@ internal sealed class ConsoleObserver : ITrainingObserver
 
     public void EpochCompleted(EpochSummary e)
     {
-        _epochs.Add(e);
         if (_task is not null) { _task.Value = _task.MaxValue; _task.StopTask(); }
         var val = e.ValBalancedAccuracy is { } b ? $", val balanced acc {b:F2} %" : "";
         Message($"{e.Stage} epoch {e.Epoch}/{e.Epochs}: loss {e.TrainLoss:F4}, lr {e.Lr:E2}, {e.ImagesPerSecond:F0} img/s, {e.Seconds:F0} s{val}");

@@ -7,8 +7,6 @@ public sealed class StepTimings
 
     public void Add(double seconds) => _seconds.Add(seconds);
 
-    public int Count => _seconds.Count;
-
     public double Median => Quantile(0.5);
     public double Min => _seconds.Count == 0 ? double.NaN : _seconds.Min();
     public double Max => _seconds.Count == 0 ? double.NaN : _seconds.Max();

@@ -8,7 +8,7 @@ namespace Livt.Training;
 public static class Seeds
 {
     /// <summary>Streams of randomness that must not share seeds.</summary>
-    public enum Stream { Torch = 1, Loader = 2, Mixup = 3, Split = 4 }
+    public enum Stream { Torch = 1, Mixup = 3, Split = 4 }
 
     /// <summary>A well-mixed 63-bit seed for (seed, epoch, stream) — SplitMix64's finaliser.</summary>
     public static long Derive(int seed, int epoch, Stream stream)
