@@ -33,12 +33,13 @@ internal static class BenchCommands
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => defaults.Warmup, Description = "Untimed warm-up steps" };
         var source = new Option<string>("--source") { DefaultValueFactory = _ => mode == "data" ? "fashion-mnist-lt" : "synthetic", Description = "synthetic | fashion-mnist-lt | imagefolder-224" };
         var attention = new Option<string>("--attention") { DefaultValueFactory = _ => defaults.Attention, Description = "manual | fused" };
+        var precision = new Option<string>("--precision") { DefaultValueFactory = _ => defaults.Precision, Description = "fp32 | bf16 (train/pretrain: bf16 compute with fp32 master weights, as training does)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder" };
         var json = new Option<string?>("--json") { Description = "Write the JSON here instead of stdout" };
         var command = new Command(mode, $"Benchmark the {what}.")
         {
-            model, imageSize, batch, threads, workers, steps, warmup, source, attention, device, dataDir, json,
+            model, imageSize, batch, threads, workers, steps, warmup, source, attention, precision, device, dataDir, json,
         };
         command.SetAction(parse =>
         {
@@ -47,7 +48,7 @@ internal static class BenchCommands
                 Mode = mode, Model = parse.GetValue(model)!, ImageSize = parse.GetValue(imageSize), BatchSize = parse.GetValue(batch),
                 Threads = parse.GetValue(threads), Workers = parse.GetValue(workers), Steps = parse.GetValue(steps),
                 Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
-                Device = parse.GetValue(device)!, DataDir = parse.GetValue(dataDir),
+                Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, DataDir = parse.GetValue(dataDir),
             }, line => Console.Error.WriteLine(line));
             var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
             if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");

@@ -35,12 +35,10 @@ internal static class TrainCommands
         command.Add(outDir);
         command.Add(pretrainEpochs);
         command.Add(finetuneEpochs);
-        common.AddTo(command, withConfig: false);
+        common.AddTo(command, stageOnly: false);
         command.SetAction(parse =>
         {
             var overrides = common.Overrides(parse);
-            if (overrides.ContainsKey("out") || overrides.ContainsKey("epochs"))
-                throw new LivtException("quickstart: use --out for its folder and --pretrain-epochs / --finetune-epochs for the stages' lengths");
             var pre = parse.GetValue(pretrainEpochs) is { } pe ? new JsonObject { ["epochs"] = pe } : null;
             var ft = parse.GetValue(finetuneEpochs) is { } fe ? new JsonObject { ["epochs"] = fe } : null;
             var started = DateTime.UtcNow;

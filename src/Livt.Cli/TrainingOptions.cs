@@ -70,6 +70,7 @@ internal sealed class TrainingOptions
         Add<int>("--threads", "threads", "libtorch threads (default: all cores)");
         Add<int>("--workers", "workers", "Data-loader threads (default: one per core)");
         Add<string>("--device", "device", "cpu | cuda | cuda:N");
+        Add<string>("--precision", "precision", "fp32 | bf16: bf16 compute with fp32 master weights; needs native bf16 (AVX-512 BF16/AMX CPU or a GPU), many times slower on AVX2-only CPUs");
         Add<string>("--out", "out", "Run folder (default: runs/<stage>-<time>)");
         Add<int>("--eval-every", "eval_every", "Validate every N epochs (with --val-fraction)");
         Add<bool>("--save-best", "save_best", "Keep best.safetensors, chosen on the validation split");
@@ -82,15 +83,21 @@ internal sealed class TrainingOptions
         return option;
     }
 
-    /// <summary>Adds every option to <paramref name="command"/>.</summary>
-    public void AddTo(Command command, bool withConfig = true)
+    /// <summary>
+    /// Adds the options to <paramref name="command"/>: all of them for a stage command; for
+    /// <c>quickstart</c> (<paramref name="stageOnly"/> false) neither --config/--resume nor the flags
+    /// that name one stage's run (--out, --epochs), which it replaces with its own.
+    /// </summary>
+    public void AddTo(Command command, bool stageOnly = true)
     {
-        if (withConfig)
+        if (stageOnly)
         {
             command.Add(Config);
             command.Add(Resume);
         }
-        foreach (var (option, _) in _all) command.Add(option);
+        foreach (var (option, key) in _all)
+            if (stageOnly || key is not ("out" or "epochs"))
+                command.Add(option);
     }
 
     /// <summary>The flags the user gave, as config keys and JSON values.</summary>

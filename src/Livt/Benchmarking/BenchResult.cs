@@ -25,8 +25,19 @@ public sealed record BenchResult
     public double? LoaderRatio { get; init; }
     public StepBreakdown? Breakdown { get; init; }
     public required double PeakRssMb { get; init; }
+    /// <summary>Resident MiB after the first and the last timed step.</summary>
+    public required double RssStartMb { get; init; }
+    public required double RssEndMb { get; init; }
+    /// <summary>Slope of resident memory over the second half of the timed steps (after the caches'
+    /// ramp), per 100 steps: what a leak would show.</summary>
     [JsonPropertyName("rss_growth_mb_per_100_steps")]
     public required double RssGrowthMbPer100Steps { get; init; }
+    /// <summary>Resident growth from the middle to the end of the timed steps, as % of the peak.</summary>
+    public required double RssGrowthPercentOfPeak { get; init; }
+    /// <summary>Resident MiB every <see cref="RssTracker.TraceEvery"/> timed steps.</summary>
+    public required double[] RssTraceMb { get; init; }
+    /// <summary>fp32, or bf16 (bf16 compute, fp32 master weights).</summary>
+    public required string Precision { get; init; }
     public required int Threads { get; init; }
     public required int Workers { get; init; }
     public required string Device { get; init; }

@@ -30,6 +30,8 @@ public static class BenchmarkRunner
         if (o.Mode == "data" && o.Source == "synthetic")
             throw new LivtException("bench data measures a real loader: pass --source fashion-mnist-lt or imagefolder-224");
         if (o.Steps < 1 || o.Warmup < 0) throw new LivtException("--steps must be at least 1 and --warmup at least 0");
+        if (MixedPrecision.IsBf16(o.Precision) && o.Mode is not ("train" or "pretrain"))
+            throw new LivtException($"--precision bf16 applies to bench train and pretrain, not {o.Mode}");
         LivtRuntime.Initialize(o.Threads);
         var device = TrainingDevice.Parse(o.Device);
         torch.manual_seed(o.Seed);
@@ -54,7 +56,7 @@ public static class BenchmarkRunner
         var step = o.Mode == "data" ? null : BuildStep(o, config, classes, device, data);
         StepTimings? bare = null;
         StepTimings total, wait = new();
-        double rssStart = double.NaN, rssEnd = double.NaN;
+        var rss = new RssTracker();
         if (step is not null)
         {
             progress($"bare {o.Mode} step on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps");
@@ -63,12 +65,12 @@ public static class BenchmarkRunner
             bare = new StepTimings();
             for (int i = 0; i < o.Warmup + o.Steps; i++)
             {
-                if (i == o.Warmup) rssStart = ProcessMemory.ResidentMb();
                 var clock = Stopwatch.StartNew();
                 using (torch.NewDisposeScope()) step.Run(x, y, i >= o.Warmup);
-                if (i >= o.Warmup) bare.Add(clock.Elapsed.TotalSeconds);
+                if (i < o.Warmup) continue;
+                bare.Add(clock.Elapsed.TotalSeconds);
+                rss.Sample();
             }
-            rssEnd = ProcessMemory.ResidentMb();
         }
         if (loader is null)
         {
@@ -80,12 +82,11 @@ public static class BenchmarkRunner
             progress($"{o.Mode} on {o.Source} with the real loader: {o.Warmup} warm-up + {o.Steps} timed steps");
             step?.ResetParts();
             total = new StepTimings();
-            rssStart = double.NaN;
+            rss = new RssTracker();
             int epoch = 0;
             var batches = loader.Epoch(epoch).GetEnumerator();
             for (int i = 0; i < o.Warmup + o.Steps; i++)
             {
-                if (i == o.Warmup) rssStart = ProcessMemory.ResidentMb();
                 var clock = Stopwatch.StartNew();
                 if (!batches.MoveNext())
                 {
@@ -97,17 +98,16 @@ public static class BenchmarkRunner
                 using (var batch = batches.Current)
                 using (torch.NewDisposeScope())
                     step?.Run(batch.Images.to(device), batch.Labels.to(device), i >= o.Warmup);
-                if (i >= o.Warmup)
-                {
-                    total.Add(clock.Elapsed.TotalSeconds);
-                    wait.Add(waited);
-                }
+                if (i < o.Warmup) continue;
+                total.Add(clock.Elapsed.TotalSeconds);
+                wait.Add(waited);
+                rss.Sample();
             }
             batches.Dispose();
-            rssEnd = ProcessMemory.ResidentMb();
         }
 
         double ips = o.BatchSize / total.Median;
+        double peak = ProcessMemory.PeakResidentMb();
         double? bareIps = bare is null ? null : o.BatchSize / bare.Median;
         return new BenchResult
         {
@@ -118,8 +118,12 @@ public static class BenchmarkRunner
             Breakdown = step is { } st && o.Mode != "infer"
                 ? new StepBreakdown(loader is null ? 0 : wait.Median * 1000, st.Parts[0].Median * 1000, st.Parts[1].Median * 1000, st.Parts[2].Median * 1000)
                 : null,
-            PeakRssMb = ProcessMemory.PeakResidentMb(),
-            RssGrowthMbPer100Steps = (rssEnd - rssStart) / o.Steps * 100,
+            PeakRssMb = peak,
+            RssStartMb = rss.StartMb, RssEndMb = rss.EndMb,
+            RssGrowthMbPer100Steps = rss.GrowthMbPer100Steps,
+            RssGrowthPercentOfPeak = rss.GrowthPercentOfPeak(peak),
+            RssTraceMb = rss.Trace(),
+            Precision = o.Precision,
             Threads = torch.get_num_threads(), Workers = o.Workers == 0 ? Environment.ProcessorCount : o.Workers,
             Device = o.Device, Attention = o.Attention, AllocatorTuned = LivtRuntime.AllocatorTuned,
             Versions = new Dictionary<string, string>
@@ -148,7 +152,9 @@ public static class BenchmarkRunner
             mae.to(device);
             var groups = ParamGroups.WeightDecay(mae.named_parameters(), 0.05);
             var opt = OptimizerFactory.AdamW(groups, 1.5e-4, 0.9, 0.95);
-            return new BenchStep((x, _) => mae.Forward(x, o.MaskRatio).Loss, opt);
+            var maeMixed = MixedPrecisionFor(o, mae, () => new MaskedAutoencoder(config), device);
+            var maeCompute = (MaskedAutoencoder?)maeMixed?.Work ?? mae;
+            return new BenchStep((x, _) => maeCompute.Forward(x.to(ComputeType(maeMixed)), o.MaskRatio).Loss.to(ScalarType.Float32), opt, maeMixed);
         }
         var vit = new VisionTransformer(config);
         vit.to(device);
@@ -164,15 +170,28 @@ public static class BenchmarkRunner
         var mixer = new MixupCutmix(0.8, 1.0, 0.5, 1.0, 0.1, classes, o.Seed);
         var pg = ParamGroups.LayerDecay(vit.named_parameters(), config.Depth, 0.05, 0.75);
         var optimizer = OptimizerFactory.AdamW(pg, 1e-3, 0.9, 0.99);
+        var vitMixed = MixedPrecisionFor(o, vit, () => new VisionTransformer(config), device);
+        var vitCompute = (VisionTransformer?)vitMixed?.Work ?? vit;
         return new BenchStep((x, y) =>
         {
             var (mixed, targets, _) = mixer.Apply(x, y);
-            return loss.Forward(vit.forward(mixed), targets);
-        }, optimizer);
+            return loss.Forward(vitCompute.forward(mixed.to(ComputeType(vitMixed))).to(ScalarType.Float32), targets);
+        }, optimizer, vitMixed);
     }
 
+    /// <summary>The training loop's bf16 working copy when <c>--precision bf16</c>, otherwise null.</summary>
+    private static MixedPrecision? MixedPrecisionFor(BenchOptions o, nn.Module master, Func<nn.Module> create, Device device)
+    {
+        if (!MixedPrecision.IsBf16(o.Precision)) return null;
+        var work = create();
+        work.to(device);
+        return new MixedPrecision(master, work);
+    }
+
+    private static ScalarType ComputeType(MixedPrecision? mixed) => mixed is null ? ScalarType.Float32 : MixedPrecision.ComputeType;
+
     /// <summary>One step (forward, backward, optimizer) with its parts timed.</summary>
-    private sealed class BenchStep(Func<Tensor, Tensor, Tensor> forward, optim.Optimizer? optimizer)
+    private sealed class BenchStep(Func<Tensor, Tensor, Tensor> forward, optim.Optimizer? optimizer, MixedPrecision? mixed = null)
     {
         /// <summary>Forward, backward and optimizer timings.</summary>
         public StepTimings[] Parts { get; private set; } = [new(), new(), new()];
@@ -192,9 +211,11 @@ public static class BenchmarkRunner
             _ = output.item<float>();
             double f = clock.Elapsed.TotalSeconds;
             output.backward();
+            mixed?.PullGrads();
             double b = clock.Elapsed.TotalSeconds;
             optimizer.step();
             optimizer.zero_grad();
+            mixed?.PushWeights();
             double s = clock.Elapsed.TotalSeconds;
             if (!timed) return;
             Parts[0].Add(f);

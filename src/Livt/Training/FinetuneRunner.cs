@@ -86,15 +86,20 @@ public sealed class FinetuneRunner : StageRunner
         Observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(hasVal ? $", {val.Count} held out for validation" : "")}), " +
                          $"loss {Config.Loss}, lr {Config.ResolvedLr:g3}{(init is not null ? $", encoder from {initPath}" : ", from scratch")}");
 
+        using var precision = MixedPrecisionFor(model, () => new VisionTransformer(modelConfig));
+        var compute = (VisionTransformer?)precision?.Work ?? model;
+        var dtype = precision is null ? ScalarType.Float32 : MixedPrecision.ComputeType;
+        // Logits go back to fp32 under bf16: a loss is computed in full precision.
+        Tensor Logits(Tensor images) => compute.forward(images.to(dtype)).to(ScalarType.Float32);
         MixupCutmix mixer = null!;
         double finalLoss = TrainEpochs(model, loader, optimizer, groups,
             (batch, _) =>
             {
                 var images = batch.Images.to(Device);
                 var labels = batch.Labels.to(Device);
-                if (!loss.AcceptsSoftTargets) return loss.Forward(model.forward(images), labels);
+                if (!loss.AcceptsSoftTargets) return loss.Forward(Logits(images), labels);
                 var (mixed, targets, _) = mixer.Apply(images, labels);
-                return loss.Forward(model.forward(mixed), targets);
+                return loss.Forward(Logits(mixed), targets);
             },
             onEpochStart: epoch =>
             {
@@ -103,7 +108,7 @@ public sealed class FinetuneRunner : StageRunner
                     Config.Smoothing, train.NumClasses, Seeds.DeriveInt(Config.Seed, epoch, Seeds.Stream.Mixup));
             },
             afterEpoch: epoch => ValidateEpoch(epoch, model, hasVal ? val : null, evalTransform, counts, metadata),
-            log);
+            log, precision);
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         ModelCheckpoint.Save(modelPath, model, metadata);

@@ -4,6 +4,7 @@ using Livt.Data;
 using Livt.Models;
 using Livt.Training.Optimization;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Livt.Training;
 
@@ -38,9 +39,12 @@ public sealed class PretrainRunner : StageRunner
         using var log = new RunLog(RunDir);
         Observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {Config.MaskRatio}, lr {Config.ResolvedLr:g3}");
 
+        using var mixed = MixedPrecisionFor(mae, () => new MaskedAutoencoder(modelConfig));
+        var compute = (MaskedAutoencoder?)mixed?.Work ?? mae;
+        var dtype = mixed is null ? ScalarType.Float32 : MixedPrecision.ComputeType;
         double loss = TrainEpochs(mae, loader, optimizer, groups,
-            (batch, _) => mae.Forward(batch.Images.to(Device), Config.MaskRatio).Loss,
-            onEpochStart: null, afterEpoch: null, log);
+            (batch, _) => compute.Forward(batch.Images.to(dtype, Device), Config.MaskRatio).Loss.to(ScalarType.Float32),
+            onEpochStart: null, afterEpoch: null, log, mixed);
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         ModelCheckpoint.Save(modelPath, mae, new ModelMetadata

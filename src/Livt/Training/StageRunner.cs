@@ -39,6 +39,7 @@ public abstract class StageRunner
         if (Config.BatchSize < 1) throw new LivtException($"--batch-size {Config.BatchSize}: must be at least 1");
         if (Config.AccumIter < 1) throw new LivtException($"--accum-iter {Config.AccumIter}: must be at least 1");
         if (Config.Epochs < 1) throw new LivtException($"--epochs {Config.Epochs}: must be at least 1");
+        MixedPrecision.IsBf16(Config.Precision);
         _ = new LrSchedule(Config.ResolvedLr, Config.MinLr, Config.WarmupEpochs, Config.Epochs);
     }
 
@@ -94,6 +95,18 @@ public abstract class StageRunner
         };
     }
 
+    /// <summary>
+    /// The bf16 working copy of <paramref name="master"/> when the config asks for <c>--precision bf16</c>
+    /// (<paramref name="create"/> builds a fresh instance of the same architecture), otherwise null.
+    /// </summary>
+    protected MixedPrecision? MixedPrecisionFor(nn.Module master, Func<nn.Module> create)
+    {
+        if (!MixedPrecision.IsBf16(Config.Precision)) return null;
+        var work = create();
+        work.to(Device);
+        return new MixedPrecision(master, work);
+    }
+
     /// <summary>A loader over <paramref name="data"/> for this run.</summary>
     protected DataLoader TrainLoader(IImageDataset data, Augmentation.IImageTransform transform) =>
         new(data, transform, new LoaderOptions
@@ -110,11 +123,14 @@ public abstract class StageRunner
     /// Trains <paramref name="model"/> for the configured epochs. <paramref name="lossOf"/> computes a
     /// batch's loss (inside the step's dispose scope); <paramref name="onEpochStart"/> and
     /// <paramref name="afterEpoch"/> (which may return a validation top-1 / balanced accuracy) hook into
-    /// each epoch. Returns the last epoch's mean training loss.
+    /// each epoch. With <paramref name="precision"/>, <paramref name="lossOf"/> runs its working copy and
+    /// <paramref name="model"/> is the fp32 master the optimizer steps. Returns the last epoch's mean
+    /// training loss.
     /// </summary>
     protected double TrainEpochs(nn.Module model, DataLoader loader, optim.Optimizer optimizer,
         IReadOnlyList<ParamGroupSpec> groups, Func<Batch, int, Tensor> lossOf,
-        Action<int>? onEpochStart, Func<int, (double? Top1, double? Balanced)>? afterEpoch, RunLog log)
+        Action<int>? onEpochStart, Func<int, (double? Top1, double? Balanced)>? afterEpoch, RunLog log,
+        MixedPrecision? precision = null)
     {
         int stepsPerEpoch = Math.Min(loader.BatchesPerEpoch, Config.StepsPerEpoch ?? int.MaxValue);
         if (stepsPerEpoch <= 0)
@@ -124,6 +140,7 @@ public abstract class StageRunner
         int startEpoch = resumed?.CompletedEpochs ?? 0;
         BestMetric = resumed?.BestMetric;
         if (resumed is not null) Observer.Message($"Resuming {Stage} after epoch {startEpoch} from {RunDir}");
+        precision?.PushWeights();
         Observer.StageStarted(Stage, startEpoch, Config.Epochs, stepsPerEpoch, RunDir);
 
         double lastLoss = double.NaN;
@@ -133,6 +150,7 @@ public abstract class StageRunner
             torch.manual_seed(Seeds.Derive(Config.Seed, epoch, Seeds.Stream.Torch));
             onEpochStart?.Invoke(epoch);
             model.train();
+            precision?.Work.train();
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0, lr = 0;
             int step = 0;
@@ -156,11 +174,13 @@ public abstract class StageRunner
                             (epoch > 0 ? $"the checkpoint of epoch {epoch} in {Path.Combine(RunDir, "checkpoints")} is intact (--resume {RunDir} continues from it); " : "") +
                             "try a lower --lr/--blr or --clip-grad 1.0");
                     (Config.AccumIter == 1 ? loss : loss / Config.AccumIter).backward();
+                    precision?.PullGrads();
                     if ((step + 1) % Config.AccumIter == 0)
                     {
                         if (Config.ClipGrad is { } clip) nn.utils.clip_grad_norm_(model.parameters(), clip);
                         optimizer.step();
                         optimizer.zero_grad();
+                        precision?.PushWeights();
                     }
                     int n = (int)batch.Images.shape[0];
                     images += n;

@@ -87,6 +87,8 @@ public sealed record TrainConfig
     /// <summary>Loader threads; 0 = one per core.</summary>
     public int Workers { get; init; }
     public string Device { get; init; } = "cpu";
+    /// <summary>fp32, or bf16 (bf16 compute with fp32 master weights, see <see cref="MixedPrecision"/>).</summary>
+    public string Precision { get; init; } = "fp32";
     public string? Out { get; init; }
     /// <summary>Evaluate on the validation split (or, without one, the test split, for the log only)
     /// every N epochs; 0 evaluates only at the end.</summary>

@@ -1,0 +1,106 @@
+using Livt.Interop;
+using Livt.Losses;
+using Livt.Models;
+using Livt.Runtime;
+using Livt.Tests.Models;
+using Livt.Training;
+using Livt.Training.Optimization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Tests.Training;
+
+public class MixedPrecisionTests
+{
+    public MixedPrecisionTests() => LivtRuntime.Initialize();
+
+    private static VisionTransformer Tiny(long seed)
+    {
+        torch.manual_seed(seed);
+        return new VisionTransformer(ParityTests.Tiny() with { Depth = 1 });
+    }
+
+    [Fact]
+    public void WorkingCopyHoldsTheMasterInBf16AndGradientsAccumulateInFp32()
+    {
+        using var master = Tiny(1);
+        using var mixed = new MixedPrecision(master, Tiny(2));
+        foreach (var ((name, m), (_, w)) in master.named_parameters().Zip(mixed.Work.named_parameters()))
+        {
+            Assert.Equal(ScalarType.Float32, m.dtype);
+            Assert.Equal(ScalarType.BFloat16, w.dtype);
+            Assert.True(w.equal(m.to(ScalarType.BFloat16)).all().item<bool>(), $"{name}: the working copy is not the master in bf16");
+        }
+
+        using var x = torch.rand(4, 3, 16, 16);
+        var work = (VisionTransformer)mixed.Work;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            work.forward(x.to(ScalarType.BFloat16)).to(ScalarType.Float32).square().mean().backward();
+            mixed.PullGrads();
+            Assert.All(work.parameters(), p => Assert.Null(p.grad));
+        }
+        // Two identical passes: the master holds twice one pass's gradient, in fp32.
+        work.forward(x.to(ScalarType.BFloat16)).to(ScalarType.Float32).square().mean().backward();
+        var head = work.named_parameters().Single(p => p.name == "head.weight").parameter;
+        using var once = head.grad!.to(ScalarType.Float32);
+        var masterHead = master.named_parameters().Single(p => p.name == "head.weight").parameter;
+        Assert.Equal(ScalarType.Float32, masterHead.grad!.dtype);
+        Assert.True(masterHead.grad!.allclose(once * 2, rtol: 1e-5, atol: 1e-7), "gradients were not summed into the master");
+    }
+
+    [Fact]
+    public void Bf16TrainingTracksFp32()
+    {
+        using var x = torch.rand(16, 3, 16, 16, generator: new Generator(5));
+        using var y = torch.arange(16) % 5;
+        var loss = LossFactory.Create("ce", [10, 10, 10, 10, 10]);
+
+        double[] Train(bool bf16, bool step)
+        {
+            using var master = Tiny(7);
+            using var mixed = bf16 ? new MixedPrecision(master, Tiny(8)) : null;
+            var compute = (VisionTransformer?)mixed?.Work ?? master;
+            var dtype = bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+            using var opt = OptimizerFactory.AdamW(ParamGroups.WeightDecay(master.named_parameters(), 0.0), 3e-3, 0.9, 0.999);
+            var losses = new List<double>();
+            for (int i = 0; i < 12; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                var l = loss.Forward(compute.forward(x.to(dtype)).to(ScalarType.Float32), y);
+                losses.Add(l.item<float>());
+                l.backward();
+                mixed?.PullGrads();
+                if (step) opt.step();
+                opt.zero_grad();
+                mixed?.PushWeights();
+            }
+            return losses.ToArray();
+        }
+
+        var fp32 = Train(bf16: false, step: true);
+        var bf16 = Train(bf16: true, step: true);
+        var frozen = Train(bf16: true, step: false);
+        Assert.True(fp32[^1] < fp32[0] - 0.3, $"fp32 did not learn: {fp32[0]} -> {fp32[^1]}");
+        Assert.True(bf16[^1] < frozen[^1] - 0.3, $"bf16 did not learn: {bf16[0]} -> {bf16[^1]} (no steps: {frozen[^1]})");
+        Assert.InRange(bf16[^1] - fp32[^1], -0.1, 0.1);
+    }
+
+    [Fact]
+    public void Bf16FinetuneWritesAnFp32Model()
+    {
+        var root = TinyRuns.TempDir();
+        var config = TinyRuns.Finetune(Path.Combine(root, "ft"), init: null, epochs: 1, steps: 2) with { Precision = "bf16" };
+        var result = new FinetuneRunner(config).Run();
+        using var file = SafeTensors.Read(result.ModelPath);
+        Assert.All(file.Tensors, kv => Assert.Equal(ScalarType.Float32, kv.Value.dtype));
+        Assert.True(double.IsFinite(result.FinalTrainLoss));
+    }
+
+    [Fact]
+    public void UnknownPrecisionIsAClearError()
+    {
+        var config = TinyRuns.Finetune(TinyRuns.TempDir(), init: null) with { Precision = "fp8" };
+        Assert.Contains("--precision fp8", Assert.Throws<LivtException>(() => new FinetuneRunner(config)).Message);
+    }
+}
