@@ -121,7 +121,7 @@ def main():
     if a.mode == "pretrain":
         model = MaskedAutoencoder(fused=fused)
         opt = torch.optim.AdamW(model.parameters(), lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.05)
-        step_loss = lambda x, y: model(x)
+        step_loss = lambda x, y: model(x)[0]
     else:
         model = VisionTransformer(fused=fused)
         opt = torch.optim.AdamW(layer_decay_groups(model, 6), lr=1e-3, betas=(0.9, 0.99))
