@@ -152,9 +152,9 @@ public static class BenchmarkRunner
             mae.to(device);
             var groups = ParamGroups.WeightDecay(mae.named_parameters(), 0.05);
             var opt = OptimizerFactory.AdamW(groups, 1.5e-4, 0.9, 0.95);
-            var maeMixed = MixedPrecisionFor(o, mae, () => new MaskedAutoencoder(config), device);
+            var maeMixed = MixedPrecision.For(o.Precision, mae, () => new MaskedAutoencoder(config), device);
             var maeCompute = (MaskedAutoencoder?)maeMixed?.Work ?? mae;
-            return new BenchStep((x, _) => maeCompute.Forward(x.to(ComputeType(maeMixed)), o.MaskRatio).Loss.to(ScalarType.Float32), opt, maeMixed);
+            return new BenchStep((x, _) => maeCompute.Forward(x.to(MixedPrecision.InputType(maeMixed)), o.MaskRatio).Loss.to(ScalarType.Float32), opt, maeMixed);
         }
         var vit = new VisionTransformer(config);
         vit.to(device);
@@ -170,25 +170,14 @@ public static class BenchmarkRunner
         var mixer = new MixupCutmix(0.8, 1.0, 0.5, 1.0, 0.1, classes, o.Seed);
         var pg = ParamGroups.LayerDecay(vit.named_parameters(), config.Depth, 0.05, 0.75);
         var optimizer = OptimizerFactory.AdamW(pg, 1e-3, 0.9, 0.99);
-        var vitMixed = MixedPrecisionFor(o, vit, () => new VisionTransformer(config), device);
+        var vitMixed = MixedPrecision.For(o.Precision, vit, () => new VisionTransformer(config), device);
         var vitCompute = (VisionTransformer?)vitMixed?.Work ?? vit;
         return new BenchStep((x, y) =>
         {
             var (mixed, targets, _) = mixer.Apply(x, y);
-            return loss.Forward(vitCompute.forward(mixed.to(ComputeType(vitMixed))).to(ScalarType.Float32), targets);
+            return loss.Forward(vitCompute.forward(mixed.to(MixedPrecision.InputType(vitMixed))).to(ScalarType.Float32), targets);
         }, optimizer, vitMixed);
     }
-
-    /// <summary>The training loop's bf16 working copy when <c>--precision bf16</c>, otherwise null.</summary>
-    private static MixedPrecision? MixedPrecisionFor(BenchOptions o, nn.Module master, Func<nn.Module> create, Device device)
-    {
-        if (!MixedPrecision.IsBf16(o.Precision)) return null;
-        var work = create();
-        work.to(device);
-        return new MixedPrecision(master, work);
-    }
-
-    private static ScalarType ComputeType(MixedPrecision? mixed) => mixed is null ? ScalarType.Float32 : MixedPrecision.ComputeType;
 
     /// <summary>One step (forward, backward, optimizer) with its parts timed.</summary>
     private sealed class BenchStep(Func<Tensor, Tensor, Tensor> forward, optim.Optimizer? optimizer, MixedPrecision? mixed = null)

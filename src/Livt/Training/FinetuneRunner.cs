@@ -86,9 +86,9 @@ public sealed class FinetuneRunner : StageRunner
         Observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(hasVal ? $", {val.Count} held out for validation" : "")}), " +
                          $"loss {Config.Loss}, lr {Config.ResolvedLr:g3}{(init is not null ? $", encoder from {initPath}" : ", from scratch")}");
 
-        using var precision = MixedPrecisionFor(model, () => new VisionTransformer(modelConfig));
+        using var precision = MixedPrecision.For(Config.Precision, model, () => new VisionTransformer(modelConfig), Device);
         var compute = (VisionTransformer?)precision?.Work ?? model;
-        var dtype = precision is null ? ScalarType.Float32 : MixedPrecision.ComputeType;
+        var dtype = MixedPrecision.InputType(precision);
         // Logits go back to fp32 under bf16: a loss is computed in full precision.
         Tensor Logits(Tensor images) => compute.forward(images.to(dtype)).to(ScalarType.Float32);
         MixupCutmix mixer = null!;

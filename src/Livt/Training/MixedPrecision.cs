@@ -40,6 +40,21 @@ public sealed class MixedPrecision : IDisposable
     /// <summary>The bf16 module that runs forward and backward.</summary>
     public nn.Module Work { get; }
 
+    /// <summary>
+    /// The bf16 working copy of <paramref name="master"/> for <c>--precision bf16</c> (<paramref name="create"/>
+    /// builds a fresh instance of the same architecture, moved here to <paramref name="device"/>); null for fp32.
+    /// </summary>
+    public static MixedPrecision? For(string precision, nn.Module master, Func<nn.Module> create, Device device)
+    {
+        if (!IsBf16(precision)) return null;
+        var work = create();
+        work.to(device);
+        return new MixedPrecision(master, work);
+    }
+
+    /// <summary>The dtype inputs are cast to before the forward: bf16 with mixed precision, else fp32.</summary>
+    public static ScalarType InputType(MixedPrecision? mixed) => mixed is null ? ScalarType.Float32 : ComputeType;
+
     /// <summary>Parses <c>--precision</c>: "fp32" (no mixed precision) or "bf16".</summary>
     public static bool IsBf16(string precision) => precision.ToLowerInvariant() switch
     {

@@ -39,9 +39,9 @@ public sealed class PretrainRunner : StageRunner
         using var log = new RunLog(RunDir);
         Observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {Config.MaskRatio}, lr {Config.ResolvedLr:g3}");
 
-        using var mixed = MixedPrecisionFor(mae, () => new MaskedAutoencoder(modelConfig));
+        using var mixed = MixedPrecision.For(Config.Precision, mae, () => new MaskedAutoencoder(modelConfig), Device);
         var compute = (MaskedAutoencoder?)mixed?.Work ?? mae;
-        var dtype = mixed is null ? ScalarType.Float32 : MixedPrecision.ComputeType;
+        var dtype = MixedPrecision.InputType(mixed);
         double loss = TrainEpochs(mae, loader, optimizer, groups,
             (batch, _) => compute.Forward(batch.Images.to(dtype, Device), Config.MaskRatio).Loss.to(ScalarType.Float32),
             onEpochStart: null, afterEpoch: null, log, mixed);

@@ -95,18 +95,6 @@ public abstract class StageRunner
         };
     }
 
-    /// <summary>
-    /// The bf16 working copy of <paramref name="master"/> when the config asks for <c>--precision bf16</c>
-    /// (<paramref name="create"/> builds a fresh instance of the same architecture), otherwise null.
-    /// </summary>
-    protected MixedPrecision? MixedPrecisionFor(nn.Module master, Func<nn.Module> create)
-    {
-        if (!MixedPrecision.IsBf16(Config.Precision)) return null;
-        var work = create();
-        work.to(Device);
-        return new MixedPrecision(master, work);
-    }
-
     /// <summary>A loader over <paramref name="data"/> for this run.</summary>
     protected DataLoader TrainLoader(IImageDataset data, Augmentation.IImageTransform transform) =>
         new(data, transform, new LoaderOptions
