@@ -2,6 +2,7 @@ using System.CommandLine;
 using Livt.Data;
 using Livt.Training;
 using Spectre.Console;
+using Livt.Inference;
 
 namespace Livt.Cli;
 
