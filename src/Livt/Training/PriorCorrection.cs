@@ -17,4 +17,19 @@ public static class PriorCorrection
         double total = trainCounts.Sum();
         return trainCounts.Select(c => c / total).ToArray();
     }
+
+    /// <summary>The (assumed, target) priors of <c>--test-prior</c>: "uniform", "train", or a file of
+    /// per-class counts or probabilities; <c>livt evaluate</c> and <c>livt export</c> share it.</summary>
+    /// <exception cref="LivtException">The prior file is unreadable or does not fit the classes.</exception>
+    public static (double[] From, double[] To) ForTestPrior(string testPrior, string? loss, IReadOnlyList<long> trainCounts)
+    {
+        double total = trainCounts.Sum();
+        double[] to = testPrior switch
+        {
+            "uniform" => Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray(),
+            "train" => trainCounts.Select(c => c / total).ToArray(),
+            _ => Livt.Evaluation.LogitAdjustment.ParsePriorFile(testPrior, trainCounts.Count),
+        };
+        return (SourcePrior(loss, trainCounts), to);
+    }
 }
