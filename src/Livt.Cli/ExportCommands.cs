@@ -22,8 +22,9 @@ internal static class ExportCommands
             var r = OnnxExport.Run(parse.GetValue(checkpoint)!, parse.GetValue(onnx)!, parse.GetValue(testPrior), parse.GetValue(tau));
             var i = r.Info;
             AnsiConsole.MarkupLine($"Wrote [blue]{Markup.Escape(r.Path)}[/] ({r.Bytes / 1024.0 / 1024.0:F2} MiB, {r.Nodes} nodes)");
-            AnsiConsole.WriteLine($"input image float [N, {i.InChans}, {i.InputSize}, {i.InputSize}] in [0, 1]; outputs logits, probabilities [N, {i.ClassNames.Length}]; " +
-                                  $"prior adjustment: {(i.TestPrior is null ? "none" : $"{i.TestPrior} (tau {i.Tau})")}");
+            AnsiConsole.WriteLine($"input: image float [N, {i.InChans}, {i.InputSize}, {i.InputSize}] in [0, 1]");
+            AnsiConsole.WriteLine($"outputs: logits, probabilities [N, {i.ClassNames.Length}]");
+            AnsiConsole.WriteLine($"prior adjustment: {(i.TestPrior is null ? "none" : $"{i.TestPrior} (tau {i.Tau})")}");
             AnsiConsole.WriteLine($"ONNX Runtime vs Livt on a check batch: max |logit difference| {r.MaxAbsDiff:E2}");
             return 0;
         });

@@ -45,7 +45,6 @@ public class OnnxClassifierTests
         var png = WritePngs(dir, 1)[0];
         (code, stdout, stderr) = CliErrorTests.Livt("predict", onnx, png, "--top-k", "2");
         Assert.True(code == 0, stderr);
-        Assert.Contains(Path.GetFileName(png), stdout);
         using var classifier = OnnxClassifier.Open(onnx);
         Assert.Contains(classifier.Predict([png], 1)[0].Top[0].ClassName, stdout);
 
@@ -60,7 +59,7 @@ public class OnnxClassifierTests
     public void BenchInferReportsBothEnginesInOneRun()
     {
         var json = Path.Combine(TinyRuns.TempDir(), "bench.json");
-        var (code, _, stderr) = CliErrorTests.Livt("bench", "infer", "--engine", "both", "--batch-size", "4", "--steps", "2", "--warmup", "0", "--threads", "2", "--json", json);
+        var (code, _, stderr) = CliErrorTests.Livt("bench", "infer", "--engine", "both", "--batch-size", "4", "--steps", "3", "--warmup", "1", "--threads", "2", "--json", json);
         Assert.True(code == 0, stderr);
         var r = JsonNode.Parse(File.ReadAllText(json))!;
         Assert.Equal("both", (string)r["engine"]!);

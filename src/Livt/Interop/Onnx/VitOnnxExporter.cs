@@ -82,7 +82,7 @@ public static class VitOnnxExporter
         var outShape = g.Int64s("attn.out_shape", [0, 0, d]);
         var scale = g.Floats("attn.scale", [(float)(1.0 / Math.Sqrt(d / heads))]);
         var qkvIndex = Enumerable.Range(0, 3).Select(i => g.Int64s($"attn.index{i}", [i], scalar: true)).ToArray();
-        var invSqrt2 = g.Floats("gelu.inv_sqrt2", [(float)(1 / Math.Sqrt(2))]);
+        var sqrt2 = g.Floats("gelu.sqrt2", [(float)Math.Sqrt(2)]);
         var one = g.Floats("gelu.one", [1f]);
         var half = g.Floats("gelu.half", [0.5f]);
         for (int i = 0; i < c.Depth; i++)
@@ -98,10 +98,11 @@ public static class VitOnnxExporter
             var a = Linear(g.Node("Reshape", [heads0, outShape]), $"{p}.attn.proj");
             x = g.Node("Add", [x, a], $"{p}.residual1");
 
-            // mlp: fc1 → exact GELU 0.5·h·(1 + erf(h/√2)) → fc2.
+            // mlp: fc1 → exact GELU (h·0.5)·(1 + erf(h/√2)) → fc2, in the node order ONNX Runtime's
+            // GeluFusion recognises, so it runs as one Gelu kernel.
             var h = Linear(LayerNorm(x, $"{p}.norm2"), $"{p}.mlp.fc1");
-            var erf = g.Node("Erf", [g.Node("Mul", [h, invSqrt2])]);
-            var gelu = g.Node("Mul", [g.Node("Mul", [h, g.Node("Add", [erf, one])]), half], $"{p}.mlp.act");
+            var erf = g.Node("Erf", [g.Node("Div", [h, sqrt2])]);
+            var gelu = g.Node("Mul", [g.Node("Mul", [h, half]), g.Node("Add", [erf, one])], $"{p}.mlp.act");
             x = g.Node("Add", [x, Linear(gelu, $"{p}.mlp.fc2")], $"{p}.residual2");
         }
 
