@@ -37,10 +37,12 @@ internal static class BenchCommands
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder" };
         var json = new Option<string?>("--json") { Description = "Write the JSON here instead of stdout" };
+        var engine = new Option<string>("--engine") { DefaultValueFactory = _ => defaults.Engine, Description = "torchsharp | onnxruntime (the model exported to ONNX, run by ONNX Runtime on the CPU) | both, in one run" };
         var command = new Command(mode, $"Benchmark the {what}.")
         {
             model, imageSize, batch, threads, workers, steps, warmup, source, attention, precision, device, dataDir, json,
         };
+        if (mode == "infer") command.Add(engine);
         command.SetAction(parse =>
         {
             var result = BenchmarkRunner.Run(new BenchOptions
@@ -49,6 +51,7 @@ internal static class BenchCommands
                 Threads = parse.GetValue(threads), Workers = parse.GetValue(workers), Steps = parse.GetValue(steps),
                 Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
                 Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, DataDir = parse.GetValue(dataDir),
+                Engine = mode == "infer" ? parse.GetValue(engine)! : defaults.Engine,
             }, line => Console.Error.WriteLine(line));
             var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
             if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");

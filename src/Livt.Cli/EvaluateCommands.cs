@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Livt.Data;
+using Livt.Inference;
 using Livt.Training;
 using Spectre.Console;
 using Livt.Inference;
@@ -50,14 +51,17 @@ internal static class EvaluateCommands
 
     public static Command Predict()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, or the run folder" };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, the run folder, or a .onnx file from livt export (run by ONNX Runtime)" };
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP)", Arity = ArgumentArity.OneOrMore };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 5, Description = "Classes to show per image" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var command = new Command("predict", "Top-k classes with probabilities for image files.") { checkpoint, images, topK, device };
         command.SetAction(parse =>
         {
-            var predictions = Predictor.Predict(parse.GetValue(checkpoint)!, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!);
+            var model = parse.GetValue(checkpoint)!;
+            var predictions = OnnxClassifier.IsOnnxFile(model)
+                ? OnnxClassifier.Predict(model, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!)
+                : Predictor.Predict(model, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!);
             foreach (var p in predictions)
             {
                 var table = new Table().Title(Markup.Escape(p.Path)).AddColumns("class", "probability");

@@ -8,6 +8,7 @@ root.Add(TrainCommands.Finetune());
 root.Add(TrainCommands.QuickStart());
 root.Add(EvaluateCommands.Evaluate());
 root.Add(EvaluateCommands.Predict());
+root.Add(ExportCommands.Export());
 root.Add(DataCommands.Data());
 root.Add(BenchCommands.Bench());
 

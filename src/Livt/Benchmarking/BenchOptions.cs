@@ -21,6 +21,8 @@ public sealed record BenchOptions
     public string Source { get; init; } = "synthetic";
     public string Attention { get; init; } = "manual";
     public string Device { get; init; } = "cpu";
+    /// <summary>infer only: torchsharp, onnxruntime (the model exported to ONNX, CPU) or both in one run.</summary>
+    public string Engine { get; init; } = "torchsharp";
     /// <summary>fp32, or bf16 (the training loop's mixed precision; train and pretrain only).</summary>
     public string Precision { get; init; } = "fp32";
     public double MaskRatio { get; init; } = 0.75;

@@ -6,6 +6,16 @@ namespace Livt.Benchmarking;
 /// <summary>Median milliseconds per part of a step.</summary>
 public sealed record StepBreakdown(double DataWaitMs, double ForwardMs, double BackwardMs, double OptimizerMs);
 
+/// <summary>ONNX Runtime's inference throughput from the same run as TorchSharp's (<c>bench infer --engine both</c>).</summary>
+/// <param name="ImagesPerSecond">Median images/s, end to end (as <see cref="BenchResult.ImagesPerSecond"/>).</param>
+/// <param name="ImagesPerSecondMin">Slowest timed step.</param>
+/// <param name="ImagesPerSecondMax">Fastest timed step.</param>
+/// <param name="BareImagesPerSecond">On a batch already in memory.</param>
+/// <param name="RelativeToTorchsharp">ONNX Runtime's images/s over TorchSharp's, end to end.</param>
+public sealed record EngineThroughput(
+    double ImagesPerSecond, double ImagesPerSecondMin, double ImagesPerSecondMax, double? BareImagesPerSecond,
+    [property: JsonPropertyName("relative_to_torchsharp")] double RelativeToTorchsharp);
+
 /// <summary>What <c>livt bench</c> reports (serialised snake_case).</summary>
 public sealed record BenchResult
 {
@@ -45,4 +55,9 @@ public sealed record BenchResult
     public required string Attention { get; init; }
     public required bool AllocatorTuned { get; init; }
     public required IReadOnlyDictionary<string, string> Versions { get; init; }
+    /// <summary>Inference engine: torchsharp, onnxruntime (the measurement fields are ONNX Runtime's), or
+    /// both (they are TorchSharp's, and <see cref="OnnxRuntime"/> holds ONNX Runtime's).</summary>
+    public string Engine { get; init; } = "torchsharp";
+    [JsonPropertyName("onnxruntime")]
+    public EngineThroughput? OnnxRuntime { get; init; }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Losses;
@@ -34,6 +33,12 @@ public static class BenchmarkRunner
         if (o.Steps < 1 || o.Warmup < 0) throw new LivtException("--steps must be at least 1 and --warmup at least 0");
         if (MixedPrecision.IsBf16(o.Precision) && o.Mode is not ("train" or "pretrain"))
             throw new LivtException($"--precision bf16 applies to bench train and pretrain, not {o.Mode}");
+        if (o.Engine is not ("torchsharp" or "onnxruntime" or "both"))
+            throw new LivtException($"--engine {o.Engine}: expected torchsharp, onnxruntime or both");
+        if (o.Engine != "torchsharp" && (o.Mode != "infer" || o.Device != "cpu"))
+            throw new LivtException($"--engine {o.Engine} applies to bench infer on the cpu");
+        if (o.Engine == "both")
+            return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress), Run(o with { Engine = "onnxruntime" }, progress));
         LivtRuntime.Initialize(o.Threads);
         var device = TrainingDevice.Parse(o.Device);
         torch.manual_seed(o.Seed);
@@ -55,13 +60,13 @@ public static class BenchmarkRunner
             : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
             new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
 
-        var step = o.Mode == "data" ? null : BuildStep(o, config, classes, device, data);
+        var step = o.Mode == "data" ? null : BuildStep(o, config, classes, device, data, mean, std);
         StepTimings? bare = null;
         StepTimings total, wait = new();
         var rss = new RssTracker();
         if (step is not null)
         {
-            progress($"bare {o.Mode} step on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps");
+            progress($"{(o.Engine == "onnxruntime" ? "ONNX Runtime: " : "")}bare {o.Mode} step on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps");
             using var x = torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device);
             using var y = torch.randint(0, classes, o.BatchSize, dtype: int64, device: device);
             bare = new StepTimings();
@@ -81,7 +86,7 @@ public static class BenchmarkRunner
         }
         else
         {
-            progress($"{o.Mode} on {o.Source} with the real loader: {o.Warmup} warm-up + {o.Steps} timed steps");
+            progress($"{(o.Engine == "onnxruntime" ? "ONNX Runtime: " : "")}{o.Mode} on {o.Source} with the real loader: {o.Warmup} warm-up + {o.Steps} timed steps");
             step?.ResetParts();
             total = new StepTimings();
             rss = new RssTracker();
@@ -130,11 +135,12 @@ public static class BenchmarkRunner
             Device = o.Device, Attention = o.Attention, AllocatorTuned = LivtRuntime.AllocatorTuned,
             Versions = new Dictionary<string, string>
             {
-                ["livt"] = typeof(BenchmarkRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "",
+                ["livt"] = LivtRuntime.Version,
                 ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "",
                 ["libtorch"] = torch.__version__,
                 ["dotnet"] = Environment.Version.ToString(),
-            },
+            }.Concat(o.Engine == "onnxruntime" ? [new("onnxruntime", OnnxRuntimeInference.Version)] : []).ToDictionary(),
+            Engine = o.Engine,
         };
     }
 
@@ -146,7 +152,7 @@ public static class BenchmarkRunner
         return DatasetCatalog.Load(new DatasetOptions { Name = "imagefolder", DataDir = root });
     }
 
-    private static BenchStep BuildStep(BenchOptions o, VitConfig config, int classes, Device device, DatasetSplits? data)
+    private static BenchStep BuildStep(BenchOptions o, VitConfig config, int classes, Device device, DatasetSplits? data, float[] mean, float[] std)
     {
         if (o.Mode == "pretrain")
         {
@@ -163,6 +169,11 @@ public static class BenchmarkRunner
         if (o.Mode == "infer")
         {
             vit.eval();
+            if (o.Engine == "onnxruntime")
+            {
+                var ort = new OnnxRuntimeInference(vit, mean, std, torch.get_num_threads());
+                return new BenchStep((x, _) => ort.Forward(x), null);
+            }
             return new BenchStep((x, _) => { using var _g = torch.no_grad(); return vit.forward(x); }, null);
         }
         var counts = data is null

@@ -36,6 +36,15 @@ public static class ImageDecoder
         return ToPlanar(rgba, info.Width, info.Height, channels);
     }
 
+    /// <summary>Reads and decodes the image file <paramref name="path"/> (see <see cref="Decode"/>).</summary>
+    /// <exception cref="LivtException">The file does not exist.</exception>
+    /// <exception cref="CorruptImageException">Undecodable or truncated data.</exception>
+    public static Image DecodeFile(string path, int channels)
+    {
+        if (!File.Exists(path)) throw new LivtException($"{path}: image file not found");
+        return Decode(File.ReadAllBytes(path), channels, path);
+    }
+
     private static Image ToPlanar(byte[] rgba, int width, int height, int channels)
     {
         int plane = width * height;

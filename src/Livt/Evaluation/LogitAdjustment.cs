@@ -19,13 +19,25 @@ public static class LogitAdjustment
     {
         if (logits.dim() != 2)
             throw new ArgumentException($"logits must be [N, C], got [{string.Join(", ", logits.shape)}]", nameof(logits));
-        var c = (int)logits.shape[1];
+        if (trainPrior.Count != logits.shape[1])
+            throw new ArgumentException($"{trainPrior.Count} prior values for {logits.shape[1]} classes", nameof(trainPrior));
+        using var shift = tensor(Offset(trainPrior, testPrior, tau), dtype: logits.dtype, device: logits.device);
+        return logits + shift;
+    }
+
+    /// <summary>The per-class shift τ·(log π_test − log π_train) that <see cref="Apply"/> adds (an
+    /// exported ONNX graph adds the same values).</summary>
+    /// <param name="trainPrior">C positive weights of the training distribution (normalised here).</param>
+    /// <param name="testPrior">C positive weights of the test distribution (normalised here).</param>
+    /// <param name="tau">Strength of the adjustment.</param>
+    public static double[] Offset(IReadOnlyList<double> trainPrior, IReadOnlyList<double> testPrior, double tau = 1.0)
+    {
+        var c = trainPrior.Count;
         var train = Normalise(trainPrior, c, nameof(trainPrior));
         var test = Normalise(testPrior, c, nameof(testPrior));
         var offset = new double[c];
         for (var j = 0; j < c; j++) offset[j] = tau * (Math.Log(test[j]) - Math.Log(train[j]));
-        using var shift = tensor(offset, dtype: logits.dtype, device: logits.device);
-        return logits + shift;
+        return offset;
     }
 
     /// <summary>The training prior π_c = n_c / Σ n from per-class counts.</summary>

@@ -38,18 +38,9 @@ public static class EvaluationRun
             if (test.Channels != meta.Model.InChans)
                 throw new LivtException($"{checkpoint}: the model takes {meta.Model.InChans}-channel images, {options.Name} has {test.Channels}");
 
-            (IReadOnlyList<double>, IReadOnlyList<double>)? shift = null;
-            if (testPrior is not null)
-            {
-                var from = PriorCorrection.SourcePrior(meta.Loss, meta.ClassCounts);
-                double[] to = testPrior switch
-                {
-                    "uniform" => Enumerable.Repeat(1.0 / meta.ClassCounts.Length, meta.ClassCounts.Length).ToArray(),
-                    "train" => LogitAdjustment.PriorFromCounts(meta.ClassCounts),
-                    _ => LogitAdjustment.ParsePriorFile(testPrior, meta.ClassCounts.Length),
-                };
-                shift = (from, to);
-            }
+            (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
+                ? null
+                : PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tau);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",

@@ -38,8 +38,7 @@ public static class Predictor
                 using var scope = torch.NewDisposeScope();
                 var tensors = chunk.Select(path =>
                 {
-                    if (!File.Exists(path)) throw new LivtException($"{path}: image file not found");
-                    var img = transform.Apply(ImageDecoder.Decode(File.ReadAllBytes(path), meta.Model.InChans, path), new Random(0));
+                    var img = transform.Apply(ImageDecoder.DecodeFile(path, meta.Model.InChans), new Random(0));
                     return torch.tensor(img.Pixels, [img.Channels, img.Height, img.Width]);
                 }).ToArray();
                 using var noGrad = torch.no_grad();

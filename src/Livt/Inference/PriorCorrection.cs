@@ -15,7 +15,20 @@ public static class PriorCorrection
     {
         if (loss is not null && Livt.Losses.LossFactory.Canonical(loss) is { } name && Balanced.Contains(name))
             return Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray();
-        double total = trainCounts.Sum();
-        return trainCounts.Select(c => c / total).ToArray();
+        return Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts);
+    }
+
+    /// <summary>The (assumed, target) priors of <c>--test-prior</c>: "uniform", "train", or a file of
+    /// per-class counts or probabilities; <c>livt evaluate</c> and <c>livt export</c> share it.</summary>
+    /// <exception cref="LivtException">The prior file is unreadable or does not fit the classes.</exception>
+    public static (double[] From, double[] To) ForTestPrior(string testPrior, string? loss, IReadOnlyList<long> trainCounts)
+    {
+        double[] to = testPrior switch
+        {
+            "uniform" => Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray(),
+            "train" => Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts),
+            _ => Livt.Evaluation.LogitAdjustment.ParsePriorFile(testPrior, trainCounts.Count),
+        };
+        return (SourcePrior(loss, trainCounts), to);
     }
 }

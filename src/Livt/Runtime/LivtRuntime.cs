@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -17,6 +18,10 @@ public static class LivtRuntime
 
     private static readonly object Gate = new();
     private static bool _initialized;
+
+    /// <summary>Livt's version (the assembly's informational version), as benchmarks and exported models record it.</summary>
+    public static string Version { get; } =
+        typeof(LivtRuntime).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
 
     /// <summary>True when MKL (inside libtorch_cpu) was told to always use the requested thread count.</summary>
     public static bool MklDynamicOff { get; private set; }

@@ -1,0 +1,93 @@
+using Google.Protobuf;
+using Livt.Evaluation;
+using Livt.Interop;
+using Livt.Interop.Onnx;
+using Livt.Models;
+using Livt.Runtime;
+using Livt.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Inference;
+
+/// <summary>What <see cref="OnnxExport.Run"/> wrote.</summary>
+/// <param name="Path">The ONNX file.</param>
+/// <param name="Bytes">Its size.</param>
+/// <param name="Info">The metadata written into it.</param>
+/// <param name="Nodes">Nodes in the graph.</param>
+/// <param name="MaxAbsDiff">Largest |logit difference| between ONNX Runtime and Livt on the check batch.</param>
+public sealed record OnnxExportResult(string Path, long Bytes, OnnxModelInfo Info, int Nodes, double MaxAbsDiff);
+
+/// <summary>
+/// <c>livt export --onnx</c>: a fine-tuned checkpoint as an ONNX graph, optionally with the post-hoc
+/// prior adjustment of <c>livt evaluate --test-prior</c> baked into its logits. Before the file is
+/// written, ONNX Runtime runs it on a check batch next to the Livt model.
+/// </summary>
+public static class OnnxExport
+{
+    private const int CheckBatch = 2;
+
+    /// <summary>Exports <paramref name="checkpoint"/> (file or run folder) to <paramref name="output"/>.</summary>
+    /// <param name="checkpoint">A classifier's model.safetensors, or its run folder.</param>
+    /// <param name="output">The .onnx file to write (atomically).</param>
+    /// <param name="testPrior">null for raw logits; "uniform", "train" or a file of per-class counts or
+    /// probabilities: the adjustment <c>livt evaluate --test-prior</c> applies.</param>
+    /// <param name="tau">Strength of that adjustment.</param>
+    /// <exception cref="LivtException">The checkpoint or prior file is missing or not usable.</exception>
+    public static OnnxExportResult Run(string checkpoint, string output, string? testPrior = null, double tau = 1.0)
+    {
+        LivtRuntime.Initialize();
+        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, CPU);
+        using (model)
+        {
+            double[]? offset = null;
+            if (testPrior is not null)
+            {
+                var (from, to) = PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts);
+                offset = LogitAdjustment.Offset(from, to, tau);
+            }
+            var info = new OnnxModelInfo
+            {
+                ClassNames = meta.ClassNames, InputSize = meta.Model.ImageSize, InChans = meta.Model.InChans,
+                Mean = meta.Mean, Std = meta.Std, LivtVersion = LivtRuntime.Version, Loss = meta.Loss, Dataset = meta.Dataset,
+                TestPrior = testPrior is null or "uniform" or "train" ? testPrior : Path.GetFileName(testPrior),
+                Tau = tau,
+            };
+            var onnx = VitOnnxExporter.Build(model, info, offset);
+            var bytes = onnx.ToByteArray();
+            double diff = Check(model, info, offset, bytes, checkpoint);
+            AtomicFile.Write(output, s => s.Write(bytes));
+            return new OnnxExportResult(output, bytes.Length, info, onnx.Graph.Node.Count, diff);
+        }
+    }
+
+    // The exported graph against the model on seeded random images: a mismatch is a Livt bug, never
+    // something the user caused, so it is not a LivtException.
+    private static double Check(VisionTransformer model, OnnxModelInfo info, double[]? offset, byte[] onnx, string source)
+    {
+        int size = info.InputSize, chans = info.InChans, classes = info.ClassNames.Length;
+        var rng = new Random(0);
+        var pixels = new float[CheckBatch * chans * size * size];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = rng.NextSingle();
+        using var ort = OnnxClassifier.Load(onnx, source);
+        var (ortLogits, _) = ort.Run(pixels, CheckBatch);
+
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        long[] channelShape = [1, info.Mean.Length, 1, 1];
+        var x = (torch.tensor(pixels, [CheckBatch, chans, size, size]) - torch.tensor(info.Mean, channelShape))
+                * torch.tensor(info.Std.Select(s => 1f / s).ToArray(), channelShape);
+        var logits = model.forward(x);
+        if (offset is not null) logits = logits + torch.tensor(offset, dtype: ScalarType.Float32);
+        var livt = logits.contiguous().data<float>().ToArray();
+        double diff = 0, scale = 1;
+        for (int i = 0; i < livt.Length; i++)
+        {
+            diff = Math.Max(diff, Math.Abs(livt[i] - ortLogits[i]));
+            scale = Math.Max(scale, Math.Abs(livt[i]));
+        }
+        if (!(diff <= 1e-3 * scale))
+            throw new InvalidOperationException($"the exported graph disagrees with the model: max |logit difference| {diff:E2} over {CheckBatch}×{classes} logits");
+        return diff;
+    }
+}

@@ -1,0 +1,90 @@
+using Livt.Evaluation;
+using Livt.Inference;
+using Livt.Models;
+using Livt.Tests.Evaluation;
+using Livt.Training;
+using Xunit.Abstractions;
+using static Livt.Tests.Interop.OnnxFixtures;
+
+namespace Livt.Tests.Interop;
+
+/// <summary>ONNX Runtime on the exported graph against Livt's own forward pass, on real Fashion-MNIST
+/// test images (random weights: the graph has to reproduce every tensor, not a trained behaviour).</summary>
+public class OnnxExportParityTests(ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-4;
+
+    [Theory]
+    [InlineData(AttentionImpl.Manual)]
+    [InlineData(AttentionImpl.Fused)]
+    public void QuickStartPresetMatchesLivtAtTwoBatchSizes(AttentionImpl attention)
+    {
+        var config = ModelPresets.Get(ModelPresets.QuickStart) with { Attention = attention };
+        using var model = RandomModel(config);
+        using var ort = Export(model, Info(config));
+        var (raw, normalised) = Images(12, config.ImageSize, config.InChans, Mean, Std);
+        var livt = LivtLogits(model, normalised);
+        int plane = config.InChans * config.ImageSize * config.ImageSize, k = config.NumClasses;
+        foreach (int n in new[] { 12, 5 })
+        {
+            var (logits, _) = ort.Run(raw[..(n * plane)], n);
+            double diff = MaxAbsDiff(livt[..(n * k)], logits);
+            output.WriteLine($"{ModelPresets.QuickStart} {attention}, batch {n}: max |ORT − Livt| {diff:E2} (max |logit| {livt.Max(Math.Abs):F2})");
+            Assert.True(diff <= Tolerance, $"batch {n}: max abs diff {diff:E2}");
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TiShapedModelMatchesLivtWithGlobalAndTokenPooling(bool globalPool)
+    {
+        var config = TiShaped(globalPool);
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        using var model = RandomModel(config, seed: 1);
+        using var ort = Export(model, Info(config, mean, std));
+        var (raw, normalised) = Images(8, config.ImageSize, config.InChans, mean, std);
+        var livt = LivtLogits(model, normalised);
+        var (logits, probs) = ort.Run(raw, 8);
+        double diff = MaxAbsDiff(livt, logits);
+        output.WriteLine($"ViT-Ti shape (D192, depth 2, 3 heads, 32 px RGB), {(globalPool ? "global" : "token")} pooling: max |ORT − Livt| {diff:E2} (max |logit| {livt.Max(Math.Abs):F2})");
+        Assert.True(diff <= Tolerance, $"max abs diff {diff:E2}");
+        for (int i = 0; i < 8; i++)
+            Assert.Equal(1.0, probs.Skip(i * 10).Take(10).Sum(p => (double)p), 5);
+    }
+
+    [Theory]
+    [InlineData("ce", "uniform", 1.0)]
+    [InlineData("bal-bce", "train", 1.0)]
+    [InlineData("ce", "file", 0.7)]
+    public void BakedPriorMatchesEvaluateTestPrior(string loss, string testPrior, double tau)
+    {
+        using var dir = new TempDir();
+        var config = ModelPresets.Get(ModelPresets.QuickStart);
+        using var model = RandomModel(config, seed: 2);
+        var checkpoint = SaveCheckpoint(model, dir.Path, loss);
+        var prior = testPrior == "file" ? dir.Write("prior.txt", "# reversed long tail\n60\n100\n166\n278\n464\n774\n1292\n2156\n3596\n6000\n") : testPrior;
+
+        var result = OnnxExport.Run(checkpoint, dir.File("model.onnx"), prior, tau);
+        using var ort = OnnxClassifier.Open(result.Path);
+        Assert.Equal(testPrior == "file" ? "prior.txt" : testPrior, ort.Info.TestPrior);
+
+        // What livt evaluate --test-prior computes: the prior the logits assume (training counts for CE,
+        // uniform for Bal-BCE) moved to the test prior.
+        double total = Counts.Sum();
+        double[] train = Counts.Select(c => c / total).ToArray(), uniform = Enumerable.Repeat(0.1, 10).ToArray();
+        double[] from = loss == "ce" ? train : uniform;
+        double[] to = testPrior switch { "uniform" => uniform, "train" => train, _ => Counts.Reverse().Select(c => (double)c).ToArray() };
+        var (raw, normalised) = Images(6, config.ImageSize, config.InChans, Mean, Std);
+        using var livtLogits = TorchSharp.torch.tensor(LivtLogits(model, normalised), [6, 10]);
+        using var adjusted = LogitAdjustment.Apply(livtLogits, from, to, tau);
+        var expected = adjusted.data<float>().ToArray();
+        var (logits, _) = ort.Run(raw, 6);
+        double diff = MaxAbsDiff(expected, logits);
+        double shift = MaxAbsDiff(expected, livtLogits.data<float>().ToArray());
+        output.WriteLine($"{loss} → --test-prior {testPrior} (tau {tau}): max |ORT − Livt| {diff:E2}; the adjustment moves logits by up to {shift:F2}");
+        Assert.True(shift > 1, "the adjustment should move the logits");
+        Assert.True(diff <= Tolerance, $"max abs diff {diff:E2}");
+        Assert.True(result.MaxAbsDiff <= Tolerance, $"export's own check: {result.MaxAbsDiff:E2}");
+    }
+}
