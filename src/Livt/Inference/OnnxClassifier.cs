@@ -3,6 +3,7 @@ using Livt.Data;
 using Livt.Interop.Onnx;
 using Livt.Training;
 using Microsoft.ML.OnnxRuntime;
+using Livt.Interop;
 
 namespace Livt.Inference;
 

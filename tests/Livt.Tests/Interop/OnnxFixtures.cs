@@ -10,6 +10,7 @@ using Livt.Training;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Interop;
 
 namespace Livt.Tests.Interop;
 
