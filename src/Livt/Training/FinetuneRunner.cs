@@ -46,10 +46,10 @@ public sealed class FinetuneRunner : StageRunner
         var counts = DatasetStats.ClassCounts(train);
 
         // An MGP checkpoint fixes the preprocessing: the encoder learnt on inputs normalised its way.
-        SafeTensorsFile? init = null;
+        WeightsFile? init = null;
         ModelMetadata? initMeta = null;
         string? initPath = null;
-        if (Config.Init is not null) (init, initMeta, initPath) = OpenInit(Config.Init);
+        if (Config.Init is not null) (init, initMeta, initPath) = ModelCheckpoint.Open(Config.Init);
         using var initScope = init;
         var (mean, std) = initMeta is not null ? (initMeta.Mean, initMeta.Std) : Normalization.For(Config.Dataset, train);
 
@@ -136,21 +136,12 @@ public sealed class FinetuneRunner : StageRunner
         return (r.Top1, balanced);
     }
 
-    private static (SafeTensorsFile, ModelMetadata?, string) OpenInit(string fileOrRunDir)
-    {
-        var path = ModelCheckpoint.Resolve(fileOrRunDir);
-        var file = SafeTensors.Read(path);
-        // A raw timm/MAE/LiVT file converted from .pth has no Livt metadata: it is still a valid init.
-        var meta = file.Metadata.ContainsKey("livt.kind") ? ModelMetadata.FromSafeTensorsMetadata(file.Metadata, path) : null;
-        return (file, meta, path);
-    }
-
     /// <summary>
     /// Loads an MGP (or classifier) checkpoint's encoder by name. Only the new classifier (head, and
     /// fc_norm when the encoder had none) may be missing; anything else that does not fit — another
     /// architecture, another patch size — is an error that lists the keys.
     /// </summary>
-    private static void LoadEncoder(VisionTransformer model, SafeTensorsFile init, ModelMetadata? meta, string path)
+    private static void LoadEncoder(VisionTransformer model, WeightsFile init, ModelMetadata? meta, string path)
     {
         bool isMae = meta?.Kind == "mae" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
         var weights = isMae
