@@ -32,8 +32,13 @@ internal static class EvaluateCommands
             command.Options.Add(Std);
         }
 
-        public RawCheckpointOptions Read(ParseResult parse) =>
-            new() { NumHeads = parse.GetValue(NumHeads), Mean = parse.GetValue(Mean), Std = parse.GetValue(Std) };
+        // An array option that is not given reads as an empty array.
+        public RawCheckpointOptions Read(ParseResult parse) => new()
+        {
+            NumHeads = parse.GetValue(NumHeads),
+            Mean = parse.GetValue(Mean) is { Length: > 0 } mean ? mean : null,
+            Std = parse.GetValue(Std) is { Length: > 0 } std ? std : null,
+        };
     }
 
     public static Command Evaluate()
