@@ -3,6 +3,9 @@
 //
 //   dotnet run -- --make-sample sample    a tiny long-tailed ImageFolder (sample/train, sample/val) of real Fashion-MNIST images
 //   dotnet run -- sample runs             train on it; reports in runs/
+using Livt.Configuration;
+using Livt.Engine;
+using Livt.Inference;
 using Livt.Training;
 
 if (args is ["--make-sample", var sampleDir])

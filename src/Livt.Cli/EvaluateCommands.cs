@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Livt.Data;
+using Livt.Interop;
 using Livt.Training;
 using Spectre.Console;
+using Livt.Inference;
 
 namespace Livt.Cli;
 
@@ -14,14 +16,15 @@ internal static class EvaluateCommands
     private sealed class RawOptions
     {
         public Option<int?> NumHeads { get; } = new("--num-heads") { Description = "Attention heads of a checkpoint without Livt metadata (default: timm's for its width: 192→3, 384→6, 768→12, 1024/1280→16)" };
-        public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean, comma-separated, for a checkpoint without Livt metadata (default: ImageNet's 0.485,0.456,0.406, as MAE)", CustomParser = FloatList };
-        public Option<float[]?> Std { get; } = new("--std") { Description = "Per-channel input std, comma-separated, for a checkpoint without Livt metadata (default: ImageNet's 0.229,0.224,0.225)", CustomParser = FloatList };
+        public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean for a checkpoint without Livt metadata, as for training: --mean 0.485 0.456 0.406 (or comma-separated). Default: ImageNet's, as MAE", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
+        public Option<float[]?> Std { get; } = new("--std") { Description = "Per-channel input std for a checkpoint without Livt metadata (default: ImageNet's 0.229 0.224 0.225)", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
 
         private static float[]? FloatList(System.CommandLine.Parsing.ArgumentResult result)
         {
-            var text = result.Tokens.Single().Value;
-            var values = text.Split(',').Select(v => float.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) ? x : float.NaN).ToArray();
-            if (values.Any(float.IsNaN)) result.AddError($"'{text}': expected comma-separated numbers, e.g. 0.485,0.456,0.406");
+            var text = string.Join(",", result.Tokens.Select(t => t.Value));
+            var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(v => float.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) ? x : float.NaN).ToArray();
+            if (values.Any(float.IsNaN)) result.AddError($"'{text}': expected numbers, e.g. 0.485 0.456 0.406");
             return values;
         }
 

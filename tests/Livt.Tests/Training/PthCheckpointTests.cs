@@ -1,6 +1,8 @@
 using Livt.Data;
 using Livt.Interop;
 using Livt.Tests.Models;
+using Livt.Engine;
+using Livt.Inference;
 using Livt.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Livt.Augmentation;
+using Livt.Data;
+using Livt.Evaluation;
+using Livt.Runtime;
+
+using Livt.Engine;
+using Livt.Interop;
+
+namespace Livt.Inference;
+
+/// <summary>
+/// <c>livt evaluate</c>: a saved classifier on a dataset's test split, optionally with post-hoc logit
+/// adjustment to a known or assumed test label distribution; writes report.json, report.md and plots.
+/// </summary>
+public static class EvaluationRun
+{
+    /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
+    /// null means the dataset the model was trained on (from its metadata), found in
+    /// <paramref name="dataDir"/> or the default places. <paramref name="testPrior"/>: null for raw
+    /// logits, "uniform", "train", or a file of per-class counts or probabilities. A checkpoint without
+    /// Livt metadata (an official .pth) needs <paramref name="dataset"/>, which also gives its class
+    /// names and training counts; <paramref name="raw"/> gives what its weights cannot say, and
+    /// <paramref name="observer"/> hears how its architecture was inferred.</summary>
+    public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
+        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads,
+        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null)
+    {
+        var clock = Stopwatch.StartNew();
+        LivtRuntime.Initialize(threads);
+        var dev = TrainingDevice.Parse(device);
+        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
+        using (model)
+        {
+            if (meta.Inferred is not null) observer?.Message(meta.Inferred);
+            if (dataset is null && meta.Dataset.Length == 0)
+                throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, --train-list/--test-list as for training)");
+            var options = dataset ?? new DatasetOptions
+            {
+                Name = meta.Dataset, Imbalance = meta.Imbalance, Seed = meta.Seed, DataDir = dataDir,
+            };
+            var splits = DatasetCatalog.Load(options);
+            var test = splits.Test;
+            if (test.NumClasses != meta.Model.NumClasses)
+                throw new LivtException($"{checkpoint}: the model has {meta.Model.NumClasses} classes, the test split of {options.Name} has {test.NumClasses}");
+            if (test.Channels != meta.Model.InChans)
+                throw new LivtException($"{checkpoint}: the model takes {meta.Model.InChans}-channel images, {options.Name} has {test.Channels}");
+            // Without Livt metadata the training split tells the class names and counts (shot groups, prior).
+            if (meta.ClassCounts.Length == 0)
+                meta = meta with { ClassCounts = DatasetStats.ClassCounts(splits.Train), ClassNames = splits.Train.ClassNames.ToArray() };
+
+            (IReadOnlyList<double>, IReadOnlyList<double>)? shift = null;
+            if (testPrior is not null)
+            {
+                var from = PriorCorrection.SourcePrior(meta.Loss, meta.ClassCounts);
+                double[] to = testPrior switch
+                {
+                    "uniform" => Enumerable.Repeat(1.0 / meta.ClassCounts.Length, meta.ClassCounts.Length).ToArray(),
+                    "train" => LogitAdjustment.PriorFromCounts(meta.ClassCounts),
+                    _ => LogitAdjustment.ParsePriorFile(testPrior, meta.ClassCounts.Length),
+                };
+                shift = (from, to);
+            }
+            var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
+            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tau);
+            var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
+                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior), null);
+            return (result, report);
+        }
+    }
+}

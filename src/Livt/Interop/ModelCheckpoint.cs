@@ -1,0 +1,80 @@
+using Livt.Interop;
+using Livt.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+
+namespace Livt.Interop;
+
+/// <summary>
+/// <c>model.safetensors</c>: final weights under timm/MAE names (loadable by PyTorch as they are) plus
+/// <see cref="ModelMetadata"/>. Accepts a file or a run folder wherever a checkpoint is asked for.
+/// </summary>
+public static class ModelCheckpoint
+{
+    /// <summary>The model file inside a run folder.</summary>
+    public const string FileName = "model.safetensors";
+
+    /// <summary>Writes the module's state (parameters and buffers) and metadata, atomically.</summary>
+    public static void Save(string path, nn.Module module, ModelMetadata metadata) =>
+        SafeTensors.Write(path, module.state_dict(), metadata.ToSafeTensorsMetadata());
+
+    /// <summary>Resolves a run folder to its model file; checks the file exists.</summary>
+    public static string Resolve(string fileOrRunDir)
+    {
+        var path = Directory.Exists(fileOrRunDir) ? Path.Combine(fileOrRunDir, FileName) : fileOrRunDir;
+        if (!File.Exists(path))
+            throw new LivtException(Directory.Exists(fileOrRunDir)
+                ? $"{fileOrRunDir}: run folder has no {FileName} (did that run finish?)"
+                : $"{fileOrRunDir}: checkpoint file not found");
+        return path;
+    }
+
+    /// <summary>Opens a checkpoint (Livt's safetensors, a raw timm/MAE safetensors or a PyTorch .pth);
+    /// the metadata is null for a file without Livt's. The caller disposes the returned file.</summary>
+    public static (WeightsFile File, ModelMetadata? Metadata, string Path) Open(string fileOrRunDir)
+    {
+        var path = Resolve(fileOrRunDir);
+        var file = WeightsFile.Open(path);
+        try
+        {
+            var meta = file.Metadata.ContainsKey("livt.kind") ? ModelMetadata.FromSafeTensorsMetadata(file.Metadata, path) : null;
+            return (file, meta, path);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads a classifier for evaluation or prediction, in eval mode: a Livt model (kind "vit"), or
+    /// weights without Livt's metadata (an official .pth, a converted safetensors), whose architecture
+    /// is read from the tensor shapes and whose heads and normalisation come from
+    /// <paramref name="raw"/> or their defaults (<see cref="ModelMetadata.ForRawClassifier"/>).
+    /// </summary>
+    public static (VisionTransformer Model, ModelMetadata Metadata) LoadClassifier(string fileOrRunDir, Device device, RawCheckpointOptions? raw = null)
+    {
+        var (file, livtMeta, path) = Open(fileOrRunDir);
+        using (file)
+        {
+            if (livtMeta is { Kind: not "vit" })
+                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint (MGP pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
+            var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
+            var model = new VisionTransformer(meta.Model);
+            try
+            {
+                StateDictLoader.Load(model, file.Tensors, strict: true, source: path);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            model.to(device);
+            model.eval();
+            return (model, meta);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Livt.Data;
+using Livt.Models;
+
+
+namespace Livt.Interop;
+
+/// <summary>
+/// What a saved model needs besides its weights to be evaluated or used for prediction with nothing
+/// else at hand: architecture, preprocessing and the training label distribution. Stored as
+/// <c>livt.*</c> strings in the safetensors <c>__metadata__</c> map, beside timm/MAE-named weights.
+/// </summary>
+public sealed record ModelMetadata
+{
+    /// <summary>"vit" for a classifier, "mae" for an MGP (masked autoencoder) checkpoint.</summary>
+    public required string Kind { get; init; }
+    public required VitConfig Model { get; init; }
+    public required float[] Mean { get; init; }
+    public required float[] Std { get; init; }
+    public required string[] ClassNames { get; init; }
+    /// <summary>Training images per class: the prior used by balanced losses, shot groups and
+    /// post-hoc logit adjustment.</summary>
+    public required long[] ClassCounts { get; init; }
+    public required string Dataset { get; init; }
+    public double Imbalance { get; init; }
+    public int Seed { get; init; }
+    /// <summary>The loss a classifier was trained with (which prior its logits assume); null for MGP.</summary>
+    public string? Loss { get; init; }
+
+    /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
+    /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
+    public string? Inferred { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>The metadata map as written into the safetensors header.</summary>
+    public Dictionary<string, string> ToSafeTensorsMetadata() => new()
+    {
+        ["format"] = "pt", // what the Python safetensors library expects for torch tensors
+        ["livt.kind"] = Kind,
+        ["livt.model"] = JsonSerializer.Serialize(Model, Json),
+        ["livt.mean"] = JsonSerializer.Serialize(Mean),
+        ["livt.std"] = JsonSerializer.Serialize(Std),
+        ["livt.class_names"] = JsonSerializer.Serialize(ClassNames),
+        ["livt.class_counts"] = JsonSerializer.Serialize(ClassCounts),
+        ["livt.dataset"] = Dataset,
+        ["livt.imbalance"] = Imbalance.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["livt.loss"] = Loss ?? "",
+    };
+
+    /// <summary>
+    /// Metadata for classifier weights that have none of Livt's (an official .pth, a converted
+    /// safetensors): the architecture from the tensor shapes (<see cref="ClassifierShape"/>), heads and
+    /// normalisation from <paramref name="options"/> or their defaults. The training set is unknown:
+    /// <see cref="Dataset"/> is empty, <see cref="ClassCounts"/> empty and the class names are the
+    /// indices, until a dataset fills them in.
+    /// </summary>
+    /// <exception cref="LivtException">The weights are not a ViT classifier, or the given mean/std do
+    /// not have one value per channel.</exception>
+    public static ModelMetadata ForRawClassifier(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, RawCheckpointOptions? options, string source)
+    {
+        var (config, description) = ClassifierShape.Infer(weights, options?.NumHeads, source);
+        var (mean, std) = Normalization.ImageNet(config.InChans);
+        foreach (var (name, given) in new[] { ("--mean", options?.Mean), ("--std", options?.Std) })
+            if (given is not null && given.Length != config.InChans)
+                throw new LivtException($"{source}: {name} has {given.Length} values, the model takes {config.InChans} channel(s)");
+        mean = options?.Mean ?? mean;
+        std = options?.Std ?? std;
+        string Values(float[] v) => string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
+        return new ModelMetadata
+        {
+            Kind = "vit", Model = config, Mean = mean, Std = std,
+            ClassNames = Enumerable.Range(0, config.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            ClassCounts = [], Dataset = "",
+            Inferred = $"{source} has no Livt metadata: {description}; inputs normalised with mean [{Values(mean)}], std [{Values(std)}]" +
+                       (options?.Mean is null || options.Std is null ? " (ImageNet's, as MAE and LiVT use, unless --mean/--std)" : ""),
+        };
+    }
+
+    /// <summary>Reads the metadata back; <paramref name="source"/> names the file in errors.</summary>
+    public static ModelMetadata FromSafeTensorsMetadata(IReadOnlyDictionary<string, string> m, string source)
+    {
+        string Get(string key) => m.TryGetValue(key, out var v)
+            ? v
+            : throw new LivtException($"{source}: no '{key}' in the metadata: not a model saved by Livt (a raw timm/MAE file can be loaded with --init)");
+        try
+        {
+            return new ModelMetadata
+            {
+                Kind = Get("livt.kind"),
+                Model = JsonSerializer.Deserialize<VitConfig>(Get("livt.model"), Json)!,
+                Mean = JsonSerializer.Deserialize<float[]>(Get("livt.mean"))!,
+                Std = JsonSerializer.Deserialize<float[]>(Get("livt.std"))!,
+                ClassNames = JsonSerializer.Deserialize<string[]>(Get("livt.class_names"))!,
+                ClassCounts = JsonSerializer.Deserialize<long[]>(Get("livt.class_counts"))!,
+                Dataset = Get("livt.dataset"),
+                Imbalance = m.TryGetValue("livt.imbalance", out var imb) ? double.Parse(imb, System.Globalization.CultureInfo.InvariantCulture) : 0,
+                Seed = m.TryGetValue("livt.seed", out var seed) ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 0,
+                Loss = m.TryGetValue("livt.loss", out var loss) && loss.Length > 0 ? loss : null,
+            };
+        }
+        catch (JsonException e)
+        {
+            throw new LivtException($"{source}: unreadable Livt metadata: {e.Message}");
+        }
+    }
+}
