@@ -4,8 +4,9 @@
     python3 tools/pth_to_safetensors.py mae_pretrain_vit_base.pth mae_pretrain_vit_base.safetensors
 
 Needs only PyTorch. Accepts {'model': state_dict} (what MAE's and LiVT's main scripts save),
-{'state_dict': ...}, {'model_ema': ...} when no 'model' is present, or a bare state dict. Tensor names
-are kept as they are (a 'module.' prefix left by DistributedDataParallel is removed), so Livt loads them
+{'state_dict': ...}, {'model_ema': ...} when no 'model' is present, a bare state dict, or a whole pickled
+model (torch.save(model), whose class must then be importable). Tensors saved as views are written
+contiguous. Tensor names are kept as they are (a 'module.' prefix left by DistributedDataParallel is removed), so Livt loads them
 by their timm/MAE names. The checkpoint is unpickled: convert only files you trust.
 """
 import argparse
@@ -29,6 +30,8 @@ def load_state_dict(path):
     except TypeError:  # PyTorch before 1.13 has no weights_only
         ckpt = torch.load(path, map_location="cpu")
     extra = {}
+    if isinstance(ckpt, torch.nn.Module):  # torch.save(model): its class must be importable here
+        ckpt = ckpt.state_dict()
     if isinstance(ckpt, dict):
         for key in ("model", "state_dict", "model_ema"):
             if key in ckpt and isinstance(ckpt[key], dict):

@@ -1,19 +1,53 @@
 using System.CommandLine;
 using Livt.Data;
 using Livt.Inference;
+using Livt.Interop;
 using Livt.Training;
 using Spectre.Console;
-using Livt.Inference;
 
 namespace Livt.Cli;
 
 /// <summary><c>livt evaluate</c> and <c>livt predict</c>.</summary>
 internal static class EvaluateCommands
 {
+    private const string CheckpointHelp = "model.safetensors of a fine-tuned run, the run folder, a classifier without Livt metadata (an official .pth, a converted safetensors), or (predict) a .onnx file from livt export, run by ONNX Runtime";
+
+    /// <summary>The flags for a checkpoint without Livt metadata, which its weights cannot tell.</summary>
+    private sealed class RawOptions
+    {
+        public Option<int?> NumHeads { get; } = new("--num-heads") { Description = "Attention heads of a checkpoint without Livt metadata (default: timm's for its width: 192→3, 384→6, 768→12, 1024/1280→16)" };
+        public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean for a checkpoint without Livt metadata, as for training: --mean 0.485 0.456 0.406 (or comma-separated). Default: ImageNet's, as MAE", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
+        public Option<float[]?> Std { get; } = new("--std") { Description = "Per-channel input std for a checkpoint without Livt metadata (default: ImageNet's 0.229 0.224 0.225)", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
+
+        private static float[]? FloatList(System.CommandLine.Parsing.ArgumentResult result)
+        {
+            var text = string.Join(",", result.Tokens.Select(t => t.Value));
+            var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(v => float.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) ? x : float.NaN).ToArray();
+            if (values.Any(float.IsNaN)) result.AddError($"'{text}': expected numbers, e.g. 0.485 0.456 0.406");
+            return values;
+        }
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(NumHeads);
+            command.Options.Add(Mean);
+            command.Options.Add(Std);
+        }
+
+        // An array option that is not given reads as an empty array.
+        public RawCheckpointOptions Read(ParseResult parse) => new()
+        {
+            NumHeads = parse.GetValue(NumHeads),
+            Mean = parse.GetValue(Mean) is { Length: > 0 } mean ? mean : null,
+            Std = parse.GetValue(Std) is { Length: > 0 } std ? std : null,
+        };
+    }
+
     public static Command Evaluate()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, or the run folder" };
-        var dataset = new Option<string?>("--dataset") { Description = "Dataset (default: the one the model was trained on)" };
+        var checkpoint = new Argument<string>("checkpoint") { Description = CheckpointHelp };
+        var dataset = new Option<string?>("--dataset") { Description = "Dataset (default: the one the model was trained on; required for a checkpoint without Livt metadata)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset root" };
         var imbalance = new Option<double?>("--imbalance") { Description = "Imbalance factor (default: the model's)" };
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
@@ -29,6 +63,8 @@ internal static class EvaluateCommands
         {
             checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, outDir, batch, workers, threads, device,
         };
+        var raw = new RawOptions();
+        raw.AddTo(command);
         command.SetAction(parse =>
         {
             var ckpt = parse.GetValue(checkpoint)!;
@@ -42,7 +78,7 @@ internal static class EvaluateCommands
             var runDir = Directory.Exists(ckpt) ? ckpt : Path.GetDirectoryName(Path.GetFullPath(ckpt))!;
             var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), parse.GetValue(tau),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads));
+                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null));
             Summary.Print(report);
             return 0;
         });
@@ -51,17 +87,20 @@ internal static class EvaluateCommands
 
     public static Command Predict()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, the run folder, or a .onnx file from livt export (run by ONNX Runtime)" };
+        var checkpoint = new Argument<string>("checkpoint") { Description = CheckpointHelp };
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP)", Arity = ArgumentArity.OneOrMore };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 5, Description = "Classes to show per image" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var command = new Command("predict", "Top-k classes with probabilities for image files.") { checkpoint, images, topK, device };
+        var raw = new RawOptions();
+        raw.AddTo(command);
         command.SetAction(parse =>
         {
             var model = parse.GetValue(checkpoint)!;
             var predictions = OnnxClassifier.IsOnnxFile(model)
                 ? OnnxClassifier.Predict(model, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!)
-                : Predictor.Predict(model, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!);
+                : Predictor.Predict(model, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!,
+                    raw.Read(parse), new ConsoleObserver(null));
             foreach (var p in predictions)
             {
                 var table = new Table().Title(Markup.Escape(p.Path)).AddColumns("class", "probability");

@@ -185,7 +185,7 @@ public sealed record TrainConfig
     [Setting("Evaluation centre-crop fraction (default: 224/256 up to 224 px, 1.0 above, as the official eval transform)")]
     public double? CropPct { get; init; }
 
-    [Setting("MGP checkpoint (model.safetensors or its run folder) to fine-tune from", Alias = "--finetune", FinetuneOnly = true)]
+    [Setting("MGP checkpoint to fine-tune from: model.safetensors or its run folder, an official MAE/LiVT .pth, or a converted safetensors", Alias = "--finetune", FinetuneOnly = true)]
     public string? Init { get; init; }
 
     // --- run ---

@@ -16,12 +16,13 @@ public static class Normalization
     /// </summary>
     public static (float[] Mean, float[] Std) For(string dataset, IImageDataset train)
     {
-        if (dataset is "imagefolder" or "list")
-        {
-            return train.Channels == 3
-                ? (ImageNetMean, ImageNetStd)
-                : ([ImageNetMean.Average()], [ImageNetStd.Average()]);
-        }
-        return DatasetStats.MeanStd(train);
+        return dataset is "imagefolder" or "list" ? ImageNet(train.Channels) : DatasetStats.MeanStd(train);
     }
+
+    /// <summary>ImageNet's per-channel constants (what MAE and LiVT normalise with); for another channel
+    /// count, their average on every channel.</summary>
+    public static (float[] Mean, float[] Std) ImageNet(int channels) =>
+        channels == 3
+            ? (ImageNetMean, ImageNetStd)
+            : (Enumerable.Repeat(ImageNetMean.Average(), channels).ToArray(), Enumerable.Repeat(ImageNetStd.Average(), channels).ToArray());
 }

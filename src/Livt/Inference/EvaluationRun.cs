@@ -18,25 +18,36 @@ public static class EvaluationRun
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
     /// null means the dataset the model was trained on (from its metadata), found in
     /// <paramref name="dataDir"/> or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", or a file of per-class counts or probabilities.</summary>
+    /// logits, "uniform", "train", or a file of per-class counts or probabilities. A checkpoint without
+    /// Livt metadata (an official .pth) needs <paramref name="dataset"/>, which also gives its class
+    /// names and training counts; <paramref name="raw"/> gives what its weights cannot say, and
+    /// <paramref name="observer"/> hears how its architecture was inferred.</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
-        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads)
+        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads,
+        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null)
     {
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
         var dev = TrainingDevice.Parse(device);
-        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev);
+        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
         using (model)
         {
+            if (meta.Inferred is not null) observer?.Message(meta.Inferred);
+            if (dataset is null && meta.Dataset.Length == 0)
+                throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, --train-list/--test-list as for training)");
             var options = dataset ?? new DatasetOptions
             {
                 Name = meta.Dataset, Imbalance = meta.Imbalance, Seed = meta.Seed, DataDir = dataDir,
             };
-            var test = DatasetCatalog.Load(options).Test;
-            if (test.NumClasses != meta.ClassCounts.Length)
-                throw new LivtException($"{checkpoint}: the model has {meta.ClassCounts.Length} classes, the test split of {options.Name} has {test.NumClasses}");
+            var splits = DatasetCatalog.Load(options);
+            var test = splits.Test;
+            if (test.NumClasses != meta.Model.NumClasses)
+                throw new LivtException($"{checkpoint}: the model has {meta.Model.NumClasses} classes, the test split of {options.Name} has {test.NumClasses}");
             if (test.Channels != meta.Model.InChans)
                 throw new LivtException($"{checkpoint}: the model takes {meta.Model.InChans}-channel images, {options.Name} has {test.Channels}");
+            // Without Livt metadata the training split tells the class names and counts (shot groups, prior).
+            if (meta.ClassCounts.Length == 0)
+                meta = meta with { ClassCounts = DatasetStats.ClassCounts(splits.Train), ClassNames = splits.Train.ClassNames.ToArray() };
 
             (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
                 ? null

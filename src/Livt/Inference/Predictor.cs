@@ -21,15 +21,20 @@ public static class Predictor
 {
     private const int BatchSize = 64;
 
-    /// <summary>Predicts every file; a missing or undecodable file is an error naming it.</summary>
-    public static IReadOnlyList<Prediction> Predict(string checkpoint, IReadOnlyList<string> images, int topK, string device)
+    /// <summary>Predicts every file; a missing or undecodable file is an error naming it. For a
+    /// checkpoint without Livt metadata (an official .pth) <paramref name="raw"/> gives what its weights
+    /// cannot say, its classes are named by index, and <paramref name="observer"/> hears how its
+    /// architecture was inferred.</summary>
+    public static IReadOnlyList<Prediction> Predict(string checkpoint, IReadOnlyList<string> images, int topK, string device,
+        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null)
     {
         if (topK < 1) throw new LivtException($"--top-k {topK}: must be at least 1");
         LivtRuntime.Initialize();
         var dev = TrainingDevice.Parse(device);
-        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev);
+        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
         using (model)
         {
+            if (meta.Inferred is not null) observer?.Message(meta.Inferred);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             int k = Math.Min(topK, meta.ClassNames.Length);
             var results = new List<Prediction>();

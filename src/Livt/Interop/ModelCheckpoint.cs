@@ -30,14 +30,16 @@ public static class ModelCheckpoint
         return path;
     }
 
-    /// <summary>Opens a checkpoint; the caller disposes the returned file.</summary>
-    public static (SafeTensorsFile File, ModelMetadata Metadata, string Path) Open(string fileOrRunDir)
+    /// <summary>Opens a checkpoint (Livt's safetensors, a raw timm/MAE safetensors or a PyTorch .pth);
+    /// the metadata is null for a file without Livt's. The caller disposes the returned file.</summary>
+    public static (WeightsFile File, ModelMetadata? Metadata, string Path) Open(string fileOrRunDir)
     {
         var path = Resolve(fileOrRunDir);
-        var file = SafeTensors.Read(path);
+        var file = WeightsFile.Open(path);
         try
         {
-            return (file, ModelMetadata.FromSafeTensorsMetadata(file.Metadata, path), path);
+            var meta = file.Metadata.ContainsKey("livt.kind") ? ModelMetadata.FromSafeTensorsMetadata(file.Metadata, path) : null;
+            return (file, meta, path);
         }
         catch
         {
@@ -46,16 +48,30 @@ public static class ModelCheckpoint
         }
     }
 
-    /// <summary>Loads a saved classifier (kind "vit") for evaluation or prediction, in eval mode.</summary>
-    public static (VisionTransformer Model, ModelMetadata Metadata) LoadClassifier(string fileOrRunDir, Device device)
+    /// <summary>
+    /// Loads a classifier for evaluation or prediction, in eval mode: a Livt model (kind "vit"), or
+    /// weights without Livt's metadata (an official .pth, a converted safetensors), whose architecture
+    /// is read from the tensor shapes and whose heads and normalisation come from
+    /// <paramref name="raw"/> or their defaults (<see cref="ModelMetadata.ForRawClassifier"/>).
+    /// </summary>
+    public static (VisionTransformer Model, ModelMetadata Metadata) LoadClassifier(string fileOrRunDir, Device device, RawCheckpointOptions? raw = null)
     {
-        var (file, meta, path) = Open(fileOrRunDir);
+        var (file, livtMeta, path) = Open(fileOrRunDir);
         using (file)
         {
-            if (meta.Kind != "vit")
-                throw new LivtException($"{path}: is a '{meta.Kind}' checkpoint (MGP pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
+            if (livtMeta is { Kind: not "vit" })
+                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint (MGP pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
+            var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
             var model = new VisionTransformer(meta.Model);
-            StateDictLoader.Load(model, file.Tensors, strict: true, source: path);
+            try
+            {
+                StateDictLoader.Load(model, file.Tensors, strict: true, source: path);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
             model.to(device);
             model.eval();
             return (model, meta);

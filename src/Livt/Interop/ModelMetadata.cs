@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Livt.Data;
 using Livt.Models;
 
 
@@ -27,6 +28,10 @@ public sealed record ModelMetadata
     /// <summary>The loss a classifier was trained with (which prior its logits assume); null for MGP.</summary>
     public string? Loss { get; init; }
 
+    /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
+    /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
+    public string? Inferred { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -48,6 +53,35 @@ public sealed record ModelMetadata
         ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["livt.loss"] = Loss ?? "",
     };
+
+    /// <summary>
+    /// Metadata for classifier weights that have none of Livt's (an official .pth, a converted
+    /// safetensors): the architecture from the tensor shapes (<see cref="ClassifierShape"/>), heads and
+    /// normalisation from <paramref name="options"/> or their defaults. The training set is unknown:
+    /// <see cref="Dataset"/> is empty, <see cref="ClassCounts"/> empty and the class names are the
+    /// indices, until a dataset fills them in.
+    /// </summary>
+    /// <exception cref="LivtException">The weights are not a ViT classifier, or the given mean/std do
+    /// not have one value per channel.</exception>
+    public static ModelMetadata ForRawClassifier(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, RawCheckpointOptions? options, string source)
+    {
+        var (config, description) = ClassifierShape.Infer(weights, options?.NumHeads, source);
+        var (mean, std) = Normalization.ImageNet(config.InChans);
+        foreach (var (name, given) in new[] { ("--mean", options?.Mean), ("--std", options?.Std) })
+            if (given is not null && given.Length != config.InChans)
+                throw new LivtException($"{source}: {name} has {given.Length} values, the model takes {config.InChans} channel(s)");
+        mean = options?.Mean ?? mean;
+        std = options?.Std ?? std;
+        string Values(float[] v) => string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
+        return new ModelMetadata
+        {
+            Kind = "vit", Model = config, Mean = mean, Std = std,
+            ClassNames = Enumerable.Range(0, config.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            ClassCounts = [], Dataset = "",
+            Inferred = $"{source} has no Livt metadata: {description}; inputs normalised with mean [{Values(mean)}], std [{Values(std)}]" +
+                       (options?.Mean is null || options.Std is null ? " (ImageNet's, as MAE and LiVT use, unless --mean/--std)" : ""),
+        };
+    }
 
     /// <summary>Reads the metadata back; <paramref name="source"/> names the file in errors.</summary>
     public static ModelMetadata FromSafeTensorsMetadata(IReadOnlyDictionary<string, string> m, string source)

@@ -17,7 +17,7 @@ public static class EncoderLoader
     /// <summary>Loads <paramref name="init"/> into <paramref name="model"/>.</summary>
     /// <exception cref="LivtException">Anything that does not fit — another architecture, another patch
     /// size or width — with the keys at fault.</exception>
-    public static void Load(VisionTransformer model, SafeTensorsFile init, ModelMetadata? meta, string path, ITrainingObserver? observer = null)
+    public static void Load(VisionTransformer model, WeightsFile init, ModelMetadata? meta, string path, ITrainingObserver? observer = null)
     {
         bool isMae = meta?.Kind == "mae" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
         var weights = isMae

@@ -55,10 +55,10 @@ public sealed class FinetuneRunner
         var counts = DatasetStats.ClassCounts(train);
 
         // An MGP checkpoint fixes the preprocessing: the encoder learnt on inputs normalised its way.
-        SafeTensorsFile? init = null;
+        WeightsFile? init = null;
         ModelMetadata? initMeta = null;
         string? initPath = null;
-        if (_config.Init is not null) (init, initMeta, initPath) = OpenInit(_config.Init);
+        if (_config.Init is not null) (init, initMeta, initPath) = ModelCheckpoint.Open(_config.Init);
         using var initScope = init;
         var (mean, std) = RunSetup.MeanStd(_config, train, initMeta is not null ? (initMeta.Mean, initMeta.Std) : null);
 
@@ -123,14 +123,5 @@ public sealed class FinetuneRunner
             _context.Observer.Message($"Epoch {epoch + 1}: best validation balanced accuracy so far ({balanced:F2} %), saved best.safetensors");
         }
         return (r.Top1, balanced);
-    }
-
-    private static (SafeTensorsFile, ModelMetadata?, string) OpenInit(string fileOrRunDir)
-    {
-        var path = ModelCheckpoint.Resolve(fileOrRunDir);
-        var file = SafeTensors.Read(path);
-        // A raw timm/MAE/LiVT file converted from .pth has no Livt metadata: it is still a valid init.
-        var meta = file.Metadata.ContainsKey("livt.kind") ? ModelMetadata.FromSafeTensorsMetadata(file.Metadata, path) : null;
-        return (file, meta, path);
     }
 }

@@ -33,4 +33,29 @@ public class CliCommandTests
         Assert.True((double)r["images_per_second"]! > 0);
         Assert.True((double)r["breakdown"]!["backward_ms"]! > 0);
     }
+
+    [Fact]
+    public void PredictWithAnOfficialStylePthSaysWhatItInferred()
+    {
+        var image = Path.Combine(TinyRuns.TempDir(), "grey.png");
+        using (var bitmap = new SKBitmap(28, 28))
+        {
+            bitmap.Erase(new SKColor(90, 90, 90));
+            using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            using var stream = File.Create(image);
+            data.SaveTo(stream);
+        }
+        var pth = Models.TensorAssert.Fixture("pth", "vit_state_dict.pth");
+        var (code, stdout, stderr) = CliErrorTests.Livt("predict", pth, image, "--num-heads", "2", "--top-k", "3");
+        Assert.True(code == 0, stderr);
+        var text = System.Text.RegularExpressions.Regex.Replace(stdout, @"\s+", " "); // the console wraps long lines
+        Assert.Contains("has no Livt metadata", text);
+        Assert.Contains("2 heads given", text);
+        Assert.Contains("ImageNet's", text);
+        Assert.Contains("probability", text);
+
+        var (badCode, _, badErr) = CliErrorTests.Livt("predict", pth, image, "--num-heads", "2", "--mean", "0.5,x");
+        Assert.NotEqual(0, badCode);
+        Assert.Contains("0.5,x", badErr);
+    }
 }

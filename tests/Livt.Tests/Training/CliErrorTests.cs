@@ -57,4 +57,13 @@ public class CliErrorTests
             });
         AssertClearError(["finetune", "--init", path, "--out", Path.Combine(dir, "run"), "--steps-per-epoch", "1"], "other.safetensors");
     }
+
+    [Fact]
+    public void PickleThatCallsCodeIsRefusedNotRun()
+    {
+        const string marker = "/tmp/livt-pth-fixture-payload-ran"; // what fixtures/pth/malicious.pth would create
+        File.Delete(marker);
+        AssertClearError(["predict", Models.TensorAssert.Fixture("pth", "malicious.pth"), "image.png"], "posix.system");
+        Assert.False(File.Exists(marker));
+    }
 }
