@@ -10,6 +10,7 @@ root.Add(EvaluateCommands.Evaluate());
 root.Add(EvaluateCommands.Predict());
 root.Add(DataCommands.Data());
 root.Add(BenchCommands.Bench());
+root.Add(DistributedCommands.Distributed());
 
 try
 {

@@ -188,7 +188,9 @@ internal sealed unsafe class MpiLibrary
         int length;
         fixed (byte* p = buffer)
             if (_libraryVersion(p, &length) != MpiSuccess) return Path;
-        return Encoding.ASCII.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).Split('\n')[0].Trim();
+        // Open MPI counts the terminating NUL in the length; MPICH separates fields with tabs.
+        string first = Encoding.ASCII.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).TrimEnd('\0').Split('\n')[0];
+        return string.Join(' ', first.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).TrimEnd(',', ' ');
     }
 
     /// <summary>Throws with MPI's own explanation of <paramref name="code"/> when it is not MPI_SUCCESS.</summary>

@@ -62,9 +62,10 @@ internal static class MpiSession
         // After a failure, MPI_Finalize would wait for processes that may never arrive; exiting without
         // it makes the launcher end the whole job, which is what a failed rank should do.
         if (_aborting || Environment.ExitCode != 0 || library.IsFinalized()) return;
-        // MPI_Finalize waits for every process; one that never gets there must not hang this one.
-        using var watchdog = new CollectiveWatchdog(_options.CollectiveTimeout,
-            () => $"rank {library.CommRank(library.CommWorld)}", Abort);
+        // MPI_Finalize waits for every process; one that never gets there must not hang this one. (The
+        // rank is read first: MPI may not be queried once finalisation has begun.)
+        int rank = library.CommRank(library.CommWorld);
+        using var watchdog = new CollectiveWatchdog(_options.CollectiveTimeout, () => $"rank {rank}", Abort);
         using (watchdog.Enter("MPI_Finalize (waiting for every process to finish)"))
             library.FinalizeMpi();
     }

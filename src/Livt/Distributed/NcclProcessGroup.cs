@@ -77,6 +77,18 @@ public sealed class NcclProcessGroup : IProcessGroup
     public int LocalRank => _mpi.LocalRank;
     public string Backend => "nccl";
 
+    /// <summary>"NCCL 2.21.5, over " and the MPI library's version line.</summary>
+    public string LibraryVersion
+    {
+        get
+        {
+            int code = _nccl.Version();
+            // NCCL_VERSION_CODE: X·1000 + Y·100 + Z up to 2.8, X·10000 + Y·100 + Z from 2.9.
+            var (major, minor, patch) = code >= 10000 ? (code / 10000, code / 100 % 100, code % 100) : (code / 1000, code / 100 % 10, code % 100);
+            return $"NCCL {major}.{minor}.{patch}, over {_mpi.LibraryVersion}";
+        }
+    }
+
     public void AllReduce(Tensor tensor)
     {
         if (tensor.device_type == DeviceType.CPU)

@@ -6,8 +6,8 @@ public class MpiFailureTests
     [MpiFact]
     public void ARankThatHangsOutsideTheCollectiveIsCaughtByTheTimeout()
     {
-        var result = Run("stall", timeoutSeconds: 2);
-        Assert.Contains("error: rank 0 of 2: an all-reduce of 4 float32 values did not complete within 2 s", result.Stderr);
+        var result = Run("stall", timeoutSeconds: 1);
+        Assert.Contains("error: rank 0 of 2: a barrier did not complete within 1 s", result.Stderr);
         Assert.Contains("MPI_ABORT", result.Stderr); // Open MPI's report of the abort that ended rank 1 too
     }
 
@@ -24,8 +24,8 @@ public class MpiFailureTests
     [MpiFact]
     public void ARankThatFinishesWhileAnotherIsStuckDoesNotWaitForeverInFinalize()
     {
-        var result = Run("finish", timeoutSeconds: 2);
-        Assert.Contains("error: rank 1: MPI_Finalize (waiting for every process to finish) did not complete within 2 s", result.Stderr);
+        var result = Run("finish", timeoutSeconds: 1);
+        Assert.Contains("error: rank 1: MPI_Finalize (waiting for every process to finish) did not complete within 1 s", result.Stderr);
         Assert.Contains("MPI_ABORT", result.Stderr);
     }
 
@@ -36,7 +36,6 @@ public class MpiFailureTests
         {
             var result = MpiRun.Worker(scenario, dir, timeoutSeconds);
             Assert.True(result.ExitCode != 0, result.Output);
-            Assert.False(File.Exists(Path.Combine(dir, "rank0.safetensors")), "rank 0 must not get past the collective");
             return result;
         }
         finally
