@@ -32,6 +32,7 @@ internal sealed unsafe class MpiLibrary
     private readonly delegate* unmanaged<int*, int> _initialized;
     private readonly delegate* unmanaged<int*, int> _finalized;
     private readonly delegate* unmanaged<int> _finalize;
+    private readonly delegate* unmanaged<int*, int> _queryThread;
     private readonly delegate* unmanaged<nint, int*, int> _commRank;
     private readonly delegate* unmanaged<nint, int*, int> _commSize;
     private readonly delegate* unmanaged<nint, nint, int> _commSetErrhandler;
@@ -50,6 +51,7 @@ internal sealed unsafe class MpiLibrary
         _initialized = (delegate* unmanaged<int*, int>)Export(handle, "MPI_Initialized");
         _finalized = (delegate* unmanaged<int*, int>)Export(handle, "MPI_Finalized");
         _finalize = (delegate* unmanaged<int>)Export(handle, "MPI_Finalize");
+        _queryThread = (delegate* unmanaged<int*, int>)Export(handle, "MPI_Query_thread");
         _commRank = (delegate* unmanaged<nint, int*, int>)Export(handle, "MPI_Comm_rank");
         _commSize = (delegate* unmanaged<nint, int*, int>)Export(handle, "MPI_Comm_size");
         _commSetErrhandler = (delegate* unmanaged<nint, nint, int>)Export(handle, "MPI_Comm_set_errhandler");
@@ -145,6 +147,14 @@ internal sealed unsafe class MpiLibrary
     {
         int provided;
         Check(_initThread(null, 0, required, &provided), "MPI_Init_thread");
+        return provided;
+    }
+
+    /// <summary>The thread level of an MPI that was initialised already.</summary>
+    public int QueryThread()
+    {
+        int provided;
+        Check(_queryThread(&provided), "MPI_Query_thread");
         return provided;
     }
 

@@ -14,8 +14,8 @@ internal static class MpiSession
     private static DistributedOptions _options = new();
     private static volatile bool _aborting;
 
-    /// <summary>The thread level MPI provided (3 = MPI_THREAD_MULTIPLE).</summary>
-    public static int ThreadLevel { get; private set; }
+    // The thread level MPI provided; below MPI_THREAD_MULTIPLE the watchdog may not call MPI itself.
+    private static int _threadLevel;
 
     /// <summary>Loads and initialises MPI on first use; later calls return the same library.</summary>
     public static MpiLibrary Start(LaunchEnvironment launch, DistributedOptions options)
@@ -29,11 +29,11 @@ internal static class MpiSession
                 throw new InvalidOperationException("MPI was already finalized in this process");
             if (library.IsInitialized())
             {
-                ThreadLevel = MpiLibrary.ThreadMultiple; // initialised by the host; assume it chose well
+                _threadLevel = library.QueryThread(); // initialised by a host program, which also finalises it
             }
             else
             {
-                ThreadLevel = library.InitThread(MpiLibrary.ThreadMultiple);
+                _threadLevel = library.InitThread(MpiLibrary.ThreadMultiple);
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => Finish(library);
             }
             library.ReturnErrors(library.CommWorld);
@@ -51,9 +51,9 @@ internal static class MpiSession
         _aborting = true;
         _options.OnFatal?.Invoke(message);
         // MPI_Abort from a thread other than the blocked one is legal at MPI_THREAD_MULTIPLE, which
-        // Open MPI 4 and MPICH provide; should it ever return, exiting still stops this process, and
-        // the launcher ends the job when a process exits without MPI_Finalize.
-        _library?.Abort(_library.CommWorld, AbortCode);
+        // Open MPI 4 and MPICH provide. Without it, or should MPI_Abort return, exiting still stops
+        // this process, and the launcher ends the job when a process exits with an error.
+        if (_threadLevel >= MpiLibrary.ThreadMultiple) _library?.Abort(_library.CommWorld, AbortCode);
         Environment.Exit(AbortCode);
     }
 
