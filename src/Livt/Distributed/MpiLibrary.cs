@@ -118,8 +118,9 @@ internal sealed unsafe class MpiLibrary
             : [.. OpenMpiNames, .. MpichNames];
         foreach (var name in candidates)
         {
-            // Open MPI dlopens its own plugins, which resolve symbols of libmpi globally: a library
-            // loaded RTLD_LOCAL (NativeLibrary's default) leaves them unresolved.
+            // Open MPI dlopens its own plugins, which may expect libmpi's symbols to be global (why
+            // mpi4py opens it RTLD_GLOBAL); NativeLibrary.Load would open it RTLD_LOCAL. Debian's
+            // Open MPI 4.1.4 happens to work either way.
             nint handle = DlOpen(name, RtldNow | RtldGlobal);
             if (handle != 0) return new MpiLibrary(name, handle);
         }

@@ -73,12 +73,3 @@ public static class MpiRun
         }
     }
 }
-
-/// <summary>A test that needs Open MPI's mpirun; skipped, with the reason, where it is missing.</summary>
-public sealed class MpiFactAttribute : FactAttribute
-{
-    public MpiFactAttribute()
-    {
-        if (MpiRun.Unavailable is { } reason) Skip = reason;
-    }
-}
