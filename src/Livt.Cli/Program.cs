@@ -11,6 +11,7 @@ root.Add(EvaluateCommands.Predict());
 root.Add(ExportCommands.Export());
 root.Add(DataCommands.Data());
 root.Add(BenchCommands.Bench());
+root.Add(DistributedCommands.Distributed());
 
 try
 {

@@ -199,7 +199,7 @@ public sealed class DataLoader
                 {
                     Image image = _loader._dataset.GetImage(index);
                     if (_loader._transform is { } transform)
-                        image = transform.Apply(image, new Random(SeedMixer.Mix(_loader._options.Seed, _epoch, _start + p)));
+                        image = transform.Apply(image, new Random(SeedMixer.Mix(_loader._options.Seed, _epoch, _loader._sampler.SeedPosition(_start + p))));
                     Write(p, image, index);
                 }
                 catch (CorruptImageException) when (_loader._options.SkipCorrupt)

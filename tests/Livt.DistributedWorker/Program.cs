@@ -1,0 +1,139 @@
+using Livt.Distributed;
+using Livt.Interop;
+using Livt.Models;
+using Livt.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// Usage: Livt.DistributedWorker <scenario> <out-dir> [timeout-seconds]
+// Scenarios: values (what every collective, the broadcast of parameters and the gradient averaging
+// produced, in <out-dir>/rank<r>.safetensors); stall | exit | finish (one rank stops taking part in
+// a different way each time).
+string scenario = args[0], outDir = args[1];
+var options = new DistributedOptions
+{
+    CollectiveTimeout = TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 60),
+    OnFatal = message => Console.Error.WriteLine($"error: {message}"),
+};
+if (scenario != "values") return Fail(scenario);
+
+LivtRuntime.Initialize(threads: 1);
+using var group = ProcessGroups.FromEnvironment(CPU, options);
+var results = new Dictionary<string, Tensor>();
+var metadata = new Dictionary<string, string> { ["rank"] = $"{group.Rank}", ["world"] = $"{group.WorldSize}", ["backend"] = group.Backend };
+int rank = group.Rank;
+Collectives();
+Gradients();
+SafeTensors.Write(Path.Combine(outDir, $"rank{rank}.safetensors"), results, metadata);
+return 0;
+
+// The failure scenarios use a barrier, which needs no tensor, so they do not pay for loading libtorch.
+int Fail(string scenario)
+{
+    using var group = MpiProcessGroup.Start(LaunchEnvironment.Detect(), options);
+    switch (scenario)
+    {
+        case "stall":
+            // Rank 1 is alive but never joins: only the watchdog can end rank 0's wait.
+            if (group.Rank == 1) Thread.Sleep(TimeSpan.FromMinutes(10));
+            else group.Barrier();
+            return 0;
+        case "exit":
+            // Rank 1 fails (non-zero exit, no MPI_Finalize), as a process does after an error.
+            if (group.Rank == 1) return 3;
+            group.Barrier();
+            return 0;
+        case "finish":
+            // Rank 1 finishes normally while rank 0 is busy outside MPI for longer than the timeout (as
+            // when it writes a large checkpoint): only rank 1's wait in MPI_Finalize is watched.
+            if (group.Rank == 0) Thread.Sleep(TimeSpan.FromMinutes(10));
+            return 0;
+        default:
+            throw new ArgumentException($"unknown scenario {scenario}");
+    }
+}
+
+void Save(string name, Tensor tensor) => results[name] = tensor.detach().clone();
+
+void Collectives()
+{
+    // Distinct values per rank and element, so a sum, a gather order or a root mix-up all show.
+    var f32 = torch.arange(15, dtype: ScalarType.Float32).reshape(5, 3) * 0.25f + rank * 100;
+    Save("allreduce_f32_in", f32);
+    group.AllReduce(f32);
+    Save("allreduce_f32_out", f32);
+
+    var f64 = torch.arange(7, dtype: ScalarType.Float64) * 1e-3 + rank * 1e6;
+    Save("allreduce_f64_in", f64);
+    group.AllReduce(f64);
+    Save("allreduce_f64_out", f64);
+
+    // Beyond float precision: an int64 sum must be exact.
+    var i64 = torch.arange(3, dtype: ScalarType.Int64) + (1L << 40) * (rank + 1);
+    Save("allreduce_i64_in", i64);
+    group.AllReduce(i64);
+    Save("allreduce_i64_out", i64);
+
+    int root = group.WorldSize - 1;
+    var b = torch.full([2, 4], rank + 0.5f);
+    Save("broadcast_in", b);
+    group.Broadcast(b, root);
+    Save("broadcast_out", b);
+
+    var g = torch.arange(6, dtype: ScalarType.Float32).reshape(2, 3) + rank * 10;
+    Save("allgather_in", g);
+    using var gathered = group.AllGather(g);
+    Save("allgather_out", gathered);
+
+    // A view into a larger tensor: the collective must act on the view's own memory only.
+    var big = torch.full([3, 4], (float)rank);
+    group.AllReduce(big[1]);
+    Save("allreduce_view_out", big);
+
+    group.Barrier();
+}
+
+void Gradients()
+{
+    // Different weights on every rank until the broadcast; a BatchNorm brings float and int64 buffers.
+    torch.manual_seed(1000 + rank);
+    var config = ModelPresets.Get(ModelPresets.QuickStart) with { EmbedDim = 16, NumHeads = 2, Depth = 1, NumClasses = 3 };
+    using var vit = new VisionTransformer(config);
+    using var norm = nn.BatchNorm1d(3);
+    using var onlyRank0 = nn.Linear(3, 2);   // used by rank 0 only: rank 1 has no gradient for it
+    using var unused = nn.Linear(2, 2);      // used by no rank: no gradient anywhere
+    using (torch.no_grad())
+    {
+        norm.running_mean!.fill_(rank + 1);
+        norm.num_batches_tracked!.fill_(10 * (rank + 1));
+    }
+    var modules = new (string Prefix, nn.Module Module)[] { ("vit", vit), ("norm", norm), ("only_rank0", onlyRank0), ("unused", unused) };
+    var named = modules.SelectMany(m => m.Module.named_parameters().Select(p => ($"{m.Prefix}.{p.name}", p.parameter))).ToArray();
+    foreach (var (name, p) in named) Save($"init/{name}", p);
+    foreach (var (prefix, module) in modules)
+        foreach (var (name, buffer) in module.named_buffers()) Save($"init_buffer/{prefix}.{name}", buffer);
+
+    foreach (var (_, module) in modules) GradientSynchronizer.BroadcastParameters(group, module);
+    foreach (var (name, p) in named) Save($"synced/{name}", p);
+    foreach (var (prefix, module) in modules)
+        foreach (var (name, buffer) in module.named_buffers()) Save($"synced_buffer/{prefix}.{name}", buffer);
+
+    // Each rank's own batch, so the gradients differ.
+    torch.manual_seed(2000 + rank);
+    using (var scope = torch.NewDisposeScope())
+    {
+        var logits = norm.call(vit.call(torch.randn(4, 1, 28, 28)));
+        var loss = logits.pow(2).mean();
+        if (rank == 0) loss = loss + onlyRank0.call(logits).sum();
+        loss.backward();
+    }
+    foreach (var (name, p) in named)
+        if (p.grad is { } grad) Save($"grad/{name}", grad);
+
+    // A tiny bucket size forces several buckets, including parameters larger than a bucket.
+    using var sync = new GradientSynchronizer(group, named.Select(n => n.Item2), bucketBytes: 2048);
+    metadata["buckets"] = $"{sync.BucketCount}";
+    sync.AverageGradients();
+    foreach (var (name, p) in named)
+        if (p.grad is { } grad) Save($"averaged/{name}", grad);
+}

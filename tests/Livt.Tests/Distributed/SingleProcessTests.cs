@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using Livt.Distributed;
+using Livt.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Tests.Distributed;
+
+/// <summary>Without a launcher nothing changes: one process, collectives that leave the data alone.</summary>
+public class SingleProcessTests
+{
+    public SingleProcessTests() => LivtRuntime.Initialize();
+
+    [Fact]
+    public void AnUnlaunchedRunGetsTheSingleProcessGroup()
+    {
+        var group = ProcessGroups.Create(LaunchEnvironment.Unlaunched, CPU, new DistributedOptions());
+        Assert.Same(SingleProcess.Instance, group);
+        Assert.Same(SingleProcess.Instance, ProcessGroups.Create(new LaunchEnvironment(Launcher.OpenMpi, 0, 1, 0), CPU, new DistributedOptions()));
+        Assert.Equal((0, 1, true, "single"), (group.Rank, group.WorldSize, group.IsFirst, group.Backend));
+
+        using var t = torch.arange(6, dtype: ScalarType.Float32);
+        group.AllReduce(t);
+        group.Broadcast(t);
+        group.Barrier();
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => (float)i), t.data<float>().ToArray());
+        using var gathered = group.AllGather(t);
+        Assert.Equal(t.data<float>().ToArray(), gathered.data<float>().ToArray());
+        Assert.NotEqual(t.Handle, gathered.Handle);
+    }
+
+    [Fact]
+    public void GradientsOfASingleProcessAreLeftAsTheyAre()
+    {
+        using var linear = nn.Linear(3, 2);
+        linear.call(torch.ones(4, 3)).sum().backward();
+        float[] before = linear.weight!.grad!.data<float>().ToArray();
+        using var sync = new GradientSynchronizer(SingleProcess.Instance, linear.parameters());
+        sync.AverageGradients();
+        GradientSynchronizer.BroadcastParameters(SingleProcess.Instance, linear);
+        Assert.Equal(0, sync.BucketCount);
+        Assert.Equal(before, linear.weight!.grad!.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void BucketsFollowParameterOrderAndSize()
+    {
+        using var a = nn.Linear(10, 10);  // 100 + 10 floats
+        using var b = nn.Linear(30, 30);  // 900 + 30
+        using var c = nn.Linear(2, 2).to(ScalarType.Float64);
+        var parameters = a.parameters().Concat(b.parameters()).Concat(c.parameters()).ToArray();
+        var plan = GradientSynchronizer.Plan(parameters, bucketBytes: 500 * 4);
+        // a.weight + a.bias fit in one 500-float bucket; b.weight is larger than a bucket and goes alone,
+        // b.bias does not fit beside it; float64 parameters never share a bucket with float32 ones.
+        Assert.Equal(new[] { 2, 1, 1, 2 }, plan.Select(bucket => bucket.Length));
+        Assert.Same(parameters[2], plan[1][0]);
+        Assert.All(plan[3], p => Assert.Equal(ScalarType.Float64, p.dtype));
+        Assert.Equal(4, Assert.Single(GradientSynchronizer.Plan(parameters.Take(4), bucketBytes: 1L << 30)).Length);
+    }
+
+    [Fact]
+    public void AMissingNcclIsNamed()
+    {
+        if (NativeLibrary.TryLoad("libnccl.so.2", out var nccl))
+        {
+            NativeLibrary.Free(nccl);
+            return; // nothing to explain on a machine that has NCCL
+        }
+        Assert.Contains("libnccl.so.2 could not be loaded", Assert.Throws<LivtException>(() => NcclLibrary.Load()).Message);
+    }
+}
