@@ -15,9 +15,11 @@ public static class EvaluationRun
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
     /// null means the dataset the model was trained on (from its metadata), found in
     /// <paramref name="dataDir"/> or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", or a file of per-class counts or probabilities.</summary>
+    /// logits, "uniform", "train", or a file of per-class counts or probabilities. <paramref name="tau"/>
+    /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
+    /// <paramref name="valFraction"/> of each class).</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
-        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads)
+        string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads, double? valFraction = null)
     {
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
@@ -29,7 +31,8 @@ public static class EvaluationRun
             {
                 Name = meta.Dataset, Imbalance = meta.Imbalance, Seed = meta.Seed, DataDir = dataDir,
             };
-            var test = DatasetCatalog.Load(options).Test;
+            var splits = DatasetCatalog.Load(options);
+            var test = splits.Test;
             if (test.NumClasses != meta.ClassCounts.Length)
                 throw new LivtException($"{checkpoint}: the model has {meta.ClassCounts.Length} classes, the test split of {options.Name} has {test.NumClasses}");
             if (test.Channels != meta.Model.InChans)
@@ -38,7 +41,7 @@ public static class EvaluationRun
             (IReadOnlyList<double>, IReadOnlyList<double>)? shift = null;
             if (testPrior is not null)
             {
-                var from = PriorCorrection.SourcePrior(meta.Loss, meta.ClassCounts);
+                var from = PriorCorrection.SourcePrior(meta.Loss, meta.ClassCounts, meta.Sampler);
                 double total = meta.ClassCounts.Sum();
                 double[] to = testPrior switch
                 {
@@ -49,9 +52,16 @@ public static class EvaluationRun
                 shift = (from, to);
             }
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tau);
+            TunedValue? tuned = null;
+            if (tau is null)
+            {
+                if (shift is not { } s) throw new LivtException("--tau auto tunes post-hoc logit adjustment: give --test-prior too");
+                tuned = TunedLogitAdjustment.Choose(model, ModelCheckpoint.Resolve(checkpoint), meta, splits.Train, s.Item1, s.Item2, valFraction,
+                    transform, dev, batchSize, workers);
+            }
+            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tuned?.Value ?? tau!.Value);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior), null);
+                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, tuned), null);
             return (result, report);
         }
     }
