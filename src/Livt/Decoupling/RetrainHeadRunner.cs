@@ -106,13 +106,7 @@ public sealed class RetrainHeadRunner
         var (train, val) = source.Split(data.Train, valFraction);
         var counts = DatasetStats.ClassCounts(train);
 
-        Directory.CreateDirectory(RunDir);
-        AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), JsonSerializer.Serialize(_options with
-        {
-            Init = modelPath, Method = HeadMethods.Name(_method), Out = RunDir, ValFraction = valFraction,
-            Epochs = _method == HeadMethod.TauNorm ? null : Epochs,
-            Loss = LossFactory.Canonical(_options.Loss) ?? _options.Loss,
-        }, ConfigJson));
+        WriteConfig(modelPath, source, valFraction);
 
         var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
         _observer.Message($"Features of {train.Count} training images{(val is null ? "" : $" and {val.Count} held out for validation")} " +
@@ -161,6 +155,25 @@ public sealed class RetrainHeadRunner
                 meta.Imbalance, meta.Seed, null, tuned), trained ? log.Path : null);
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
+    }
+
+    /// <summary>config.json: the resolved options, plus the data keys of a fine-tuning config
+    /// (<see cref="FineTunedData.Of"/>) so that evaluate or another second stage finds the same data.</summary>
+    private void WriteConfig(string modelPath, FineTunedData source, double valFraction)
+    {
+        Directory.CreateDirectory(RunDir);
+        var config = JsonSerializer.SerializeToNode(_options with
+        {
+            Init = modelPath, Method = HeadMethods.Name(_method), Out = RunDir, ValFraction = valFraction,
+            Epochs = _method == HeadMethod.TauNorm ? null : Epochs,
+            Loss = LossFactory.Canonical(_options.Loss) ?? _options.Loss,
+            DataDir = source.Dataset.DataDir, TrainList = source.Dataset.TrainList, TestList = source.Dataset.TestList,
+        }, ConfigJson)!.AsObject();
+        config["dataset"] = source.Dataset.Name;
+        config["profile"] = source.Dataset.Profile.ToString().ToLowerInvariant();
+        config["skip_corrupt"] = source.Dataset.SkipCorrupt;
+        config["seed"] = source.Seed;
+        AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), config.ToJsonString(ConfigJson));
     }
 
     private (Tensor Weight, Tensor Bias, TunedValue? Tuned, double Loss, string Description) TauNorm(

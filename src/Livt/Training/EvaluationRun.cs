@@ -13,8 +13,8 @@ namespace Livt.Training;
 public static class EvaluationRun
 {
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
-    /// null means the dataset the model was trained on (from its metadata), found in
-    /// <paramref name="dataDir"/> or the default places. <paramref name="testPrior"/>: null for raw
+    /// null means the dataset the model was trained on (from its metadata and its run's config.json),
+    /// found in <paramref name="dataDir"/>, the run's data_dir or the default places. <paramref name="testPrior"/>: null for raw
     /// logits, "uniform", "train", or a file of per-class counts or probabilities. <paramref name="tau"/>
     /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
     /// <paramref name="valFraction"/> of each class).</summary>
@@ -27,10 +27,8 @@ public static class EvaluationRun
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev);
         using (model)
         {
-            var options = dataset ?? new DatasetOptions
-            {
-                Name = meta.Dataset, Imbalance = meta.Imbalance, Seed = meta.Seed, DataDir = dataDir,
-            };
+            // The run folder's config.json, when there is one, knows where the data was.
+            var options = dataset ?? FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir).Dataset;
             var splits = DatasetCatalog.Load(options);
             var test = splits.Test;
             if (test.NumClasses != meta.ClassCounts.Length)

@@ -104,4 +104,47 @@ public sealed class RetrainHeadTests(SliceRun slice) : IClassFixture<SliceRun>
         Assert.Contains("validation", Assert.Throws<LivtException>(() =>
             new RetrainHeadRunner(Options("tau-norm", "e3") with { Epochs = null, ValFraction = 0 }).Run()).Message);
     }
+
+    [Fact]
+    public void EachMethodRunsFromTheCliAndEvaluateLoadsItsModel()
+    {
+        foreach (var method in new[] { "crt", "lws", "tau-norm" })
+        {
+            var dir = Path.Combine(slice.Root, $"cli-{method}");
+            string[] args = ["retrain-head", "--init", slice.Finetuned, "--method", method, "--batch-size", "32", "--threads", "2", "--workers", "2", "--out", dir];
+            var (code, stdout, stderr) = CliErrorTests.Livt(method == "tau-norm" ? args : [.. args, "--epochs", "2"]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("top-1", stdout);
+            Assert.True(File.Exists(Path.Combine(dir, "report.json")), $"{method}: no report");
+        }
+        var crt = Path.Combine(slice.Root, "cli-crt");
+        var (evalCode, _, evalErr) = CliErrorTests.Livt("evaluate", crt, "--threads", "2", "--workers", "2");
+        Assert.True(evalCode == 0, evalErr);
+        double Top1(string dir) => (double)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "report.json")))!["top1"]!;
+        Assert.Equal(Top1(crt), Top1(Path.Combine(crt, "evaluate")), 6);
+
+        var (code2, _, err2) = CliErrorTests.Livt("evaluate", slice.Finetuned, "--test-prior", "uniform", "--tau", "auto", "--threads", "2", "--workers", "2");
+        Assert.True(code2 == 0, err2);
+        var tuned = JsonNode.Parse(File.ReadAllText(Path.Combine(slice.Finetuned, "evaluate", "report.json")))!["tuned"]!;
+        Assert.Equal("logit_adjustment_tau", (string)tuned["parameter"]!);
+    }
+
+    [Fact]
+    public void CliMistakesAreOneLine()
+    {
+        foreach (var (args, expected) in new (string[], string)[]
+                 {
+                     (["retrain-head", "--init", slice.Finetuned, "--method", "lws", "--tau", "1"], "--tau"),
+                     (["retrain-head", "--init", slice.Finetuned, "--method", "knn"], "knn"),
+                     (["retrain-head", "--init", "/nonexistent/run", "--method", "crt"], "/nonexistent/run"),
+                     (["evaluate", slice.Finetuned, "--tau", "auto"], "--test-prior"),
+                 })
+        {
+            var (code, stdout, stderr) = CliErrorTests.Livt(args);
+            Assert.Equal(1, code);
+            Assert.StartsWith("error: ", stderr);
+            Assert.Contains(expected, stderr);
+            Assert.DoesNotContain("   at ", stderr + stdout);
+        }
+    }
 }
