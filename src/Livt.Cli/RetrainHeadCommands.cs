@@ -24,6 +24,7 @@ internal static class RetrainHeadCommands
         var tau = new Option<string>("--tau") { DefaultValueFactory = _ => "auto", Description = "tau-norm: the exponent, or auto to choose it on the validation split over 0, 0.1, ..., 2" };
         var keepBias = new Option<bool>("--keep-bias") { Description = "tau-norm: keep the head's bias (the official code drops it)" };
         var valFraction = new Option<double?>("--val-fraction") { Description = "Hold out this fraction of each class for validation, split as finetune does (default: the fine-tuning run's, else 0.1 for --tau auto, else none)" };
+        var valList = new Option<string?>("--val-list") { Description = "A list file of validation images under the data root (e.g. ImageNet_LT_val.txt) instead of a held-out fraction" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset root (default: the fine-tuning run's)" };
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list; default: the fine-tuning run's)" };
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (default: the fine-tuning run's)" };
@@ -35,7 +36,7 @@ internal static class RetrainHeadCommands
         var command = new Command("retrain-head",
             "Second stage on a fine-tuned classifier with its encoder frozen (Kang et al. 2020): cRT, LWS or tau-normalisation; with --keep-head --max-norm, weight balancing's stage 2. Features are computed once; writes a run folder with model.safetensors, report.json/.md and plots.")
         {
-            init, method, epochs, lr, batch, weightDecay, momentum, loss, sampler, keepHead, maxNorm, tau, keepBias, valFraction,
+            init, method, epochs, lr, batch, weightDecay, momentum, loss, sampler, keepHead, maxNorm, tau, keepBias, valFraction, valList,
             dataDir, trainList, testList, evalBatch, threads, workers, device, outDir,
         };
         command.SetAction(parse =>
@@ -46,7 +47,7 @@ internal static class RetrainHeadCommands
                 Init = parse.GetValue(init)!, Method = parse.GetValue(method)!, Epochs = parse.GetValue(epochs), Lr = parse.GetValue(lr),
                 BatchSize = parse.GetValue(batch), WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum),
                 Loss = parse.GetValue(loss)!, Sampler = parse.GetValue(sampler)!, KeepHead = parse.GetValue(keepHead),
-                MaxNorm = parse.GetValue(maxNorm), KeepBias = parse.GetValue(keepBias), ValFraction = parse.GetValue(valFraction),
+                MaxNorm = parse.GetValue(maxNorm), KeepBias = parse.GetValue(keepBias), ValFraction = parse.GetValue(valFraction), ValList = parse.GetValue(valList),
                 Tau = chosen == HeadMethod.TauNorm ? TauArgument.Parse(parse.GetValue(tau)!) : null,
                 DataDir = parse.GetValue(dataDir), TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
                 EvalBatchSize = parse.GetValue(evalBatch), Threads = parse.GetValue(threads), Workers = parse.GetValue(workers),

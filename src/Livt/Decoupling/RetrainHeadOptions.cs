@@ -41,6 +41,9 @@ public sealed record RetrainHeadOptions
     /// run's own <c>val_fraction</c> when its config.json says, else 0.1 when τ is chosen on validation,
     /// else none.</summary>
     public double? ValFraction { get; init; }
+    /// <summary>A list file of validation images (<c>relative/path label</c> under the data root, e.g.
+    /// ImageNet_LT_val.txt) to use instead of a held-out fraction.</summary>
+    public string? ValList { get; init; }
 
     // --- data (default: what the fine-tuning run used, from the model's metadata and its config.json) ---
     public string? DataDir { get; init; }

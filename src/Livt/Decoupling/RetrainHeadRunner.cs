@@ -90,9 +90,10 @@ public sealed class RetrainHeadRunner
         using var _ = model;
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
         bool chooseTau = _method == HeadMethod.TauNorm && _options.Tau is null;
-        double valFraction = _options.ValFraction ?? (source.ValFraction > 0 ? source.ValFraction : chooseTau ? 0.1 : 0);
-        if (chooseTau && valFraction == 0)
-            throw new LivtException("--tau auto chooses τ on a validation split: give --val-fraction above 0, or a number for --tau");
+        double valFraction = _options.ValList is not null ? 0
+            : _options.ValFraction ?? (source.ValFraction > 0 ? source.ValFraction : chooseTau ? 0.1 : 0);
+        if (chooseTau && valFraction == 0 && _options.ValList is null)
+            throw new LivtException("--tau auto chooses τ on a validation split: give --val-fraction above 0 or --val-list, or a number for --tau");
 
         if (data is null)
         {
@@ -103,17 +104,17 @@ public sealed class RetrainHeadRunner
             throw new LivtException($"{modelPath}: the model has {meta.ClassCounts.Length} classes, {data.Name} has {data.Train.NumClasses}");
         if (data.Train.Channels != meta.Model.InChans)
             throw new LivtException($"{modelPath}: the model takes {meta.Model.InChans}-channel images, {data.Name} has {data.Train.Channels}");
-        var (train, val) = source.Split(data.Train, valFraction);
+        var (train, val) = source.Split(data.Train, valFraction, _options.ValList);
         var counts = DatasetStats.ClassCounts(train);
 
         WriteConfig(modelPath, source, valFraction);
 
         var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-        _observer.Message($"Features of {train.Count} training images{(val is null ? "" : $" and {val.Count} held out for validation")} " +
+        _observer.Message($"Features of {train.Count} training images{(val is null ? "" : $" and {val.Count} validation images")} " +
                           $"from the frozen encoder of {modelPath}");
         using var trainFeatures = FeatureSet.Extract(model, train, transform, _device, _options.EvalBatchSize, _options.Workers);
         using var valFeatures = val is null ? null : FeatureSet.Extract(model, val, transform, _device, _options.EvalBatchSize, _options.Workers);
-        var validation = val is null ? null : FineTunedData.Describe(val, valFraction);
+        var validation = val is null ? null : FineTunedData.Describe(val, valFraction, _options.ValList);
 
         var headWeight = Head(model, "weight");
         var headBias = Head(model, "bias");

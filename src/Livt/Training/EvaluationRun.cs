@@ -17,9 +17,10 @@ public static class EvaluationRun
     /// found in <paramref name="dataDir"/>, the run's data_dir or the default places. <paramref name="testPrior"/>: null for raw
     /// logits, "uniform", "train", or a file of per-class counts or probabilities. <paramref name="tau"/>
     /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
-    /// <paramref name="valFraction"/> of each class).</summary>
+    /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
-        string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads, double? valFraction = null)
+        string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads,
+        double? valFraction = null, string? valList = null)
     {
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
@@ -28,7 +29,8 @@ public static class EvaluationRun
         using (model)
         {
             // The run folder's config.json, when there is one, knows where the data was.
-            var options = dataset ?? FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir).Dataset;
+            var source = FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir);
+            var options = dataset ?? source.Dataset;
             var splits = DatasetCatalog.Load(options);
             var test = splits.Test;
             if (test.NumClasses != meta.ClassCounts.Length)
@@ -54,7 +56,7 @@ public static class EvaluationRun
             if (tau is null)
             {
                 if (shift is not { } s) throw new LivtException("--tau auto tunes post-hoc logit adjustment: give --test-prior too");
-                tuned = TunedLogitAdjustment.Choose(model, ModelCheckpoint.Resolve(checkpoint), meta, splits.Train, s.Item1, s.Item2, valFraction,
+                tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = options }, splits.Train, s.Item1, s.Item2, valFraction, valList,
                     transform, dev, batchSize, workers);
             }
             var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tuned?.Value ?? tau!.Value);

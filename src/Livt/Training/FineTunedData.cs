@@ -43,20 +43,36 @@ public sealed record FineTunedData(DatasetOptions Dataset, double ValFraction, i
     }
 
     /// <summary>
-    /// Splits <paramref name="train"/> as fine-tuning does for <c>--val-fraction</c>: per class with
-    /// <see cref="StratifiedSplit"/>, seeded by the run seed's <see cref="Seeds.Stream.Split"/> stream, so
-    /// the fraction the run used holds out exactly the images it never trained on. Fraction 0: no split.
+    /// The validation set of a later step. With <paramref name="valList"/> (a list file of
+    /// <c>relative/path label</c> lines under the dataset root, as ImageNet-LT's and Places-LT's val lists),
+    /// those images, and the training split whole. Otherwise <paramref name="train"/> is split as
+    /// fine-tuning does for <c>--val-fraction</c>: per class with <see cref="StratifiedSplit"/>, seeded by
+    /// the run seed's <see cref="Seeds.Stream.Split"/> stream, so the fraction the run used holds out
+    /// exactly the images it never trained on. Fraction 0 and no list: no validation set.
     /// </summary>
-    public (IImageDataset Train, IImageDataset? Validation) Split(IImageDataset train, double fraction)
+    public (IImageDataset Train, IImageDataset? Validation) Split(IImageDataset train, double fraction, string? valList = null)
     {
+        if (valList is not null)
+        {
+            var root = Dataset.DataDir ?? throw new LivtException($"--val-list {valList}: needs the dataset root (--data-dir) its paths are relative to");
+            var entries = ListFile.Parse(Path.Combine(root, valList), root);
+            for (int i = 0; i < entries.Labels.Length; i++)
+                if (entries.Labels[i] >= train.NumClasses)
+                    throw new LivtException($"{entries.ListPath} line {entries.Lines[i]}: label {entries.Labels[i]} is outside the model's {train.NumClasses} classes");
+            var val = new FileImageDataset(entries.Paths, entries.Labels, train.ClassNames, entries.Origins());
+            if (val.Channels != train.Channels)
+                throw new LivtException($"--val-list {valList}: list images are read as {val.Channels}-channel, the training images have {train.Channels}");
+            return (train, val);
+        }
         if (fraction is < 0 or >= 1) throw new LivtException($"--val-fraction {fraction}: must be in [0, 1)");
         if (fraction == 0) return (train, null);
         var (t, v) = StratifiedSplit.Split(train, fraction, Seeds.DeriveInt(Seed, 0, Seeds.Stream.Split));
         return (t, v);
     }
 
-    /// <summary>Describes a validation split for reports.</summary>
-    public static string Describe(IImageDataset validation, double fraction) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+    /// <summary>Describes a validation set for reports.</summary>
+    public static string Describe(IImageDataset validation, double fraction, string? valList) => valList is not null
+        ? $"{validation.Count} images of {valList}"
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{validation.Count} training images held out, {fraction:P0} of each class");
 }
