@@ -53,7 +53,9 @@ internal static class EvaluateCommands
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
         var testPrior = new Option<string?>("--test-prior") { Description = "Post-hoc logit adjustment to a test label distribution: uniform | train | <file of per-class counts or probabilities>. Default: raw logits" };
-        var tau = new Option<double>("--tau") { Description = "Strength of the post-hoc adjustment", DefaultValueFactory = _ => 1.0 };
+        var tau = new Option<string>("--tau") { Description = "Strength of the post-hoc adjustment, or auto: chosen over 0, 0.1, ..., 2 by balanced accuracy on a validation split of the training set", DefaultValueFactory = _ => "1" };
+        var valFraction = new Option<double?>("--val-fraction") { Description = "--tau auto: fraction of each class held out for validation, split as finetune does (default: the fine-tuning run's, else 0.1)" };
+        var valList = new Option<string?>("--val-list") { Description = "--tau auto: a list file of validation images under --data-dir instead (e.g. ImageNet_LT_val.txt)" };
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
@@ -61,7 +63,7 @@ internal static class EvaluateCommands
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes report.json/.md and plots.")
         {
-            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, outDir, batch, workers, threads, device,
+            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, outDir, batch, workers, threads, device,
         };
         var raw = new RawOptions();
         raw.AddTo(command);
@@ -76,9 +78,9 @@ internal static class EvaluateCommands
                 }
                 : null;
             var runDir = Directory.Exists(ckpt) ? ckpt : Path.GetDirectoryName(Path.GetFullPath(ckpt))!;
-            var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), parse.GetValue(tau),
+            var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null));
+                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null), parse.GetValue(valFraction), parse.GetValue(valList));
             Summary.Print(report);
             return 0;
         });

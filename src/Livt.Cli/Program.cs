@@ -6,6 +6,7 @@ var root = new RootCommand("Livt: Vision Transformers for long-tailed image data
 root.Add(TrainCommands.Pretrain());
 root.Add(TrainCommands.Finetune());
 root.Add(TrainCommands.QuickStart());
+root.Add(RetrainHeadCommands.RetrainHead());
 root.Add(EvaluateCommands.Evaluate());
 root.Add(EvaluateCommands.Predict());
 root.Add(ExportCommands.Export());

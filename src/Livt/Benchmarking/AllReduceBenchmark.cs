@@ -5,6 +5,7 @@ using Livt.Runtime;
 using Livt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Engine;
 
 namespace Livt.Benchmarking;
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Livt.Engine;
 
 namespace Livt.Distributed;
 

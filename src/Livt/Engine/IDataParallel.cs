@@ -8,7 +8,7 @@ namespace Livt.Engine;
 /// The seam between the training loop and the processes that train one model together. The trainer
 /// calls it at fixed points: parameters are made equal once at the start, gradients are averaged
 /// once per optimizer step (not on accumulation micro-steps), every epoch's sample order is cut into
-/// this process's shard, and only the first process writes files. <see cref="SingleProcess"/> is the
+/// this process's shard, and only the first process writes files. <see cref="SingleProcessParallel"/> is the
 /// one-process case; a distributed backend implements the same calls.
 /// </summary>
 public interface IDataParallel

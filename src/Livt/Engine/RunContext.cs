@@ -10,7 +10,7 @@ public sealed record RunContext
     public ITrainingObserver Observer { get; init; } = NullTrainingObserver.Instance;
 
     /// <summary>The processes training one model; one process by default.</summary>
-    public IDataParallel Parallel { get; init; } = SingleProcess.Instance;
+    public IDataParallel Parallel { get; init; } = SingleProcessParallel.Instance;
 
     /// <summary>Cancelled when the run must stop: the current step finishes, a checkpoint is written,
     /// and <see cref="TrainingInterruptedException"/> says how to resume.</summary>

@@ -27,7 +27,7 @@ public sealed class TrainStep
     {
         if (accumIter < 1) throw new ArgumentOutOfRangeException(nameof(accumIter), accumIter, "must be at least 1");
         (_stage, _optimizer, _groups, _schedule, AccumIter, _clipGrad) = (stage, optimizer, groups, schedule, accumIter, clipGrad);
-        _parallel = parallel ?? SingleProcess.Instance;
+        _parallel = parallel ?? SingleProcessParallel.Instance;
         _parameters = stage.Model.parameters().Where(p => p.requires_grad).ToArray();
     }
 

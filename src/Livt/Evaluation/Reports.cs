@@ -3,9 +3,10 @@ using Livt.Evaluation;
 
 namespace Livt.Evaluation;
 
-/// <summary>What a report says about the run besides the metrics.</summary>
+/// <summary>What a report says about the run besides the metrics; <paramref name="Tuned"/> is a post-hoc
+/// setting chosen on validation, when there is one.</summary>
 public sealed record ReportInfo(string Stage, string Loss, string Model, string Dataset, int Epochs, double Seconds,
-    double Imbalance, int Seed, string? TestPrior, string? CountsNote = null);
+    double Imbalance, int Seed, string? TestPrior, string? CountsNote = null, TunedValue? Tuned = null);
 
 /// <summary>Writes a run's report.json, report.md and PNG plots into one folder.</summary>
 public static class Reports
@@ -17,7 +18,7 @@ public static class Reports
         Directory.CreateDirectory(dir);
         var report = RunReport.From(result, info.Loss, info.Model, info.Dataset, info.Epochs, info.Seconds) with
         {
-            Stage = info.Stage, Imbalance = info.Imbalance, Seed = info.Seed, TestPrior = info.TestPrior, CountsNote = info.CountsNote,
+            Stage = info.Stage, Imbalance = info.Imbalance, Seed = info.Seed, TestPrior = info.TestPrior, CountsNote = info.CountsNote, Tuned = info.Tuned,
         };
         var json = Path.Combine(dir, "report.json");
         report.WriteJson(json);

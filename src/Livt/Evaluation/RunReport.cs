@@ -50,6 +50,9 @@ public sealed record RunReport
     /// <summary>The test label distribution the logits were adjusted for (a file path or a name such as
     /// "uniform"); null when the raw logits were evaluated.</summary>
     [JsonPropertyName("test_prior")] public string? TestPrior { get; init; }
+    /// <summary>A post-hoc setting chosen on a validation split (e.g. τ of τ-normalisation or of logit
+    /// adjustment) with the validation score of every candidate; null when nothing was chosen.</summary>
+    [JsonPropertyName("tuned")] public TunedValue? Tuned { get; init; }
 
     /// <summary>Which training images the class counts (prior, shot groups) were taken from, e.g. after
     /// a validation split was held out; null when not recorded.</summary>

@@ -20,6 +20,12 @@ internal static class RunReportMarkdown
         details.Add(r.TestPrior is { } prior ? $"logits adjusted for test prior {prior}" : "raw logits");
         md.AppendLine(string.Join(" · ", details));
         md.AppendLine();
+        if (r.Tuned is { } t)
+        {
+            int best = Array.IndexOf(t.Grid, t.Value);
+            md.AppendLine(Invariant($"{t.Parameter} = {t.Value:G4}, chosen on validation ({t.Validation}) by balanced accuracy {t.ValidationBalancedAccuracy[best]:F2} % among {t.Grid.Length} candidates ({t.Grid.Min():G4}–{t.Grid.Max():G4})."));
+            md.AppendLine();
+        }
 
         md.AppendLine("| Top-1 | Top-5 | Many | Medium | Few | ECE | NLL |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");

@@ -16,15 +16,14 @@ namespace Livt.Inference;
 public static class EvaluationRun
 {
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
-    /// null means the dataset the model was trained on (from its metadata), found in
-    /// <paramref name="dataDir"/> or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", or a file of per-class counts or probabilities. A checkpoint without
-    /// Livt metadata (an official .pth) needs <paramref name="dataset"/>, which also gives its class
-    /// names and training counts; <paramref name="raw"/> gives what its weights cannot say, and
-    /// <paramref name="observer"/> hears how its architecture was inferred.</summary>
+    /// null means the dataset the model was trained on (from its metadata and its run's config.json),
+    /// found in <paramref name="dataDir"/>, the run's data_dir or the default places. <paramref name="testPrior"/>: null for raw
+    /// logits, "uniform", "train", or a file of per-class counts or probabilities. <paramref name="tau"/>
+    /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
+    /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
-        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads,
-        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null)
+        string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads,
+        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, double? valFraction = null, string? valList = null)
     {
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
@@ -35,10 +34,9 @@ public static class EvaluationRun
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
             if (dataset is null && meta.Dataset.Length == 0)
                 throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, --train-list/--test-list as for training)");
-            var options = dataset ?? new DatasetOptions
-            {
-                Name = meta.Dataset, Imbalance = meta.Imbalance, Seed = meta.Seed, DataDir = dataDir,
-            };
+            // The run folder's config.json, when there is one, knows where the data was.
+            var source = FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir);
+            var options = dataset ?? source.Dataset;
             var splits = DatasetCatalog.Load(options);
             var test = splits.Test;
             if (test.NumClasses != meta.Model.NumClasses)
@@ -51,11 +49,18 @@ public static class EvaluationRun
 
             (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
                 ? null
-                : PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts);
+                : PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts, meta.Sampler);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tau);
+            TunedValue? tuned = null;
+            if (tau is null)
+            {
+                if (shift is not { } s) throw new LivtException("--tau auto tunes post-hoc logit adjustment: give --test-prior too");
+                tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = options }, splits.Train, s.Item1, s.Item2, valFraction, valList,
+                    transform, dev, batchSize, workers);
+            }
+            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tuned?.Value ?? tau!.Value);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior), null);
+                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned), null);
             return (result, report);
         }
     }

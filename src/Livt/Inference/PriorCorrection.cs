@@ -1,19 +1,22 @@
+using Livt.Interop;
 
 namespace Livt.Inference;
 
 /// <summary>
 /// Post-hoc logit adjustment needs to know which label distribution a model's logits already assume:
 /// a model trained with a prior-corrected loss (Bal-BCE, Bal-CE / logit adjustment, LADE) predicts
-/// as if classes were balanced; one trained with plain CE/BCE predicts under the training prior.
+/// as if classes were balanced, and so does a head retrained on class-balanced samples (cRT, LWS); one
+/// trained with plain CE/BCE on the data as it comes predicts under the training prior.
 /// </summary>
 public static class PriorCorrection
 {
     private static readonly HashSet<string> Balanced = ["bal-bce", "bal-ce", "lade"];
 
-    /// <summary>The prior a model's raw logits assume, given its training loss and class counts.</summary>
-    public static double[] SourcePrior(string? loss, IReadOnlyList<long> trainCounts)
+    /// <summary>The prior a model's raw logits assume, given its training loss, class counts and (for a
+    /// retrained head) <see cref="Livt.Interop.ModelMetadata.Sampler"/>.</summary>
+    public static double[] SourcePrior(string? loss, IReadOnlyList<long> trainCounts, string? sampler = null)
     {
-        if (loss is not null && Livt.Losses.LossFactory.Canonical(loss) is { } name && Balanced.Contains(name))
+        if (sampler == "class-balanced" || (loss is not null && Livt.Losses.LossFactory.Canonical(loss) is { } name && Balanced.Contains(name)))
             return Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray();
         return Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts);
     }
@@ -21,7 +24,7 @@ public static class PriorCorrection
     /// <summary>The (assumed, target) priors of <c>--test-prior</c>: "uniform", "train", or a file of
     /// per-class counts or probabilities; <c>livt evaluate</c> and <c>livt export</c> share it.</summary>
     /// <exception cref="LivtException">The prior file is unreadable or does not fit the classes.</exception>
-    public static (double[] From, double[] To) ForTestPrior(string testPrior, string? loss, IReadOnlyList<long> trainCounts)
+    public static (double[] From, double[] To) ForTestPrior(string testPrior, string? loss, IReadOnlyList<long> trainCounts, string? sampler = null)
     {
         double[] to = testPrior switch
         {
@@ -29,6 +32,6 @@ public static class PriorCorrection
             "train" => Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts),
             _ => Livt.Evaluation.LogitAdjustment.ParsePriorFile(testPrior, trainCounts.Count),
         };
-        return (SourcePrior(loss, trainCounts), to);
+        return (SourcePrior(loss, trainCounts, sampler), to);
     }
 }

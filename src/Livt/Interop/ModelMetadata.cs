@@ -27,6 +27,10 @@ public sealed record ModelMetadata
     public int Seed { get; init; }
     /// <summary>The loss a classifier was trained with (which prior its logits assume); null for MGP.</summary>
     public string? Loss { get; init; }
+    /// <summary>"class-balanced" when the head was last trained on class-balanced samples (a second
+    /// stage such as cRT or LWS), which makes its logits assume a uniform prior; null for the usual
+    /// instance-balanced sampling.</summary>
+    public string? Sampler { get; init; }
 
     /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
     /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
@@ -52,6 +56,7 @@ public sealed record ModelMetadata
         ["livt.imbalance"] = Imbalance.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["livt.loss"] = Loss ?? "",
+        ["livt.sampler"] = Sampler ?? "",
     };
 
     /// <summary>
@@ -103,6 +108,7 @@ public sealed record ModelMetadata
                 Imbalance = m.TryGetValue("livt.imbalance", out var imb) ? double.Parse(imb, System.Globalization.CultureInfo.InvariantCulture) : 0,
                 Seed = m.TryGetValue("livt.seed", out var seed) ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 0,
                 Loss = m.TryGetValue("livt.loss", out var loss) && loss.Length > 0 ? loss : null,
+                Sampler = m.TryGetValue("livt.sampler", out var sampler) && sampler.Length > 0 ? sampler : null,
             };
         }
         catch (JsonException e)

@@ -3,6 +3,7 @@ using Livt.Distributed;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Engine;
 
 namespace Livt.Tests.Distributed;
 

@@ -21,6 +21,10 @@ internal static class TensorAssert
         Assert.True(excess <= 0, $"{what ?? "tensor"}: worst relative error {worst:E2} exceeds {rtol:E0}");
     }
 
+    /// <summary>Same dtype, shape and bytes: equal to the last bit (unlike <c>eq</c>, which calls 0 and −0 equal).</summary>
+    public static bool BitEqual(Tensor a, Tensor b) =>
+        a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.contiguous().bytes.SequenceEqual(b.contiguous().bytes);
+
     public static string Fixture(params string[] parts) =>
         Path.Combine(new[] { AppContext.BaseDirectory, "fixtures" }.Concat(parts).ToArray());
 }

@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace Livt.Engine;
 
 /// <summary>Training in one process: every data-parallel call is the identity.</summary>
-public sealed class SingleProcess : IDataParallel
+public sealed class SingleProcessParallel : IDataParallel
 {
     /// <summary>The shared instance.</summary>
-    public static SingleProcess Instance { get; } = new();
+    public static SingleProcessParallel Instance { get; } = new();
 
     public int Rank => 0;
     public int WorldSize => 1;

@@ -1,0 +1,75 @@
+using Livt.Augmentation;
+using Livt.Data;
+using Livt.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Decoupling;
+
+/// <summary>
+/// The frozen encoder's pooled features (what the head sees, after <c>fc_norm</c>) and the labels of
+/// every image of a dataset, computed once in eval mode with the eval transform (no augmentation), so a
+/// second stage trains and scores the head on them without running the encoder again. Owns its tensors.
+/// </summary>
+public sealed class FeatureSet : IDisposable
+{
+    private FeatureSet(Tensor features, Tensor labels)
+    {
+        Features = features;
+        Labels = labels;
+    }
+
+    /// <summary>[N, D] features, on the device they were computed on.</summary>
+    public Tensor Features { get; }
+
+    /// <summary>[N] int64 labels, on the same device.</summary>
+    public Tensor Labels { get; }
+
+    /// <summary>Number of images N.</summary>
+    public int Count => (int)Labels.shape[0];
+
+    /// <summary>Runs <paramref name="model"/>'s encoder over <paramref name="data"/> in dataset order.</summary>
+    public static FeatureSet Extract(VisionTransformer model, IImageDataset data, IImageTransform transform,
+        Device device, int batchSize, int workers)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        var features = new List<Tensor>();
+        var labels = new List<Tensor>();
+        var loader = new DataLoader(data, transform, new LoaderOptions
+        {
+            BatchSize = batchSize, Shuffle = false, DropLast = false, Workers = workers,
+        });
+        try
+        {
+            using (torch.no_grad())
+                foreach (var batch in loader.Epoch(0))
+                    using (batch)
+                    using (torch.NewDisposeScope())
+                    {
+                        features.Add(model.ForwardFeatures(batch.Images.to(device)).DetachFromDisposeScope());
+                        labels.Add(batch.Labels.to(device).clone().DetachFromDisposeScope());
+                    }
+            if (features.Count == 0) throw new LivtException("cannot compute features of an empty dataset");
+            return new FeatureSet(torch.cat(features, 0).DetachFromDisposeScope(), torch.cat(labels, 0).DetachFromDisposeScope());
+        }
+        finally
+        {
+            foreach (var t in features.Concat(labels)) t.Dispose();
+            if (wasTraining) model.train();
+        }
+    }
+
+    /// <summary>The labels as a managed array, for samplers.</summary>
+    public int[] LabelArray()
+    {
+        using var labels = Labels.to(ScalarType.Int32, CPU);
+        return labels.data<int>().ToArray();
+    }
+
+    public void Dispose()
+    {
+        Features.Dispose();
+        Labels.Dispose();
+    }
+}
