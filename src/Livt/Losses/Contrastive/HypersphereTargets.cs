@@ -1,0 +1,57 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Losses.Contrastive;
+
+/// <summary>
+/// TSC's class targets: C points spread uniformly on the unit sphere of R^D, found once before training by
+/// the official <c>target_generation.py</c>: Adam on x ∈ R^{C×D} minimising the uniformity loss
+/// mean_i log Σ_j exp(x̂_i·x̂_j / t) of the normalised rows x̂, keeping the x̂ of the lowest loss seen.
+/// For C ≤ D + 1 the optimum is a regular simplex (pairwise cosine −1/(C−1)). The run saves the result.
+/// </summary>
+public static class HypersphereTargets
+{
+    /// <summary>Targets from a N(0, 1) start drawn with <paramref name="seed"/>, in float32 as the official.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">count &lt; 2 or dim &lt; 1.</exception>
+    public static Tensor Generate(int count, int dim, long seed, int iterations = 10000, double learningRate = 1e-3, double temperature = 0.07)
+    {
+        if (count < 2) throw new ArgumentOutOfRangeException(nameof(count), count, "at least 2 targets");
+        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "the target dimension must be ≥ 1");
+        using var generator = new Generator((ulong)seed);
+        using var start = torch.randn(new long[] { count, dim }, generator: generator);
+        return Optimise(start, iterations, learningRate, temperature).Targets;
+    }
+
+    /// <summary>Runs the optimisation from <paramref name="start"/> (its dtype and device).</summary>
+    /// <returns>The normalised targets [C, D] and the lowest loss seen.</returns>
+    public static (Tensor Targets, double Loss) Optimise(Tensor start, int iterations, double learningRate, double temperature)
+    {
+        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "at least one step");
+        using var scope = torch.NewDisposeScope();
+        var x = new TorchSharp.Modules.Parameter(start.detach().clone());
+        using var adam = torch.optim.Adam(new[] { x }, lr: learningRate);
+        Tensor best = x.detach();
+        double bestLoss = 100;   // the official starting value
+        for (int i = 0; i < iterations; i++)
+        {
+            using var step = torch.NewDisposeScope();
+            var normalised = torch.nn.functional.normalize(x, dim: 1);
+            var loss = UniformityLoss(normalised, temperature);
+            double value = ContrastiveInputs.Number(loss);
+            if (value < bestLoss)
+            {
+                bestLoss = value;
+                best.Dispose();
+                best = normalised.detach().clone().MoveToOuterDisposeScope();
+            }
+            adam.zero_grad();
+            loss.backward();
+            adam.step();
+        }
+        return (best.MoveToOuterDisposeScope(), bestLoss);
+    }
+
+    /// <summary>mean_i log Σ_j exp(x_i·x_j / t) over normalised rows (the diagonal included, as the official).</summary>
+    public static Tensor UniformityLoss(Tensor normalised, double temperature) =>
+        normalised.matmul(normalised.t()).div(temperature).exp().sum(-1).log().mean();
+}
