@@ -55,6 +55,7 @@ public sealed class GpacoLoss
         var ids = ContrastiveInputs.CheckLabels(labels, views.shape[0], NumClasses, nameof(labels), views.device);
         var rows = ContrastiveInputs.FlattenViews(views);
         var rowLabels = ids.repeat(v);
+        ContrastiveInputs.CheckMatrix(logits, nameof(logits), rows.shape[0], NumClasses);
         if ((queueKeys is null) != (queueLabels is null))
             throw new ArgumentException("queue keys and queue labels go together", nameof(queueKeys));
         if (queueKeys is not null && queueKeys.shape[0] > 0)
