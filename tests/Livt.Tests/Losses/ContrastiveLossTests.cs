@@ -108,6 +108,15 @@ public class ContrastiveLossTests
         Assert.Equal(result.Parts["class"] + result.Parts["target"], result.Total.item<float>(), 5);
         Assert.True(result.Parts["target"] > 0);
         Assert.Throws<ArgumentException>(() => loss.Forward(q, k, labels, queue, positives, targets));
+
+        // The first step: an empty queue leaves the own key (and the target) as the only positives.
+        var empty = loss.Forward(q, k, labels, torch.zeros(0, 6), torch.zeros(4, 0), targets, Labels(2, 0, 1));
+        var logits = torch.cat(new[] { (q * k).sum(1, keepdim: true), q.matmul(targets.t()) }, 1) / 0.07;
+        var logProb = F.log_softmax(logits, 1);
+        var own = logProb[.., 0];
+        var target = logProb.gather(1, Labels(2, 0, 1).index_select(0, labels).unsqueeze(1) + 1).squeeze(1);
+        var expected = -(own / 2).mean() - 0.2 * (target / 2).mean();
+        TensorAssert.Close(expected, empty.Total, 1e-5, "TSC with an empty queue");
     }
 
     [Fact]

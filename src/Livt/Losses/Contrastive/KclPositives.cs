@@ -25,7 +25,10 @@ public static class KclPositives
         var mask = candidates.to(ScalarType.Float32);
         if (k == 0 || mask.shape[1] == 0) return mask.to(candidates.dtype).MoveToOuterDisposeScope();
         // Random keys on the candidates, −1 elsewhere; the k largest are a uniform k-subset of each row.
-        var noise = torch.rand(mask.shape, generator: generator, device: mask.device);
+        // A generator lives on the CPU: draw there and move.
+        var noise = generator is null
+            ? torch.rand(mask.shape, device: mask.device)
+            : torch.rand(mask.shape, generator: generator).to(mask.device);
         var score = torch.where(mask.gt(0), noise, torch.full_like(noise, -1.0));
         int take = (int)Math.Min(k, mask.shape[1]);
         var (values, indices) = score.topk(take, 1);
