@@ -126,7 +126,7 @@ public class ContrastiveLossTests
         var candidates = torch.tensor(new float[,] { { 1, 1, 1, 1, 0 }, { 0, 1, 0, 0, 0 }, { 0, 0, 0, 0, 0 } });
         var g = new Generator(21);
         var hits = torch.zeros(3, 5);
-        const int draws = 2000;
+        const int draws = 1000;
         for (int i = 0; i < draws; i++)
         {
             using var s = KclPositives.Sample(candidates, 2, g);
@@ -135,7 +135,7 @@ public class ContrastiveLossTests
             hits.add_(s);
         }
         var rate = (hits / draws).data<float>().ToArray();
-        for (int j = 0; j < 4; j++) Assert.InRange(rate[j], 0.5 - 0.05, 0.5 + 0.05);   // 2 of 4 candidates
+        for (int j = 0; j < 4; j++) Assert.InRange(rate[j], 0.5 - 0.07, 0.5 + 0.07);   // 2 of 4 candidates (σ 0.016)
         Assert.Equal(1f, rate[6]);
         using var all = KclPositives.Sample(candidates, 0);
         TensorAssert.Close(candidates, all, 0, "k = 0 keeps every candidate");

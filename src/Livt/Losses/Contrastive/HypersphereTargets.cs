@@ -35,8 +35,10 @@ public static class HypersphereTargets
         using var scope = torch.NewDisposeScope();
         var x = new TorchSharp.Modules.Parameter(start.detach().clone());
         using var adam = torch.optim.Adam(new[] { x }, lr: learningRate);
-        Tensor best = x.detach();
-        double bestLoss = 100;   // the official starting value
+        // The official starts from 100 and crashes when no step beats it (t ≤ 0.01); +∞ keeps the same
+        // choice whenever the official has one.
+        Tensor best = torch.nn.functional.normalize(x.detach(), dim: 1);
+        double bestLoss = double.PositiveInfinity;
         for (int i = 0; i < iterations; i++)
         {
             using var step = torch.NewDisposeScope();
