@@ -176,6 +176,53 @@ internal static class ColorOps
         }
     }
 
+    /// <summary>PIL's <c>convert("L")</c> written back into every channel (torchvision's RGB → grayscale
+    /// with 3 output channels); a no-op on grayscale images.</summary>
+    public static void Grayscale(Image img)
+    {
+        if (img.Channels == 1) return;
+        int plane = img.Height * img.Width;
+        var p = img.Pixels;
+        for (int i = 0; i < plane; i++)
+        {
+            float gray = Luma(p, i, plane) / 255f;
+            p[i] = p[i + plane] = p[i + 2 * plane] = gray;
+        }
+    }
+
+    /// <summary>Rotates the hue by <paramref name="shift"/> turns (torchvision's <c>adjust_hue</c>, in float
+    /// HSV rather than PIL's 8-bit HSV); a no-op on grayscale images, as torchvision leaves "L" images.</summary>
+    public static void Hue(Image img, float shift)
+    {
+        if (img.Channels == 1 || shift == 0) return;
+        int plane = img.Height * img.Width;
+        var p = img.Pixels;
+        for (int i = 0; i < plane; i++)
+        {
+            float r = p[i], g = p[i + plane], b = p[i + 2 * plane];
+            float max = Math.Max(r, Math.Max(g, b)), min = Math.Min(r, Math.Min(g, b)), chroma = max - min;
+            if (chroma <= 0) continue;   // gray pixels have no hue
+            float h = max == r ? (g - b) / chroma : max == g ? 2 + (b - r) / chroma : 4 + (r - g) / chroma;
+            h = h / 6 + shift;
+            h -= MathF.Floor(h);
+            float s = chroma / max, v = max;
+            float sector = h * 6, f = sector - MathF.Floor(sector);
+            float pp = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+            (r, g, b) = ((int)sector % 6) switch
+            {
+                0 => (v, t, pp),
+                1 => (q, v, pp),
+                2 => (pp, v, t),
+                3 => (pp, q, v),
+                4 => (t, pp, v),
+                _ => (v, pp, q),
+            };
+            p[i] = r;
+            p[i + plane] = g;
+            p[i + 2 * plane] = b;
+        }
+    }
+
     /// <summary>PIL's Image.blend(degenerate, image, factor), clipped to [0, 1].</summary>
     private static float Blend(float degenerate, float value, float factor) =>
         Math.Clamp(degenerate + factor * (value - degenerate), 0f, 1f);

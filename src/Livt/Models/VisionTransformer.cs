@@ -61,6 +61,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         set => _random.Generator = value;
     }
 
+    /// <summary>The classifier <c>head</c> (its weight rows are the class centres of the contrastive methods).</summary>
+    internal Linear Head => head;
+
     /// <summary>[N, C, H, W] → logits [N, NumClasses].</summary>
     /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
     public override Tensor forward(Tensor images)

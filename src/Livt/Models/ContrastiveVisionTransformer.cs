@@ -1,0 +1,137 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Livt.Models;
+
+/// <summary>
+/// A <see cref="VisionTransformer"/> with what a supervised contrastive method adds on its pooled
+/// features, in one module so one optimizer step trains everything: <c>vit.*</c> (timm names; its
+/// <c>head</c> is the classifier, whose weight rows are the learnable class centres of GPaCo and BCL),
+/// <c>projector.*</c> (the projection head the contrast runs on) and, for BCL, <c>center_projector.*</c>
+/// (the head mapping the classifier weights to contrast centres). BCL's cosine classifier is the same
+/// <c>head</c> used as s·cos(x, w_c) with its bias frozen at 0.
+/// </summary>
+public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
+{
+    private readonly VisionTransformer vit;
+    private readonly ProjectionHead projector;
+    private readonly ProjectionHead? center_projector;
+
+    /// <summary>Builds the model.</summary>
+    /// <param name="config">The ViT (its <c>NumClasses</c> is the classifier's).</param>
+    /// <param name="projector">The projection head; its input width must be the ViT's.</param>
+    /// <param name="centerProjector">BCL's centre head (input width the ViT's, output the projector's), or null.</param>
+    /// <param name="cosineScale">Scale s of a cosine classifier (BCL's <c>NormedLinear</c>), or null for the
+    /// linear head. The cosine head's weight starts as BCL's (uniform, unit rows).</param>
+    /// <exception cref="ArgumentException">Widths disagree or a configuration is invalid.</exception>
+    public ContrastiveVisionTransformer(VitConfig config, ProjectionHeadConfig projector, ProjectionHeadConfig? centerProjector = null, double? cosineScale = null)
+        : base(nameof(ContrastiveVisionTransformer))
+    {
+        if (projector.InDim != config.EmbedDim)
+            throw new ArgumentException($"the projection head takes {projector.InDim} features but the ViT pools {config.EmbedDim}");
+        if (centerProjector is not null && (centerProjector.InDim != config.EmbedDim || centerProjector.OutDim != projector.OutDim))
+            throw new ArgumentException($"the centre head must map the classifier's {config.EmbedDim}-d weights to the projection's {projector.OutDim} dimensions");
+        if (cosineScale is { } s && !(s > 0 && double.IsFinite(s)))
+            throw new ArgumentException($"cosine classifier scale {s} must be finite and > 0");
+        vit = new VisionTransformer(config);
+        this.projector = new ProjectionHead(projector);
+        center_projector = centerProjector is null ? null : new ProjectionHead(centerProjector);
+        CosineScale = cosineScale;
+        register_module(nameof(vit), vit);
+        register_module(nameof(projector), this.projector);
+        if (center_projector is not null) register_module(nameof(center_projector), center_projector);
+
+        if (cosineScale is not null)
+        {
+            using var _ = torch.no_grad();
+            var head = vit.Head;
+            head.weight!.uniform_(-1, 1);
+            head.weight!.copy_(torch.nn.functional.normalize(head.weight!, dim: 1));
+            head.bias!.zero_();
+            head.bias!.requires_grad = false;
+        }
+    }
+
+    /// <summary>The encoder and classifier, with timm's parameter names (load MGP weights into it).</summary>
+    public VisionTransformer Vit => vit;
+
+    /// <summary>The projection head.</summary>
+    public ProjectionHead Projector => projector;
+
+    /// <summary>Scale of the cosine classifier, or null for the linear head.</summary>
+    public double? CosineScale { get; }
+
+    /// <summary>True when <see cref="ClassCenters"/> is available (a centre head was configured).</summary>
+    public bool HasCenterProjector => center_projector is not null;
+
+    /// <summary>Pooled features, normalised projection and logits of a batch of images.</summary>
+    public ContrastiveOutputs Encode(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        var pooled = vit.ForwardFeatures(images);
+        var projection = Project(pooled);
+        var logits = Classify(pooled);
+        return new ContrastiveOutputs(pooled.MoveToOuterDisposeScope(), projection.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The L2-normalised projection of pooled features [B, D] → [B, P].</summary>
+    public Tensor Project(Tensor pooled)
+    {
+        using var h = projector.call(pooled);
+        return torch.nn.functional.normalize(h, dim: 1);
+    }
+
+    /// <summary>The classifier on pooled features [B, D] → [B, C]: the linear head, or s·cos(x, w_c).</summary>
+    public Tensor Classify(Tensor pooled)
+    {
+        if (CosineScale is not { } s) return vit.Head.call(pooled);
+        using var scope = torch.NewDisposeScope();
+        var cos = torch.nn.functional.normalize(pooled, dim: 1).matmul(torch.nn.functional.normalize(vit.Head.weight!, dim: 1).t());
+        return (cos * s).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>BCL's class centres: the L2-normalised centre head applied to the classifier weights [C, P]
+    /// (gradient reaches both the centre head and the classifier).</summary>
+    /// <exception cref="InvalidOperationException">No centre head was configured.</exception>
+    public Tensor ClassCenters()
+    {
+        if (center_projector is null) throw new InvalidOperationException("this model has no centre projection head");
+        using var h = center_projector.call(vit.Head.weight!);
+        return torch.nn.functional.normalize(h, dim: 1);
+    }
+
+    /// <summary>[B, C, H, W] → logits [B, C] (evaluation and prediction).</summary>
+    public override Tensor forward(Tensor images)
+    {
+        using var pooled = vit.ForwardFeatures(images);
+        return Classify(pooled);
+    }
+
+    /// <summary>The trainable parameters named for <c>ParamGroups.LayerDecay</c>: the ViT's with their timm
+    /// names (<c>blocks.3.attn.qkv.weight</c>), the heads' with theirs (<c>projector.0.weight</c>, grouped
+    /// with the classifier at the top layer).</summary>
+    public IEnumerable<(string Name, Parameter Param)> LayerDecayNamedParameters()
+    {
+        const string prefix = nameof(vit) + ".";
+        foreach (var (name, p) in named_parameters())
+            yield return (name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name, p);
+    }
+
+    /// <summary>
+    /// The ViT's weights as a plain <see cref="VisionTransformer"/> classifier takes them (detached copies):
+    /// evaluation and prediction run without the heads. A cosine head is folded into <c>head.weight</c> as
+    /// s·w_c/‖w_c‖, so the exported logits are s·‖x‖·cos(x, w_c): the same ranking (top-k accuracy), scaled
+    /// per sample by the feature norm.
+    /// </summary>
+    public Dictionary<string, Tensor> ClassifierWeights()
+    {
+        using var _ = torch.no_grad();
+        var weights = new Dictionary<string, Tensor>();
+        foreach (var (name, t) in vit.state_dict())
+            weights[name] = name == "head.weight" && CosineScale is { } s
+                ? torch.nn.functional.normalize(t, dim: 1).mul(s)
+                : t.detach().clone();
+        return weights;
+    }
+}

@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Livt.Models;
+
+/// <summary>
+/// The projection MLP of a contrastive method, an <c>nn.Sequential</c> with PyTorch's numbering
+/// (<c>0</c> Linear, <c>1</c> BatchNorm1d or activation, …), so its parameters are named like the official
+/// heads (<c>mlp.0.weight</c>, <c>head.3.bias</c>). PyTorch's default Linear and BatchNorm init, as the
+/// official heads keep. Returns unnormalised features.
+/// </summary>
+public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
+{
+    private readonly List<nn.Module<Tensor, Tensor>> _layers = new();
+
+    /// <summary>Builds the head.</summary>
+    /// <exception cref="ArgumentException">The configuration is invalid.</exception>
+    public ProjectionHead(ProjectionHeadConfig config) : base(nameof(ProjectionHead))
+    {
+        config.Validate();
+        Config = config;
+        int width = config.InDim;
+        for (int i = 0; i < config.HiddenLayers; i++)
+        {
+            Add(nn.Linear(width, config.HiddenDim));
+            if (config.Norm == ProjectionNorm.BatchNorm) Add(nn.BatchNorm1d(config.HiddenDim));
+            Add(config.Activation == ProjectionActivation.Gelu ? nn.GELU() : nn.ReLU());
+            width = config.HiddenDim;
+        }
+        Add(nn.Linear(width, config.OutDim));
+    }
+
+    /// <summary>The configuration.</summary>
+    public ProjectionHeadConfig Config { get; }
+
+    /// <summary>[B, InDim] → [B, OutDim].</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var layer in _layers) x = layer.call(x);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    // Registered under their index, as nn.Sequential names its children.
+    private void Add(nn.Module<Tensor, Tensor> layer)
+    {
+        register_module(_layers.Count.ToString(), layer);
+        _layers.Add(layer);
+    }
+}
