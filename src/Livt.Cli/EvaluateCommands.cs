@@ -18,6 +18,8 @@ internal static class EvaluateCommands
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
         var testPrior = new Option<string?>("--test-prior") { Description = "Post-hoc logit adjustment to a test label distribution: uniform | train | <file of per-class counts or probabilities>. Default: raw logits" };
         var tau = new Option<double>("--tau") { Description = "Strength of the post-hoc adjustment", DefaultValueFactory = _ => 1.0 };
+        var testDistributions = new Option<string?>("--test-distributions") { Description = "Also score test splits re-sampled from the balanced test set (SADE's test-agnostic protocol): all | a list such as forward50,uniform,backward50" };
+        var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the per-class selection of --test-distributions", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
@@ -25,7 +27,7 @@ internal static class EvaluateCommands
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes report.json/.md and plots.")
         {
-            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, outDir, batch, workers, threads, device,
+            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, testDistributions, splitSeed, outDir, batch, workers, threads, device,
         };
         command.SetAction(parse =>
         {
@@ -40,7 +42,7 @@ internal static class EvaluateCommands
             var runDir = Directory.Exists(ckpt) ? ckpt : Path.GetDirectoryName(Path.GetFullPath(ckpt))!;
             var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), parse.GetValue(tau),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads));
+                parse.GetValue(workers), parse.GetValue(threads), parse.GetValue(testDistributions), parse.GetValue(splitSeed));
             Summary.Print(report);
             return 0;
         });

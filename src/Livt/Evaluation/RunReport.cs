@@ -50,6 +50,11 @@ public sealed record RunReport
     /// <summary>The test label distribution the logits were adjusted for (a file path or a name such as
     /// "uniform"); null when the raw logits were evaluated.</summary>
     [JsonPropertyName("test_prior")] public string? TestPrior { get; init; }
+    /// <summary>The test-agnostic table: metrics on test splits re-sampled from the balanced test set
+    /// (<see cref="TestAgnosticSplits"/>); null when not asked for.</summary>
+    [JsonPropertyName("test_distributions")] public IReadOnlyList<TestDistributionMetrics>? TestDistributions { get; init; }
+    /// <summary>Seed of the per-class selection behind <see cref="TestDistributions"/>.</summary>
+    [JsonPropertyName("test_split_seed")] public int? TestSplitSeed { get; init; }
 
     /// <summary>The shot-group boundaries this report was computed with.</summary>
     [JsonIgnore] public ShotThresholds Thresholds => new(ManyThreshold, FewThreshold);

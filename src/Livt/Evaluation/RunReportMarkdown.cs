@@ -30,6 +30,20 @@ internal static class RunReportMarkdown
             $"Accuracies and ECE in percent. Shot groups by training images: many > {r.ManyThreshold}, few < {r.FewThreshold}, medium otherwise (classes per group: {Members(groups, ShotGroup.Many)} / {Members(groups, ShotGroup.Medium)} / {Members(groups, ShotGroup.Few)}); a group mean averages the per-class accuracies of its classes that have test images, \"–\" when there are none."));
         md.AppendLine();
 
+        if (r.TestDistributions is { Count: > 0 } splits)
+        {
+            md.AppendLine("## Test distributions");
+            md.AppendLine();
+            md.AppendLine("| Split | Images | Top-1 | Many | Medium | Few |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var s in splits)
+                md.AppendLine(Invariant($"| {s.Name} | {s.Images} | {Pct(s.Top1)} | {Pct(s.Many)} | {Pct(s.Medium)} | {Pct(s.Few)} |"));
+            md.AppendLine();
+            md.AppendLine(Invariant(
+                $"Test-agnostic protocol (SADE): each split re-samples the balanced test set per class, ranked by training images, to a forward or backward long tail of the given imbalance factor (seed {r.TestSplitSeed ?? 0}); shot groups as above."));
+            md.AppendLine();
+        }
+
         md.AppendLine("## Per class");
         md.AppendLine();
         md.AppendLine("| # | Class | Training images | Shot group | Test images | Accuracy |");

@@ -15,10 +15,15 @@ public static class EvaluationRun
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
     /// null means the dataset the model was trained on (from its metadata), found in
     /// <paramref name="dataDir"/> or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", or a file of per-class counts or probabilities.</summary>
+    /// logits, "uniform", "train", or a file of per-class counts or probabilities.
+    /// <paramref name="testDistributions"/>: null, "all" or a list such as "forward50,uniform,backward50"
+    /// adds the test-agnostic table (<see cref="TestAgnosticSplits"/>, splits drawn with
+    /// <paramref name="splitSeed"/>) to the report.</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
-        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads)
+        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads,
+        string? testDistributions = null, int splitSeed = 0)
     {
+        var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
         var dev = TrainingDevice.Parse(device);
@@ -49,9 +54,11 @@ public static class EvaluationRun
                 shift = (from, to);
             }
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tau);
+            var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers), shift, tau);
+            var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
+            var splits = distributions is null ? null : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior), null);
+                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior), null, splits, splitSeed);
             return (result, report);
         }
     }
