@@ -32,7 +32,7 @@ public class TestTimeAggregationTests
     /// Three ideal experts of Gaussian classes under a long-tailed training prior π: the log-likelihood plus
     /// log π (forward), plus nothing (uniform), minus log π (backward). Two views are two noisy copies of
     /// each unlabeled test point. Prediction stability must favour the expert whose prior matches the test
-    /// labels' (same numbers in PyTorch running SADE's loop: 0.69 forward on forward50, 0.67 backward on
+    /// labels' (PyTorch running SADE's loop on such a toy gave 0.69 forward on forward50, 0.67 backward on
     /// backward50).
     /// </summary>
     [Theory]
