@@ -56,6 +56,8 @@ internal static class EvaluateCommands
         var tau = new Option<string>("--tau") { Description = "Strength of the post-hoc adjustment, or auto: chosen over 0, 0.1, ..., 2 by balanced accuracy on a validation split of the training set", DefaultValueFactory = _ => "1" };
         var valFraction = new Option<double?>("--val-fraction") { Description = "--tau auto: fraction of each class held out for validation, split as finetune does (default: the fine-tuning run's, else 0.1)" };
         var valList = new Option<string?>("--val-list") { Description = "--tau auto: a list file of validation images under --data-dir instead (e.g. ImageNet_LT_val.txt)" };
+        var testDistributions = new Option<string?>("--test-distributions") { Description = "Also score test splits re-sampled from the balanced test set (SADE's test-agnostic protocol): all | a list such as forward50,uniform,backward50" };
+        var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the per-class selection of --test-distributions", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
@@ -63,7 +65,7 @@ internal static class EvaluateCommands
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes report.json/.md and plots.")
         {
-            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, outDir, batch, workers, threads, device,
+            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions, splitSeed, outDir, batch, workers, threads, device,
         };
         var raw = new RawOptions();
         raw.AddTo(command);
@@ -80,7 +82,8 @@ internal static class EvaluateCommands
             var runDir = Directory.Exists(ckpt) ? ckpt : Path.GetDirectoryName(Path.GetFullPath(ckpt))!;
             var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null), parse.GetValue(valFraction), parse.GetValue(valList));
+                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null), parse.GetValue(valFraction), parse.GetValue(valList),
+                parse.GetValue(testDistributions), parse.GetValue(splitSeed));
             Summary.Print(report);
             return 0;
         });

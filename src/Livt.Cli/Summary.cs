@@ -14,6 +14,12 @@ internal static class Summary
             .AddColumns("top-1 %", "top-5 %", "many %", "medium %", "few %", "ECE %");
         table.AddRow(Pct(r.Top1), Pct(r.Top5), Pct(r.Many), Pct(r.Medium), Pct(r.Few), Pct(r.Ece));
         AnsiConsole.Write(table);
+        if (r.TestDistributions is { Count: > 0 } splits)
+        {
+            var byTest = new Table().Title("test distributions").AddColumns("split", "images", "top-1 %", "many %", "medium %", "few %");
+            foreach (var s in splits) byTest.AddRow(s.Name, s.Images.ToString(System.Globalization.CultureInfo.InvariantCulture), Pct(s.Top1), Pct(s.Many), Pct(s.Medium), Pct(s.Few));
+            AnsiConsole.Write(byTest);
+        }
         var dir = Path.GetDirectoryName(Path.GetFullPath(reportJson))!;
         AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(reportJson)}[/] and [blue]{Markup.Escape(Path.Combine(dir, "report.md"))}[/] (plots beside them)");
     }

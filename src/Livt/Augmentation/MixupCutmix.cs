@@ -42,7 +42,7 @@ public sealed class MixupCutmix
             using var scope = NewDisposeScope();
             if (cutmix)
             {
-                var (yl, yh, xl, xh) = RandBox((int)images.shape[2], (int)images.shape[3], lambda);
+                var (yl, yh, xl, xh) = CutmixBox.Sample((int)images.shape[2], (int)images.shape[3], lambda, _rng);
                 lambda = 1.0 - (double)(yh - yl) * (xh - xl) / (images.shape[2] * images.shape[3]);
                 if (yh > yl && xh > xl)
                 {
@@ -75,15 +75,5 @@ public sealed class MixupCutmix
         bool cutmix = _mixupAlpha > 0 && _cutmixAlpha > 0 ? _rng.NextDouble() < _switchProb : _cutmixAlpha > 0;
         double alpha = cutmix ? _cutmixAlpha : _mixupAlpha;
         return (_rng.NextBeta(alpha, alpha), cutmix);
-    }
-
-    /// <summary>timm's rand_bbox: a box of sides ⌊H·√(1−λ)⌋ × ⌊W·√(1−λ)⌋ centred uniformly, clipped to the image.</summary>
-    private (int Yl, int Yh, int Xl, int Xh) RandBox(int h, int w, double lambda)
-    {
-        double ratio = Math.Sqrt(1 - lambda);
-        int cutH = (int)(h * ratio), cutW = (int)(w * ratio);
-        int cy = _rng.Next(h), cx = _rng.Next(w);
-        return (Math.Clamp(cy - cutH / 2, 0, h), Math.Clamp(cy + cutH / 2, 0, h),
-            Math.Clamp(cx - cutW / 2, 0, w), Math.Clamp(cx + cutW / 2, 0, w));
     }
 }

@@ -137,7 +137,7 @@ public sealed record TrainConfig
     public bool NormPixLoss { get; init; } = true;
 
     // --- BFT ---
-    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal", FinetuneOnly = true)]
+    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal / iif", FinetuneOnly = true)]
     public string Loss { get; init; } = "bal-bce";
 
     [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]

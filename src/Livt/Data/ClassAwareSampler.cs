@@ -66,7 +66,7 @@ public abstract class ClassAwareSampler : ISampler
         return indices;
     }
 
-    private static int[] LabelsOf(IImageDataset dataset)
+    internal static int[] LabelsOf(IImageDataset dataset)
     {
         var labels = new int[dataset.Count];
         for (int i = 0; i < labels.Length; i++) labels[i] = dataset.GetLabel(i);

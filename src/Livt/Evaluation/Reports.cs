@@ -12,13 +12,17 @@ public sealed record ReportInfo(string Stage, string Loss, string Model, string 
 public static class Reports
 {
     /// <summary>Writes everything; returns the report.json path. <paramref name="logPath"/> (log.jsonl),
-    /// when it exists, feeds the training-curve plot.</summary>
-    public static string Write(string dir, EvaluationResult result, ReportInfo info, string? logPath)
+    /// when it exists, feeds the training-curve plot. <paramref name="testDistributions"/>, when given,
+    /// adds the test-agnostic table (splits drawn with <paramref name="testSplitSeed"/>).</summary>
+    public static string Write(string dir, EvaluationResult result, ReportInfo info, string? logPath,
+        IReadOnlyList<TestDistributionResult>? testDistributions = null, int testSplitSeed = 0)
     {
         Directory.CreateDirectory(dir);
         var report = RunReport.From(result, info.Loss, info.Model, info.Dataset, info.Epochs, info.Seconds) with
         {
             Stage = info.Stage, Imbalance = info.Imbalance, Seed = info.Seed, TestPrior = info.TestPrior, CountsNote = info.CountsNote, Tuned = info.Tuned,
+            TestDistributions = testDistributions?.Select(TestDistributionMetrics.From).ToArray(),
+            TestSplitSeed = testDistributions is null ? null : testSplitSeed,
         };
         var json = Path.Combine(dir, "report.json");
         report.WriteJson(json);

@@ -58,6 +58,12 @@ public sealed record RunReport
     /// a validation split was held out; null when not recorded.</summary>
     [JsonPropertyName("counts_note")] public string? CountsNote { get; init; }
 
+    /// <summary>The test-agnostic table: metrics on test splits re-sampled from the balanced test set
+    /// (<see cref="TestAgnosticSplits"/>); null when not asked for.</summary>
+    [JsonPropertyName("test_distributions")] public IReadOnlyList<TestDistributionMetrics>? TestDistributions { get; init; }
+    /// <summary>Seed of the per-class selection behind <see cref="TestDistributions"/>.</summary>
+    [JsonPropertyName("test_split_seed")] public int? TestSplitSeed { get; init; }
+
     /// <summary>The shot-group boundaries this report was computed with.</summary>
     [JsonIgnore] public ShotThresholds Thresholds => new(ManyThreshold, FewThreshold);
 

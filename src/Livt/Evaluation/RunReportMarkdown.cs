@@ -37,6 +37,20 @@ internal static class RunReportMarkdown
         if (r.CountsNote is { } note) md.AppendLine().AppendLine(char.ToUpperInvariant(note[0]) + note[1..] + ".");
         md.AppendLine();
 
+        if (r.TestDistributions is { Count: > 0 } splits)
+        {
+            md.AppendLine("## Test distributions");
+            md.AppendLine();
+            md.AppendLine("| Split | Images | Top-1 | Many | Medium | Few |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var s in splits)
+                md.AppendLine(Invariant($"| {s.Name} | {s.Images} | {Pct(s.Top1)} | {Pct(s.Many)} | {Pct(s.Medium)} | {Pct(s.Few)} |"));
+            md.AppendLine();
+            md.AppendLine(Invariant(
+                $"Test-agnostic protocol (SADE): each split re-samples the balanced test set per class, ranked by training images, to a forward or backward long tail of the given imbalance factor (seed {r.TestSplitSeed ?? 0}); shot groups as above."));
+            md.AppendLine();
+        }
+
         md.AppendLine("## Per class");
         md.AppendLine();
         md.AppendLine("| # | Class | Training images | Shot group | Test images | Accuracy |");

@@ -18,13 +18,18 @@ public static class EvaluationRun
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
     /// null means the dataset the model was trained on (from its metadata and its run's config.json),
     /// found in <paramref name="dataDir"/>, the run's data_dir or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", or a file of per-class counts or probabilities. <paramref name="tau"/>
+    /// logits, "uniform", "train", or a file of per-class counts or probabilities.
+    /// <paramref name="testDistributions"/>: null, "all" or a list such as "forward50,uniform,backward50"
+    /// adds the test-agnostic table (<see cref="TestAgnosticSplits"/>, splits drawn with
+    /// <paramref name="splitSeed"/>) to the report. <paramref name="tau"/>
     /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
     /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
         string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads,
-        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, double? valFraction = null, string? valList = null)
+        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, double? valFraction = null, string? valList = null,
+        string? testDistributions = null, int splitSeed = 0)
     {
+        var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
         var dev = TrainingDevice.Parse(device);
@@ -58,9 +63,11 @@ public static class EvaluationRun
                 tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = options }, splits.Train, s.Item1, s.Item2, valFraction, valList,
                     transform, dev, batchSize, workers);
             }
-            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tuned?.Value ?? tau!.Value);
+            var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers), shift, tuned?.Value ?? tau!.Value);
+            var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
+            var splitMetrics = distributions is null ? null : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned), null);
+                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned), null, splitMetrics, splitSeed);
             return (result, report);
         }
     }

@@ -42,12 +42,18 @@ public static class Evaluator
         IReadOnlyList<long> trainCounts, Device device, int batchSize, int workers, IReadOnlyList<string>? classNames,
         (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0)
     {
-        var acc = Predict(model, data, transform, device, batchSize, workers);
-        if (priorShift is not { } shift) return acc.Compute(trainCounts, classNames: classNames);
+        var acc = Adjust(Predict(model, data, transform, device, batchSize, workers), priorShift, tau);
+        return acc.Compute(trainCounts, classNames: classNames);
+    }
 
-        var adjusted = new MetricsAccumulator(data.NumClasses);
+    /// <summary>The collected logits adjusted post hoc for a prior shift (z − τ·log from + τ·log to), or
+    /// <paramref name="acc"/> itself when <paramref name="priorShift"/> is null.</summary>
+    public static MetricsAccumulator Adjust(MetricsAccumulator acc, (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift, double tau)
+    {
+        if (priorShift is not { } shift) return acc;
+        var adjusted = new MetricsAccumulator(acc.NumClasses);
         using (torch.NewDisposeScope())
             adjusted.Add(LogitAdjustment.Apply(acc.Logits, shift.From, shift.To, tau), acc.Labels);
-        return adjusted.Compute(trainCounts, classNames: classNames);
+        return adjusted;
     }
 }

@@ -4,7 +4,7 @@ namespace Livt.Losses;
 public static class LossFactory
 {
     private static readonly string[] AllNames =
-        { "bal-bce", "bce", "ce", "ls-ce", "bal-ce", "cb-ce", "cb-bce", "ldam", "mislas", "lade", "focal" };
+        { "bal-bce", "bce", "ce", "ls-ce", "bal-ce", "cb-ce", "cb-bce", "ldam", "mislas", "lade", "focal", "iif" };
 
     /// <summary>Every name <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Names => AllNames;
@@ -38,6 +38,7 @@ public static class LossFactory
             "mislas" => new MislasLoss(classCounts, o.MislasSmoothHead, o.MislasSmoothTail),
             "lade" => new LadeLoss(classCounts, o.LadeRemineLambda),
             "focal" => new FocalLoss(classCounts, o.FocalGamma),
+            "iif" => new IifLoss(classCounts, o.IifVariant, o.IifNorm),
             _ => throw new LivtException($"loss: unknown loss '{name}'; known losses: {string.Join(", ", AllNames)}"),
         };
     }
@@ -58,5 +59,8 @@ public static class LossFactory
         Require(o.MislasSmoothHead is >= 0 and < 1, nameof(o.MislasSmoothHead), o.MislasSmoothHead, "in [0, 1)");
         Require(o.MislasSmoothTail is >= 0 and < 1, nameof(o.MislasSmoothTail), o.MislasSmoothTail, "in [0, 1)");
         Require(o.LadeRemineLambda is >= 0 and < double.PositiveInfinity, nameof(o.LadeRemineLambda), o.LadeRemineLambda, "finite and ≥ 0");
+        Require(o.IifNorm >= 0, nameof(o.IifNorm), o.IifNorm, "≥ 0");
+        if (!InverseImageFrequency.Variants.Contains(o.IifVariant?.Trim().ToLowerInvariant()))
+            throw new LivtException($"loss option IifVariant = '{o.IifVariant}' is unknown; known variants: {string.Join(", ", InverseImageFrequency.Variants)}");
     }
 }

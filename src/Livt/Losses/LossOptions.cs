@@ -37,4 +37,11 @@ public sealed record LossOptions
 
     /// <summary>LADE's ReMINE regulariser weight λ (official 0.1).</summary>
     public double LadeRemineLambda { get; init; } = 0.1;
+
+    /// <summary>IIF variant (<see cref="InverseImageFrequency.Variants"/>): raw, smooth, rel, normit, gombit,
+    /// base2, base10. The official default is raw; its recipes use smooth.</summary>
+    public string IifVariant { get; init; } = "raw";
+
+    /// <summary>p of the p-norm the IIF vector is divided by; 0 (official default) leaves it as is.</summary>
+    public int IifNorm { get; init; }
 }

@@ -46,10 +46,11 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     {
         var blocks = new ModuleList<Block>();
         for (int i = 0; i < depth; i++)
-        {
-            double rate = depth > 1 ? dropPathRate * i / (depth - 1) : 0.0;
-            blocks.Add(new Block(dim, numHeads, mlpRatio, rate, attention, random));
-        }
+            blocks.Add(new Block(dim, numHeads, mlpRatio, DropPathAt(i, depth, dropPathRate), attention, random));
         return blocks;
     }
+
+    /// <summary>Drop-path rate of block <paramref name="index"/> of a stack of <paramref name="depth"/>.</summary>
+    internal static double DropPathAt(int index, int depth, double dropPathRate) =>
+        depth > 1 ? dropPathRate * index / (depth - 1) : 0.0;
 }

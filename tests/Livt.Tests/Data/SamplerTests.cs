@@ -61,4 +61,25 @@ public class SamplerTests
         Assert.Equal(10, tail.Length);
         Assert.Equal(10, tail.Distinct().Count());
     }
+
+    [Fact]
+    public void MinorityWeightedDrawsClassesByCountToTheOneMinusAlpha()
+    {
+        var balanced = new MinorityWeightedSampler(Labels, seed: 2);
+        Assert.All(Frequencies(balanced, 0), x => Assert.Equal(1.0 / 3, x, 0.05)); // α = 1: n·n⁻¹
+        Assert.Equal(Frequencies(balanced, 0), Frequencies(new MinorityWeightedSampler(Labels, seed: 2), 0));
+        Assert.NotEqual(balanced.EpochIndices(0), balanced.EpochIndices(1));
+        // The official weights: 1/n_c normalised to sum to C.
+        double sum = 1.0 / 1000 + 1.0 / 100 + 1.0 / 10;
+        var expected = new[] { 3 / 1000.0 / sum, 3 / 100.0 / sum, 3 / 10.0 / sum };
+        for (int c = 0; c < 3; c++) Assert.Equal(expected[c], balanced.ClassWeights[c], 12);
+
+        var instance = Frequencies(new MinorityWeightedSampler(Labels, seed: 2, alpha: 0), 0);
+        Assert.Equal(1000.0 / 1110, instance[0], 0.03);
+        var half = Frequencies(new MinorityWeightedSampler(Labels, seed: 2, alpha: 0.5), 0);
+        double root = Math.Sqrt(1000) + Math.Sqrt(100) + Math.Sqrt(10);
+        Assert.Equal(Math.Sqrt(10) / root, half[2], 0.03);
+        // With replacement: the ten images of class 2 are drawn about 370 times.
+        Assert.True(balanced.EpochIndices(0).Count(i => Labels[i] == 2) > 300);
+    }
 }

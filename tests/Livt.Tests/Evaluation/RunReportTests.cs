@@ -98,4 +98,29 @@ public sealed class RunReportTests : IDisposable
         Assert.Contains("| 3 | cat | 30 | Medium | 1 | 0.00 |", md);
         Assert.Contains("| 5 | dog | 5 | Few | 0 | – |", md);
     }
+
+    [Fact]
+    public void TestDistributionTableRoundTripsAndRenders()
+    {
+        var acc = new MetricsAccumulator(2);
+        using (var z = TorchSharp.torch.tensor(new float[] { 1, 0, 0, 1, 1, 0, 1, 0 }, new long[] { 4, 2 }))
+        using (var y = TorchSharp.torch.tensor(new long[] { 0, 1, 0, 1 }))
+            acc.Add(z, y);
+        var splits = TestAgnosticSplits.Evaluate(acc, new long[] { 300, 10 }, TestDistribution.ParseList("forward2,uniform"), seed: 3);
+        var report = Report() with { TestDistributions = splits.Select(TestDistributionMetrics.From).ToArray(), TestSplitSeed = 3 };
+        var path = _dir.File("splits/report.json");
+        report.WriteJson(path);
+        var back = RunReport.ReadJson(path);
+        Assert.Equal(report.ToJson(), back.ToJson());
+        Assert.Equal(new[] { "forward2", "uniform" }, back.TestDistributions!.Select(d => d.Name));
+        Assert.Equal(new long[] { 3, 4 }, back.TestDistributions!.Select(d => d.Images));
+        Assert.Equal(75.0, back.TestDistributions![1].Top1, 9);
+        Assert.Equal(3, back.TestSplitSeed);
+
+        var md = _dir.File("splits/report.md");
+        report.WriteMarkdown(md);
+        var text = File.ReadAllText(md);
+        Assert.Contains("## Test distributions", text);
+        Assert.Contains("| uniform | 4 | 75.00 | 100.00 | – | 50.00 |", text);
+    }
 }

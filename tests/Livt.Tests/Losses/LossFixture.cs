@@ -26,6 +26,7 @@ internal sealed class LossFixture : IDisposable
     public long[] Counts => _file.Tensors["counts"].data<long>().ToArray();
     public Tensor Loss(string name) => _file.Tensors[name + ".loss"];
     public Tensor Grad(string name) => _file.Tensors[name + ".grad"];
+    public double[] IifWeights(string variant) => _file.Tensors["iif.weights." + variant].data<double>().ToArray();
 
     public string LossName(string name) => Case(name).GetProperty("loss").GetString()!;
     public bool IsSoft(string name) => Case(name).GetProperty("targets").GetString() == "soft";
@@ -43,6 +44,8 @@ internal sealed class LossFixture : IDisposable
             Beta = Get("beta", d.Beta),
             FocalGamma = Get("focal_gamma", d.FocalGamma),
             DrwEpoch = c.TryGetProperty("drw_epoch", out var drw) ? drw.GetInt32() : null,
+            IifVariant = c.TryGetProperty("iif_variant", out var variant) ? variant.GetString()! : d.IifVariant,
+            IifNorm = c.TryGetProperty("iif_norm", out var norm) ? norm.GetInt32() : d.IifNorm,
         };
     }
 

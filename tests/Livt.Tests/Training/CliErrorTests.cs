@@ -45,6 +45,10 @@ public class CliErrorTests
         AssertClearError(["pretrain", "--dataset", "imagefolder", "--data-dir", "/nonexistent/images", "--out", TinyRuns.TempDir()], "/nonexistent/images");
 
     [Fact]
+    public void UnknownTestDistribution() =>
+        AssertClearError(["evaluate", "/nonexistent/run", "--test-distributions", "forward50,sideways5"], "sideways5");
+
+    [Fact]
     public void CheckpointOfAnotherArchitecture()
     {
         var dir = TinyRuns.TempDir();

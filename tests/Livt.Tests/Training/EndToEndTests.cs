@@ -26,9 +26,14 @@ public class EndToEndTests
         foreach (var png in new[] { "per_class_accuracy.png", "reliability.png", "confusion.png", "training_curves.png", "report.md", "config.json", "log.jsonl" })
             Assert.True(File.Exists(Path.Combine(ft.RunDir, png)), $"{png} missing");
 
-        var (result, evalReport) = EvaluationRun.Run(ft.RunDir, null, null, "uniform", 1.0, Path.Combine(root, "eval"), "cpu", 256, 2, 2);
+        var (result, evalReport) = EvaluationRun.Run(ft.RunDir, null, null, "uniform", 1.0, Path.Combine(root, "eval"), "cpu", 256, 2, 2,
+            testDistributions: "forward50,uniform,backward50");
         Assert.True(File.Exists(evalReport));
         Assert.InRange(result.Top1, 0, 100);
+        var splits = JsonNode.Parse(File.ReadAllText(evalReport))!["test_distributions"]!.AsArray();
+        Assert.Equal(new[] { "forward50", "uniform", "backward50" }, splits.Select(x => (string)x!["name"]!));
+        Assert.Equal(new long[] { 2795, 10000, 2795 }, splits.Select(x => (long)x!["images"]!));
+        Assert.Equal(result.Top1, (double)splits[1]!["top1"]!, 9); // uniform is the whole balanced test set
 
         // predict: real test images written as PNG files, decoded and preprocessed from the model's metadata.
         var test = Livt.Data.DatasetCatalog.Load(new Livt.Data.DatasetOptions()).Test;

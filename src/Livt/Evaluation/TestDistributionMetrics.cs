@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace Livt.Evaluation;
+
+/// <summary>One row of the test-agnostic table in <c>report.json</c> (<c>test_distributions</c>): a
+/// split's name and size with its headline metrics, percent.</summary>
+public sealed record TestDistributionMetrics
+{
+    /// <summary>SADE's split name, e.g. <c>forward50</c>.</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    /// <summary>Imbalance factor of the split (1 for uniform).</summary>
+    [JsonPropertyName("imbalance")] public required double Imbalance { get; init; }
+    /// <summary>Test images in the split.</summary>
+    [JsonPropertyName("images")] public required long Images { get; init; }
+    [JsonPropertyName("top1")] public required double Top1 { get; init; }
+    [JsonPropertyName("top5")] public required double Top5 { get; init; }
+    [JsonPropertyName("many")] public required double? Many { get; init; }
+    [JsonPropertyName("medium")] public required double? Medium { get; init; }
+    [JsonPropertyName("few")] public required double? Few { get; init; }
+    [JsonPropertyName("ece")] public required double Ece { get; init; }
+
+    /// <summary>The row of one split's result.</summary>
+    public static TestDistributionMetrics From(TestDistributionResult r) => new()
+    {
+        Name = r.Distribution.Name, Imbalance = r.Distribution.Imbalance, Images = r.Result.NumSamples,
+        Top1 = r.Result.Top1, Top5 = r.Result.Top5, Many = r.Result.Many, Medium = r.Result.Medium, Few = r.Result.Few,
+        Ece = r.Result.Ece,
+    };
+}
