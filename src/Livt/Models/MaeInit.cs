@@ -19,7 +19,8 @@ internal static class MaeInit
         // too comes from the model's generator rather than libtorch's global one.
         double bound = 1 / Math.Sqrt(w.shape[1] * w.shape[2] * w.shape[3]);
         patchEmbed.Proj.bias!.uniform_(-bound, bound, generator);
-        foreach (var t in tokens) nn.init.normal_(t, std: TokenStd, generator: generator);
+        // Tensor.normal_, not nn.init.normal_: TorchSharp 0.107's init.normal_ ignores the generator it is given.
+        foreach (var t in tokens) t.normal_(0, TokenStd, generator);
         foreach (var m in root.modules())
         {
             switch (m)

@@ -47,7 +47,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         // MAE uses timm's trunc_normal_(std=2e-5), whose ±2 bounds are 10⁵ std away: a plain normal.
         // (TorchSharp's trunc_normal_ also returns values far below the requested std.)
         using var _ = torch.no_grad();
-        nn.init.normal_(head.weight!, std: HeadInitStd, generator: generator);
+        head.weight!.normal_(0, HeadInitStd, generator);
     }
 
     /// <summary>The configuration the model was built from.</summary>
