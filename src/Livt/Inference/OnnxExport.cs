@@ -33,9 +33,12 @@ public static class OnnxExport
     /// <param name="testPrior">null for raw logits; "uniform", "train" or a file of per-class counts or
     /// probabilities: the adjustment <c>livt evaluate --test-prior</c> applies.</param>
     /// <param name="tau">Strength of that adjustment.</param>
-    /// <exception cref="LivtException">The checkpoint or prior file is missing or not usable.</exception>
+    /// <exception cref="LivtException">The checkpoint or prior file is missing or not usable, or
+    /// <paramref name="output"/> does not end in .onnx.</exception>
     public static OnnxExportResult Run(string checkpoint, string output, string? testPrior = null, double tau = 1.0)
     {
+        if (!OnnxClassifier.IsOnnxFile(output))
+            throw new LivtException($"--onnx {output}: the file name must end in .onnx (that is how livt predict recognises an ONNX model)");
         LivtRuntime.Initialize();
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, CPU);
         using (model)
