@@ -1,6 +1,8 @@
 using Livt.Training;
 using Spectre.Console;
 
+using Livt.Engine;
+
 namespace Livt.Cli;
 
 /// <summary>

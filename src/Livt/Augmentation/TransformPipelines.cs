@@ -26,7 +26,12 @@ public static class TransformPipelines
         return new Compose(steps.ToArray());
     }
 
-    /// <summary>Evaluation: shorter side to inputSize/cropPct (bicubic), centre crop inputSize, Normalize.</summary>
-    public static IImageTransform Eval(int inputSize, float[] mean, float[] std, double cropPct = 0.875) =>
-        new Compose(new ResizeCenterCrop(inputSize, cropPct, Interpolation.Bicubic), new Normalize(mean, std));
+    /// <summary>Evaluation: shorter side to inputSize/cropPct (bicubic), centre crop inputSize, Normalize.
+    /// Without <paramref name="cropPct"/>, the official eval transform's rule (<see cref="DefaultCropPct"/>).</summary>
+    public static IImageTransform Eval(int inputSize, float[] mean, float[] std, double? cropPct = null) =>
+        new Compose(new ResizeCenterCrop(inputSize, cropPct ?? DefaultCropPct(inputSize), Interpolation.Bicubic), new Normalize(mean, std));
+
+    /// <summary>LiVT's and DeiT's eval crop: 224/256 up to 224 px, 1.0 (no crop) above, so a 384-px
+    /// fine-tune is evaluated on the whole image.</summary>
+    public static double DefaultCropPct(int inputSize) => inputSize <= 224 ? 224.0 / 256 : 1.0;
 }

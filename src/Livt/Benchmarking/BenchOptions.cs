@@ -1,3 +1,4 @@
+
 namespace Livt.Benchmarking;
 
 /// <summary>What <c>livt bench</c> measures and how.</summary>

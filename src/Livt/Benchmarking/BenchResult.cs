@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 
+
 namespace Livt.Benchmarking;
 
 /// <summary>Median milliseconds per part of a step.</summary>

@@ -5,9 +5,11 @@ using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
-using Livt.Training.Optimization;
+using Livt.Engine.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
+
+using Livt.Engine;
 
 namespace Livt.Benchmarking;
 

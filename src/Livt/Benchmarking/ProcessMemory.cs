@@ -1,3 +1,4 @@
+
 namespace Livt.Benchmarking;
 
 /// <summary>Resident memory of this process as the kernel counts it, native allocations included

@@ -1,3 +1,4 @@
+
 namespace Livt.Benchmarking;
 
 /// <summary>

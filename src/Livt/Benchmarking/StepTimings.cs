@@ -1,3 +1,4 @@
+
 namespace Livt.Benchmarking;
 
 /// <summary>Durations of the timed steps (after warm-up), summarised by median, min and max.</summary>

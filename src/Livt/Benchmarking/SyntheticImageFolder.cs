@@ -1,5 +1,6 @@
 using SkiaSharp;
 
+
 namespace Livt.Benchmarking;
 
 /// <summary>

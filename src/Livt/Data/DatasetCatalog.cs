@@ -62,12 +62,16 @@ public static class DatasetCatalog
     {
         string root = options.DataDir
             ?? throw new LivtException("dataset 'imagefolder' needs --data-dir pointing to a folder with train/<class>/<image> and val/<class>/<image>");
-        string trainDir = Path.Combine(root, "train");
-        string testDir = new[] { "val", "test" }.Select(s => Path.Combine(root, s)).FirstOrDefault(Directory.Exists)
-            ?? throw new LivtException($"{root}: ImageFolder test split not found (expected a 'val' or 'test' folder beside 'train')");
+        string trainDir = Path.Combine(root, "train"), valDir = Path.Combine(root, "val"), testDir = Path.Combine(root, "test");
+        // With both val/ and test/, val/ is the validation split; a lone val/ is the test split, as in
+        // the official code's ImageNet-LT layout.
+        bool hasVal = Directory.Exists(valDir), hasTest = Directory.Exists(testDir);
+        if (!hasVal && !hasTest)
+            throw new LivtException($"{root}: ImageFolder test split not found (expected a 'val' or 'test' folder beside 'train')");
         var train = ImageFolder.Read(trainDir);
-        var test = ImageFolder.Read(testDir, train.ClassNames, requireEveryClass: false);
-        return new DatasetSplits(train, test, $"imagefolder ({Path.GetFileName(Path.TrimEndingDirectorySeparator(root))})");
+        var test = ImageFolder.Read(hasTest ? testDir : valDir, train.ClassNames, requireEveryClass: false);
+        var val = hasVal && hasTest ? ImageFolder.Read(valDir, train.ClassNames, requireEveryClass: false) : null;
+        return new DatasetSplits(train, test, $"imagefolder ({Path.GetFileName(Path.TrimEndingDirectorySeparator(root))})", val);
     }
 
     private static DatasetSplits LoadList(DatasetOptions options)
@@ -78,7 +82,17 @@ public static class DatasetCatalog
             ?? throw new LivtException("dataset 'list' needs a training list file (e.g. ImageNet_LT_train.txt)");
         string testList = options.TestList
             ?? throw new LivtException("dataset 'list' needs a test list file (e.g. ImageNet_LT_test.txt)");
-        var (train, test) = ListFile.Read(Path.Combine(root, trainList), Path.Combine(root, testList), root);
-        return new DatasetSplits(train, test, $"list ({Path.GetFileNameWithoutExtension(trainList)})");
+        var (train, test, val) = ListFile.Read(FindList(trainList, root, "--train-list"), FindList(testList, root, "--test-list"),
+            options.ValList is null ? null : FindList(options.ValList, root, "--val-list"), root);
+        return new DatasetSplits(train, test, $"list ({Path.GetFileNameWithoutExtension(trainList)})", val);
+    }
+
+    /// <summary>A list file as given (absolute, or relative to the current folder), else under the data root.</summary>
+    private static string FindList(string list, string root, string flag)
+    {
+        if (File.Exists(list)) return list;
+        string underRoot = Path.Combine(root, list);
+        if (File.Exists(underRoot)) return underRoot;
+        throw new LivtException($"{flag} {list}: list file not found (looked for {Path.GetFullPath(list)} and {Path.GetFullPath(underRoot)})");
     }
 }

@@ -19,11 +19,15 @@ public sealed record DatasetOptions
     /// <summary>Seed of the per-class choice of the long-tailed subset.</summary>
     public int Seed { get; init; }
 
-    /// <summary>For list: the training list file (absolute, or relative to <see cref="DataDir"/>).</summary>
+    /// <summary>For list: the training list file: as given (absolute, or relative to the current
+    /// folder) when it exists there, else relative to <see cref="DataDir"/>.</summary>
     public string? TrainList { get; init; }
 
-    /// <summary>For list: the test list file (absolute, or relative to <see cref="DataDir"/>).</summary>
+    /// <summary>For list: the test list file, found like <see cref="TrainList"/>.</summary>
     public string? TestList { get; init; }
+
+    /// <summary>For list: the validation list file, if the dataset ships one (ImageNet-LT, iNaturalist 2018, Places-LT).</summary>
+    public string? ValList { get; init; }
 
     /// <summary>Skip unreadable images instead of failing; pass it on as <see cref="LoaderOptions.SkipCorrupt"/>.</summary>
     public bool SkipCorrupt { get; init; }

@@ -59,21 +59,32 @@ public static class ListFile
     /// </summary>
     public static (FileImageDataset Train, FileImageDataset Test) Read(string trainList, string testList, string root)
     {
+        var (train, test, _) = Read(trainList, testList, null, root);
+        return (train, test);
+    }
+
+    /// <summary>As <see cref="Read(string, string, string)"/>, with an optional validation list whose
+    /// labels must lie in the training list's classes, like the test list's.</summary>
+    public static (FileImageDataset Train, FileImageDataset Test, FileImageDataset? Validation) Read(string trainList, string testList, string? valList, string root)
+    {
         var train = Parse(trainList, root);
         var test = Parse(testList, root);
+        var val = valList is null ? null : Parse(valList, root);
         int numClasses = train.Labels.Max() + 1;
         var counts = new int[numClasses];
         foreach (int label in train.Labels) counts[label]++;
         int empty = Array.IndexOf(counts, 0);
         if (empty >= 0)
             throw new LivtException($"{trainList}: class {empty} has no images (labels must cover 0..{numClasses - 1})");
-        for (int i = 0; i < test.Labels.Length; i++)
-            if (test.Labels[i] >= numClasses)
-                throw new LivtException($"{testList} line {test.Lines[i]}: " +
-                    $"label {test.Labels[i]} is outside [0, {numClasses}) (the training list has {numClasses} classes)");
+        foreach (var split in val is null ? [test] : new[] { test, val })
+            for (int i = 0; i < split.Labels.Length; i++)
+                if (split.Labels[i] >= numClasses)
+                    throw new LivtException($"{split.ListPath} line {split.Lines[i]}: " +
+                        $"label {split.Labels[i]} is outside [0, {numClasses}) (the training list has {numClasses} classes)");
         var names = ClassNames(train, numClasses);
         return (new FileImageDataset(train.Paths, train.Labels, names, train.Origins()),
-                new FileImageDataset(test.Paths, test.Labels, names, test.Origins()));
+                new FileImageDataset(test.Paths, test.Labels, names, test.Origins()),
+                val is null ? null : new FileImageDataset(val.Paths, val.Labels, names, val.Origins()));
     }
 
     private static string[] ClassNames(Entries train, int numClasses)

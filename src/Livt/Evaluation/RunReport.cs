@@ -51,6 +51,10 @@ public sealed record RunReport
     /// "uniform"); null when the raw logits were evaluated.</summary>
     [JsonPropertyName("test_prior")] public string? TestPrior { get; init; }
 
+    /// <summary>Which training images the class counts (prior, shot groups) were taken from, e.g. after
+    /// a validation split was held out; null when not recorded.</summary>
+    [JsonPropertyName("counts_note")] public string? CountsNote { get; init; }
+
     /// <summary>The shot-group boundaries this report was computed with.</summary>
     [JsonIgnore] public ShotThresholds Thresholds => new(ManyThreshold, FewThreshold);
 

@@ -1,10 +1,10 @@
 using Google.Protobuf;
+using Livt.Augmentation;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Interop.Onnx;
 using Livt.Models;
 using Livt.Runtime;
-using Livt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,7 +52,7 @@ public static class OnnxExport
             var info = new OnnxModelInfo
             {
                 ClassNames = meta.ClassNames, InputSize = meta.Model.ImageSize, InChans = meta.Model.InChans,
-                Mean = meta.Mean, Std = meta.Std, LivtVersion = LivtRuntime.Version, Loss = meta.Loss, Dataset = meta.Dataset,
+                Mean = meta.Mean, Std = meta.Std, CropPct = TransformPipelines.DefaultCropPct(meta.Model.ImageSize), LivtVersion = LivtRuntime.Version, Loss = meta.Loss, Dataset = meta.Dataset,
                 TestPrior = testPrior is null or "uniform" or "train" ? testPrior : Path.GetFileName(testPrior),
                 Tau = tau,
             };

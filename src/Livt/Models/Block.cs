@@ -18,14 +18,14 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     private readonly DropPath drop_path2;
 
     /// <summary>Creates one block of width <paramref name="dim"/>.</summary>
-    public Block(int dim, int numHeads, double mlpRatio, double dropPath, AttentionImpl attention) : base(nameof(Block))
+    public Block(int dim, int numHeads, double mlpRatio, double dropPath, AttentionImpl attention, GeneratorSlot? random = null) : base(nameof(Block))
     {
         norm1 = nn.LayerNorm(dim, eps: NormEps);
         attn = new Attention(dim, numHeads, attention);
-        drop_path1 = new DropPath(dropPath);
+        drop_path1 = new DropPath(dropPath, random);
         norm2 = nn.LayerNorm(dim, eps: NormEps);
         mlp = new Mlp(dim, (int)(dim * mlpRatio));
-        drop_path2 = new DropPath(dropPath);
+        drop_path2 = new DropPath(dropPath, random);
         RegisterComponents();
     }
 
@@ -35,20 +35,20 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + drop_path1.forward(attn.forward(norm1.forward(x)));
-        var y = h + drop_path2.forward(mlp.forward(norm2.forward(h)));
+        var h = x + drop_path1.call(attn.call(norm1.call(x)));
+        var y = h + drop_path2.call(mlp.call(norm2.call(h)));
         return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>The blocks of a stack of <paramref name="depth"/>, drop-path rising linearly from 0 to
     /// <paramref name="dropPathRate"/> (timm: <c>torch.linspace(0, rate, depth)</c>).</summary>
-    internal static ModuleList<Block> Stack(int depth, int dim, int numHeads, double mlpRatio, double dropPathRate, AttentionImpl attention)
+    internal static ModuleList<Block> Stack(int depth, int dim, int numHeads, double mlpRatio, double dropPathRate, AttentionImpl attention, GeneratorSlot? random = null)
     {
         var blocks = new ModuleList<Block>();
         for (int i = 0; i < depth; i++)
         {
             double rate = depth > 1 ? dropPathRate * i / (depth - 1) : 0.0;
-            blocks.Add(new Block(dim, numHeads, mlpRatio, rate, attention));
+            blocks.Add(new Block(dim, numHeads, mlpRatio, rate, attention, random));
         }
         return blocks;
     }

@@ -8,12 +8,15 @@ namespace Livt.Models;
 public sealed class DropPath : nn.Module<Tensor, Tensor>
 {
     private readonly double _rate;
+    private readonly GeneratorSlot? _random;
 
-    /// <summary>Creates the layer; <paramref name="rate"/> is the probability of dropping a sample's branch.</summary>
-    public DropPath(double rate) : base(nameof(DropPath))
+    /// <summary>Creates the layer; <paramref name="rate"/> is the probability of dropping a sample's
+    /// branch; draws come from <paramref name="random"/>'s generator (the global one when null or empty).</summary>
+    public DropPath(double rate, GeneratorSlot? random = null) : base(nameof(DropPath))
     {
         if (rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(rate), rate, "drop-path rate must be in [0, 1)");
         _rate = rate;
+        _random = random;
     }
 
     /// <summary>The drop probability.</summary>
@@ -26,7 +29,7 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[0] = x.shape[0];
-        using var keepMask = torch.empty(shape, dtype: x.dtype, device: x.device).bernoulli_(keep).div_(keep);
+        using var keepMask = torch.empty(shape, dtype: x.dtype, device: x.device).bernoulli_(keep, _random?.Generator).div_(keep);
         return x.mul(keepMask);
     }
 }

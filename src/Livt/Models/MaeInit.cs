@@ -10,18 +10,22 @@ internal static class MaeInit
 {
     internal const double TokenStd = 0.02;
 
-    internal static void Apply(nn.Module root, PatchEmbed patchEmbed, params Tensor[] tokens)
+    internal static void Apply(nn.Module root, PatchEmbed patchEmbed, Generator? generator, params Tensor[] tokens)
     {
         using var _ = torch.no_grad();
         var w = patchEmbed.Proj.weight!;
-        using (var flat = w.view(w.shape[0], -1)) nn.init.xavier_uniform_(flat);
-        foreach (var t in tokens) nn.init.normal_(t, std: TokenStd);
+        using (var flat = w.view(w.shape[0], -1)) XavierUniform(flat, generator);
+        // MAE leaves the projection's bias at PyTorch's default, U(±1/√fan_in); drawn here so that it
+        // too comes from the model's generator rather than libtorch's global one.
+        double bound = 1 / Math.Sqrt(w.shape[1] * w.shape[2] * w.shape[3]);
+        patchEmbed.Proj.bias!.uniform_(-bound, bound, generator);
+        foreach (var t in tokens) nn.init.normal_(t, std: TokenStd, generator: generator);
         foreach (var m in root.modules())
         {
             switch (m)
             {
                 case Linear linear:
-                    nn.init.xavier_uniform_(linear.weight!);
+                    XavierUniform(linear.weight!, generator);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
                 case LayerNorm norm:
@@ -30,6 +34,15 @@ internal static class MaeInit
                     break;
             }
         }
+    }
+
+    /// <summary>torch's <c>xavier_uniform_</c> (gain 1) drawing from <paramref name="generator"/>, which
+    /// TorchSharp's version does not take: U(−a, a) with a = √(6 / (fan_in + fan_out)).</summary>
+    private static void XavierUniform(Tensor weight, Generator? generator)
+    {
+        long fanOut = weight.shape[0], fanIn = weight.shape[1];
+        double a = Math.Sqrt(6.0 / (fanIn + fanOut));
+        weight.uniform_(-a, a, generator);
     }
 
     /// <summary>Fills a parameter with the sin-cos table of its width and grid.</summary>

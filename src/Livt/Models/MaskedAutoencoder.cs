@@ -30,9 +30,10 @@ public sealed class MaskedAutoencoder : nn.Module
     private readonly LayerNorm decoder_norm;
     private readonly Linear decoder_pred;
 
-    /// <summary>Builds the autoencoder with MAE's initialisation.</summary>
+    /// <summary>Builds the autoencoder with MAE's initialisation, drawing from <paramref name="generator"/>
+    /// (libtorch's global generator when null).</summary>
     /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>
-    public MaskedAutoencoder(VitConfig config) : base(nameof(MaskedAutoencoder))
+    public MaskedAutoencoder(VitConfig config, Generator? generator = null) : base(nameof(MaskedAutoencoder))
     {
         config.Validate();
         Config = config;
@@ -52,7 +53,7 @@ public sealed class MaskedAutoencoder : nn.Module
 
         MaeInit.FillSinCos(pos_embed, config.GridSize);
         MaeInit.FillSinCos(decoder_pos_embed, config.GridSize);
-        MaeInit.Apply(this, patch_embed, cls_token, mask_token);
+        MaeInit.Apply(this, patch_embed, generator, cls_token, mask_token);
     }
 
     /// <summary>The configuration the model was built from.</summary>
@@ -111,7 +112,7 @@ public sealed class MaskedAutoencoder : nn.Module
 
     private (Tensor Latent, Tensor Mask, Tensor IdsRestore) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
     {
-        var x = patch_embed.forward(images) + pos_embed[.., 1..];
+        var x = patch_embed.call(images) + pos_embed[.., 1..];
         long n = x.shape[0], l = x.shape[1], d = x.shape[2];
         if (noise is null)
             noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: x.device, generator: generator);
@@ -131,20 +132,20 @@ public sealed class MaskedAutoencoder : nn.Module
 
         var cls = (cls_token + pos_embed[.., ..1]).expand(n, -1, -1);
         x = torch.cat(new[] { cls, x }, 1);
-        foreach (var block in blocks) x = block.forward(x);
-        return (norm.forward(x), mask, idsRestore);
+        foreach (var block in blocks) x = block.call(x);
+        return (norm.call(x), mask, idsRestore);
     }
 
     private Tensor ForwardDecoder(Tensor latent, Tensor idsRestore)
     {
-        var x = decoder_embed.forward(latent);
+        var x = decoder_embed.call(latent);
         long n = x.shape[0], kept = x.shape[1] - 1, l = idsRestore.shape[1], dd = x.shape[2];
         var maskTokens = mask_token.expand(n, l - kept, -1);
         var shuffled = torch.cat(new[] { x[.., 1..], maskTokens }, 1);
         var restored = shuffled.gather(1, idsRestore.unsqueeze(-1).expand(-1, -1, dd));
         x = torch.cat(new[] { x[.., ..1], restored }, 1) + decoder_pos_embed;
-        foreach (var block in decoder_blocks) x = block.forward(x);
-        x = decoder_pred.forward(decoder_norm.forward(x));
+        foreach (var block in decoder_blocks) x = block.call(x);
+        x = decoder_pred.call(decoder_norm.call(x));
         return x[.., 1..];
     }
 

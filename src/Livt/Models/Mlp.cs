@@ -22,8 +22,8 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var h = fc1.forward(x);
-        using var a = act.forward(h);
-        return fc2.forward(a);
+        using var h = fc1.call(x);
+        using var a = act.call(h);
+        return fc2.call(a);
     }
 }

@@ -29,7 +29,7 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
             throw new ArgumentException(
                 $"expected images of shape [N, {_inChans}, {_imageSize}, {_imageSize}], got [{string.Join(", ", images.shape)}]",
                 nameof(images));
-        using var grid = proj.forward(images);
+        using var grid = proj.call(images);
         return grid.flatten(2).transpose(1, 2);
     }
 }

@@ -22,10 +22,13 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     private readonly LayerNorm? fc_norm;
     private readonly Linear head;
 
+    private readonly GeneratorSlot _random = new();
+
     /// <summary>Builds the model with MAE's initialisation (the trainable <c>pos_embed</c> starts as the
-    /// sin-cos table) and the head weight drawn with std 2e-5, as MAE's fine-tuning recipe does.</summary>
+    /// sin-cos table) and the head weight drawn with std 2e-5, as MAE's fine-tuning recipe does; the
+    /// draws come from <paramref name="generator"/> (libtorch's global generator when null).</summary>
     /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>
-    public VisionTransformer(VitConfig config) : base(nameof(VisionTransformer))
+    public VisionTransformer(VitConfig config, Generator? generator = null) : base(nameof(VisionTransformer))
     {
         config.Validate();
         Config = config;
@@ -33,29 +36,37 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         patch_embed = new PatchEmbed(config.ImageSize, config.PatchSize, config.InChans, d);
         cls_token = new Parameter(torch.zeros(1, 1, d));
         pos_embed = new Parameter(torch.zeros(1, config.NumPatches + 1, d));
-        blocks = Block.Stack(config.Depth, d, config.NumHeads, config.MlpRatio, config.DropPathRate, config.Attention);
+        blocks = Block.Stack(config.Depth, d, config.NumHeads, config.MlpRatio, config.DropPathRate, config.Attention, _random);
         if (config.GlobalPool) fc_norm = nn.LayerNorm(d, eps: Block.NormEps);
         else norm = nn.LayerNorm(d, eps: Block.NormEps);
         head = nn.Linear(d, config.NumClasses);
         RegisterComponents();
 
         MaeInit.FillSinCos(pos_embed, config.GridSize);
-        MaeInit.Apply(this, patch_embed, cls_token);
+        MaeInit.Apply(this, patch_embed, generator, cls_token);
         // MAE uses timm's trunc_normal_(std=2e-5), whose ±2 bounds are 10⁵ std away: a plain normal.
         // (TorchSharp's trunc_normal_ also returns values far below the requested std.)
         using var _ = torch.no_grad();
-        nn.init.normal_(head.weight!, std: HeadInitStd);
+        nn.init.normal_(head.weight!, std: HeadInitStd, generator: generator);
     }
 
     /// <summary>The configuration the model was built from.</summary>
     public VitConfig Config { get; }
+
+    /// <summary>The generator drop path draws from in training (libtorch's global one when null); a
+    /// training run sets its own, reseeded every step.</summary>
+    public Generator? DropPathGenerator
+    {
+        get => _random.Generator;
+        set => _random.Generator = value;
+    }
 
     /// <summary>[N, C, H, W] → logits [N, NumClasses].</summary>
     /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
     public override Tensor forward(Tensor images)
     {
         using var features = ForwardFeatures(images);
-        return head.forward(features);
+        return head.call(features);
     }
 
     /// <summary>The pooled, normalised features [N, EmbedDim] the head sees.</summary>
@@ -63,12 +74,12 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public Tensor ForwardFeatures(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
-        var x = patch_embed.forward(images);
+        var x = patch_embed.call(images);
         x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1) + pos_embed;
-        foreach (var block in blocks) x = block.forward(x);
+        foreach (var block in blocks) x = block.call(x);
         var pooled = fc_norm is not null
-            ? fc_norm.forward(x[.., 1..].mean(new long[] { 1 }))
-            : norm!.forward(x)[.., 0];
+            ? fc_norm.call(x[.., 1..].mean(new long[] { 1 }))
+            : norm!.call(x)[.., 0];
         return pooled.MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
 
+using Livt.Engine;
+using Livt.Configuration;
+using Livt.Interop;
+
 namespace Livt.Training;
 
 /// <summary>
@@ -17,9 +21,10 @@ public static class QuickStart
     /// names, e.g. threads, seed, data_dir); <paramref name="pretrain"/> and <paramref name="finetune"/>
     /// override one stage (e.g. epochs).</summary>
     public static RunResult Run(string outDir, JsonObject? common, JsonObject? pretrain, JsonObject? finetune,
-        ITrainingObserver? observer = null, string recipe = Recipe)
+        RunContext? context = null, string recipe = Recipe)
     {
-        observer ??= NullTrainingObserver.Instance;
+        context ??= new RunContext();
+        var observer = context.Observer;
         var recipeJson = ConfigResolver.ReadRecipe(recipe);
         var pretrainDir = Path.GetFullPath(Path.Combine(outDir, "pretrain"));
         var finetuneDir = Path.GetFullPath(Path.Combine(outDir, "finetune"));
@@ -28,11 +33,11 @@ public static class QuickStart
         if (File.Exists(Path.Combine(pretrainDir, ModelCheckpoint.FileName)))
             observer.Message($"Reusing the finished pretraining in {pretrainDir}");
         else
-            new PretrainRunner(pre, observer).Run();
+            new PretrainRunner(pre, context: context).Run();
 
         var ft = ConfigResolver.Resolve("finetune", recipeJson,
             Merge(common, finetune, new JsonObject { ["out"] = finetuneDir, ["init"] = pretrainDir }));
-        return new FinetuneRunner(ft, observer).Run();
+        return new FinetuneRunner(ft, context: context).Run();
     }
 
     private static JsonObject Merge(params JsonObject?[] parts)

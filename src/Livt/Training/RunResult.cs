@@ -1,3 +1,4 @@
+
 namespace Livt.Training;
 
 /// <summary>What a finished stage leaves behind.</summary>

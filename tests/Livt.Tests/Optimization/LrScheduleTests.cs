@@ -1,5 +1,5 @@
 using Livt.Runtime;
-using Livt.Training.Optimization;
+using Livt.Engine.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 

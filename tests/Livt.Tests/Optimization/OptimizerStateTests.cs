@@ -1,9 +1,9 @@
 using Livt.Runtime;
-using Livt.Training.Optimization;
+using Livt.Engine.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using OptimizerState = Livt.Training.Optimization.OptimizerState;
+using OptimizerState = Livt.Engine.Optimization.OptimizerState;
 
 namespace Livt.Tests.Optimization;
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Livt.Models;
 using Livt.Training;
 
+using Livt.Interop;
+
 namespace Livt.Tests.Training;
 
 /// <summary>User mistakes end in one clear line on stderr and exit code 1, never a stack trace.</summary>

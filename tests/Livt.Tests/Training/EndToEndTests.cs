@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Livt.Training;
 
+using Livt.Inference;
+
 namespace Livt.Tests.Training;
 
 public class EndToEndTests

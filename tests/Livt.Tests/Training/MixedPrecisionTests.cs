@@ -4,9 +4,11 @@ using Livt.Models;
 using Livt.Runtime;
 using Livt.Tests.Models;
 using Livt.Training;
-using Livt.Training.Optimization;
+using Livt.Engine.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
+
+using Livt.Engine;
 
 namespace Livt.Tests.Training;
 

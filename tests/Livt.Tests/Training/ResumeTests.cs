@@ -2,6 +2,9 @@ using Livt.Interop;
 using Livt.Training;
 using TorchSharp;
 
+using Livt.Configuration;
+using Livt.Engine;
+
 namespace Livt.Tests.Training;
 
 public class ResumeTests

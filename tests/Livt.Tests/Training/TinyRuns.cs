@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Livt.Training;
 
+using Livt.Configuration;
+
 namespace Livt.Tests.Training;
 
 /// <summary>Configs for tiny, fast runs on the real Fashion-MNIST-LT: a 2-block 32-d ViT and a few

@@ -1,0 +1,224 @@
+using System.Text.Json.Serialization;
+using Livt.Data;
+using Livt.Models;
+
+namespace Livt.Configuration;
+
+/// <summary>
+/// Every setting of a pretraining (MGP) or fine-tuning (BFT) run, fully resolved: built from the
+/// defaults below, a recipe's <c>common</c> and stage sections, then command-line flags
+/// (<see cref="ConfigResolver"/>), and checked once (<see cref="TrainConfigRules"/>). Each property
+/// marked <see cref="SettingAttribute"/> is the single definition of a setting: its recipe key is the
+/// snake_case of its name (<c>batch_size</c>, <c>bal_tau</c>, as in LiVT's args.txt), its flag and help
+/// come from the attribute. Written to <c>&lt;out&gt;/config.json</c> so a run can be repeated or
+/// resumed exactly.
+/// </summary>
+public sealed record TrainConfig
+{
+    // --- data ---
+    [Setting("fashion-mnist-lt / cifar10-lt / cifar100-lt / imagefolder / list")]
+    public string Dataset { get; init; } = "fashion-mnist-lt";
+
+    [Setting("Dataset root (Fashion-MNIST is found in /usr/share/datasets/fashion-mnist or $LIVT_DATA without it)")]
+    public string? DataDir { get; init; }
+
+    [Setting("Imbalance factor n_max/n_min for the *-lt datasets (recipe: 100)")]
+    public double Imbalance { get; init; } = 100;
+
+    [Setting("Long-tail profile of the *-lt datasets (recipe: exp)")]
+    public LongTailProfile Profile { get; init; } = LongTailProfile.Exp;
+
+    [Setting("List file of 'relative/path label' lines (--dataset list); looked for as given, then under --data-dir")]
+    public string? TrainList { get; init; }
+
+    [Setting("List file for the test split (--dataset list)")]
+    public string? TestList { get; init; }
+
+    [Setting("List file of the validation split (ImageNet-LT, iNaturalist and Places-LT ship one); imagefolder uses val/ beside train/ and test/")]
+    public string? ValList { get; init; }
+
+    [Setting("Skip unreadable images (counted and reported) instead of stopping")]
+    public bool SkipCorrupt { get; init; }
+
+    [Setting("Hold out this fraction of each class for validation when the dataset has no validation split (best checkpoint chosen on it, never on test)")]
+    public double ValFraction { get; init; }
+
+    [Setting("Per-channel normalisation mean (default: the dataset's own statistics, or the official constants in the recipe)")]
+    public double[]? Mean { get; init; }
+
+    [Setting("Per-channel normalisation std (with --mean)")]
+    public double[]? Std { get; init; }
+
+    [Setting("Training sampler: every image once (instance), classes equally likely (class-aware), classes by the square root of their counts (sqrt), instance to class-aware over the run (progressive)")]
+    public SamplerKind Sampler { get; init; } = SamplerKind.Instance;
+
+    // --- model ---
+    [Setting("Model preset (default: vit_quick_patch4_28; see README)")]
+    public string Model { get; init; } = ModelPresets.QuickStart;
+
+    [Setting("Input size in pixels (overrides the preset); fine-tuning at another size than the MGP run resamples the position embedding")]
+    public int? InputSize { get; init; }
+
+    [Setting("Patch size (overrides the preset)")]
+    public int? PatchSize { get; init; }
+
+    [Setting("Embedding dimension (overrides the preset)")]
+    public int? EmbedDim { get; init; }
+
+    [Setting("Transformer blocks (overrides the preset)")]
+    public int? Depth { get; init; }
+
+    [Setting("Attention heads (overrides the preset)")]
+    public int? NumHeads { get; init; }
+
+    [Setting("MAE decoder dimension (overrides the preset)")]
+    public int? DecoderEmbedDim { get; init; }
+
+    [Setting("MAE decoder blocks (overrides the preset)")]
+    public int? DecoderDepth { get; init; }
+
+    [Setting("MAE decoder heads (overrides the preset)")]
+    public int? DecoderNumHeads { get; init; }
+
+    [Setting("Classifier pooling: mean of the patch tokens then fc_norm (avg, LiVT), or the cls token after norm (token)", FinetuneOnly = true)]
+    public Pooling GlobalPool { get; init; } = Pooling.Avg;
+
+    [Setting("Drop-path rate (fine-tuning)")]
+    public double DropPath { get; init; } = 0.1;
+
+    [Setting("Attention kernel (manual is faster at small shapes, see bench)")]
+    public AttentionImpl Attention { get; init; } = AttentionImpl.Manual;
+
+    // --- optimisation ---
+    [Setting("Training epochs", PerStage = true)]
+    public int Epochs { get; init; } = 100;
+
+    [Setting("Linear warm-up epochs")]
+    public double WarmupEpochs { get; init; } = 10;
+
+    [Setting("Cap on steps per epoch (smoke tests)")]
+    public int? StepsPerEpoch { get; init; }
+
+    [Setting("Batch size per step")]
+    public int BatchSize { get; init; } = 128;
+
+    [Setting("Gradient accumulation steps (effective batch = batch-size x accum-iter)")]
+    public int AccumIter { get; init; } = 1;
+
+    [Setting("Absolute learning rate (overrides --blr; a --blr given later, e.g. on the command line over a recipe's lr, wins)")]
+    public double? Lr { get; init; }
+
+    [Setting("Base learning rate: lr = blr x effective batch / 256")]
+    public double Blr { get; init; } = 1e-3;
+
+    [Setting("Learning rate at the end of the cosine")]
+    public double MinLr { get; init; } = 1e-6;
+
+    [Setting("AdamW weight decay")]
+    public double WeightDecay { get; init; } = 0.05;
+
+    [Setting("Layer-wise learning-rate decay (fine-tuning)")]
+    public double LayerDecay { get; init; } = 0.75;
+
+    [Setting("AdamW beta1")]
+    public double Beta1 { get; init; } = 0.9;
+
+    [Setting("AdamW beta2 (MGP 0.95, BFT 0.99 in the paper)")]
+    public double Beta2 { get; init; } = 0.999;
+
+    [Setting("Clip the gradient norm to this value")]
+    public double? ClipGrad { get; init; }
+
+    // --- MGP ---
+    [Setting("MGP: fraction of patches removed")]
+    public double MaskRatio { get; init; } = 0.75;
+
+    [Setting("MGP: normalise target patches")]
+    public bool NormPixLoss { get; init; } = true;
+
+    // --- BFT ---
+    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal", FinetuneOnly = true)]
+    public string Loss { get; init; } = "bal-bce";
+
+    [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]
+    public double BalTau { get; init; } = 1.0;
+
+    [Setting("LDAM: first epoch of deferred re-weighting (DRW); unset keeps LDAM unweighted, as the official LiVT code does", FinetuneOnly = true)]
+    public int? DrwEpoch { get; init; }
+
+    [Setting("Class-balanced beta of the effective number (cb-ce, cb-bce, LDAM-DRW)", FinetuneOnly = true)]
+    public double CbBeta { get; init; } = 0.9999;
+
+    [Setting("Focal loss gamma", FinetuneOnly = true)]
+    public double FocalGamma { get; init; } = 2.0;
+
+    [Setting("LDAM: margin of the rarest class", FinetuneOnly = true)]
+    public double LdamMaxMargin { get; init; } = 0.5;
+
+    [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
+    public double Mixup { get; init; } = 0.8;
+
+    [Setting("CutMix alpha (0 disables)", FinetuneOnly = true)]
+    public double Cutmix { get; init; } = 1.0;
+
+    [Setting("Probability of CutMix rather than Mixup when both are on", FinetuneOnly = true)]
+    public double MixupSwitchProb { get; init; } = 0.5;
+
+    [Setting("Probability of mixing a batch", FinetuneOnly = true)]
+    public double MixupProb { get; init; } = 1.0;
+
+    [Setting("Label smoothing", FinetuneOnly = true)]
+    public double Smoothing { get; init; } = 0.1;
+
+    [Setting("RandomErasing probability", FinetuneOnly = true)]
+    public double Reprob { get; init; } = 0.25;
+
+    [Setting("RandAugment spec, timm style (rand-m9-mstd0.5-inc1); 'none' disables", Flag = "--aa", NoneIsNull = true, FinetuneOnly = true)]
+    public string? RandAugment { get; init; } = "rand-m9-mstd0.5-inc1";
+
+    [Setting("RandomResizedCrop minimum area fraction")]
+    public double ScaleMin { get; init; } = 0.08;
+
+    [Setting("Random horizontal flip during training")]
+    public bool Hflip { get; init; } = true;
+
+    [Setting("Evaluation centre-crop fraction (default: 224/256 up to 224 px, 1.0 above, as the official eval transform)")]
+    public double? CropPct { get; init; }
+
+    [Setting("MGP checkpoint (model.safetensors or its run folder) to fine-tune from", Alias = "--finetune", FinetuneOnly = true)]
+    public string? Init { get; init; }
+
+    // --- run ---
+    [Setting("Random seed (data subset, initialisation, order, augmentation)")]
+    public int Seed { get; init; }
+
+    [Setting("libtorch threads (default: all cores)")]
+    public int Threads { get; init; }
+
+    [Setting("Data-loader threads (default: one per core)")]
+    public int Workers { get; init; }
+
+    [Setting("cpu / cuda / cuda:N")]
+    public string Device { get; init; } = "cpu";
+
+    [Setting("fp32 (default) / bf16: bf16 compute with fp32 master weights; needs native bf16 (AVX-512 BF16/AMX CPU, or a GPU): on an AVX2-only CPU a bf16 step is ~30x slower (see Performance)")]
+    public string Precision { get; init; } = "fp32";
+
+    [Setting("Run folder (default: runs/<stage>-<time>)", PerStage = true)]
+    public string? Out { get; init; }
+
+    [Setting("Validate every N epochs (with a validation split)")]
+    public int EvalEvery { get; init; }
+
+    [Setting("Keep best.safetensors, chosen on the validation split (needs one: --val-list, val/, or --val-fraction)", FinetuneOnly = true)]
+    public bool SaveBest { get; init; }
+
+    [Setting("Also write a resumable checkpoint every N optimizer steps within an epoch (the last two are kept)")]
+    public int? SaveEverySteps { get; init; }
+
+    /// <summary>The batch the learning rate is scaled by: batch × accumulation steps × processes.</summary>
+    public int EffectiveBatch(int worldSize = 1) => BatchSize * AccumIter * worldSize;
+
+    /// <summary>The learning rate actually used (the official rule: blr × global effective batch / 256).</summary>
+    public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Engine.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
+}

@@ -1,0 +1,36 @@
+using Livt.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Engine;
+
+/// <summary>
+/// The seam between the training loop and the processes that train one model together. The trainer
+/// calls it at fixed points: parameters are made equal once at the start, gradients are averaged
+/// once per optimizer step (not on accumulation micro-steps), every epoch's sample order is cut into
+/// this process's shard, and only the first process writes files. <see cref="SingleProcess"/> is the
+/// one-process case; a distributed backend implements the same calls.
+/// </summary>
+public interface IDataParallel
+{
+    /// <summary>This process's index, 0 … <see cref="WorldSize"/> − 1.</summary>
+    int Rank { get; }
+
+    /// <summary>The number of processes training the model.</summary>
+    int WorldSize { get; }
+
+    /// <summary>True for the one process that writes configs, logs, checkpoints and reports.</summary>
+    bool IsWriter => Rank == 0;
+
+    /// <summary>Makes every process's parameters and buffers equal to the first process's.</summary>
+    void BroadcastParameters(nn.Module model);
+
+    /// <summary>Replaces every gradient by its mean over the processes.</summary>
+    void AverageGradients(IReadOnlyList<TorchSharp.Modules.Parameter> parameters);
+
+    /// <summary>This process's part of every epoch of <paramref name="sampler"/>.</summary>
+    ISampler Shard(ISampler sampler);
+
+    /// <summary>The sum of <paramref name="value"/> over the processes (for logged means).</summary>
+    double Sum(double value);
+}

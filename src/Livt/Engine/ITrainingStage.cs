@@ -1,0 +1,43 @@
+using Livt.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Engine;
+
+/// <summary>
+/// What one kind of training (MGP, BFT, and later classifier re-training or distillation) contributes
+/// to the shared loop of <see cref="Trainer"/>: its model, the loss of a batch, and what happens at the
+/// start and end of every epoch. The trainer owns everything else — schedule, accumulation,
+/// clipping, gradient synchronisation across processes, checkpoints, logging, interruption.
+/// </summary>
+public interface ITrainingStage
+{
+    /// <summary>"pretrain", "finetune", …: the name checkpoints and logs carry.</summary>
+    string Name { get; }
+
+    /// <summary>The fp32 master weights the optimizer steps and checkpoints hold.</summary>
+    nn.Module Model { get; }
+
+    /// <summary>The bf16 working copy the loss is computed with, or null in fp32.</summary>
+    MixedPrecision? Precision { get; }
+
+    /// <summary>The best validation metric so far; the trainer saves it with every checkpoint and
+    /// restores it on resume, so a resumed run keeps choosing its best epoch the same way.</summary>
+    double? BestMetric { get; set; }
+
+    /// <summary>Called before the first step of <paramref name="epoch"/> (0-based), also when a
+    /// resumed run starts in the middle of it.</summary>
+    void BeginEpoch(int epoch);
+
+    /// <summary>The scalar fp32 loss of one batch, computed inside the step's dispose scope; random
+    /// draws come from <see cref="StepContext.Generator"/> or a seed derived from the step.</summary>
+    Tensor Loss(Batch batch, StepContext step);
+
+    /// <summary>Called after the last step of <paramref name="epoch"/>, before its checkpoint:
+    /// validation, best-model choice. Returns the validation top-1 and balanced accuracy when measured.</summary>
+    (double? Top1, double? Balanced) EndEpoch(int epoch);
+}
+
+/// <summary>Where a step stands: its epoch, its index in the epoch and in the run, and the run's
+/// generator, reseeded from (seed, global step) before every step.</summary>
+public sealed record StepContext(int Epoch, int Step, long GlobalStep, Generator Generator);

@@ -1,0 +1,50 @@
+using TorchSharp;
+
+namespace Livt.Engine.Optimization;
+
+/// <summary>
+/// The MAE/LiVT learning-rate schedule (<c>util/lr_sched.py</c>): linear warm-up from 0 to
+/// <see cref="Lr"/> over <see cref="WarmupEpochs"/>, then a half-cycle cosine down to <see cref="MinLr"/>
+/// at <see cref="Epochs"/>. Set per iteration with a fractional epoch (step / steps per epoch + epoch).
+/// </summary>
+/// <exception cref="LivtException">A negative or non-finite rate, or warm-up not shorter than training.</exception>
+public sealed record LrSchedule(double Lr, double MinLr, double WarmupEpochs, double Epochs)
+{
+    /// <summary>Total training epochs (the cosine reaches <see cref="MinLr"/> there).</summary>
+    public double Epochs { get; init; } = Validated(Lr, MinLr, WarmupEpochs, Epochs);
+
+    /// <summary>The (unscaled) learning rate at a fractional epoch.</summary>
+    public double At(double epoch)
+    {
+        if (epoch < WarmupEpochs) return Lr * epoch / WarmupEpochs;
+        double progress = (epoch - WarmupEpochs) / (Epochs - WarmupEpochs);
+        return MinLr + (Lr - MinLr) * 0.5 * (1.0 + Math.Cos(Math.PI * progress));
+    }
+
+    /// <summary>Sets every group's lr to At(epoch) · its LrScale; <paramref name="groups"/> are the specs
+    /// the optimizer was built from, in the same order.</summary>
+    public void Apply(torch.optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups, double epoch)
+    {
+        var controllers = optimizer.ParamGroups.ToList();
+        if (controllers.Count != groups.Count)
+            throw new ArgumentException($"the optimizer has {controllers.Count} parameter groups but {groups.Count} specs were given", nameof(groups));
+        double lr = At(epoch);
+        for (int i = 0; i < groups.Count; i++) controllers[i].LearningRate = lr * groups[i].LrScale;
+    }
+
+    /// <summary>Absolute lr from a base lr: blr · effectiveBatch / 256 (the linear scaling rule).</summary>
+    public static double FromBase(double blr, int effectiveBatch) => blr * effectiveBatch / 256;
+
+    private static double Validated(double lr, double minLr, double warmup, double epochs)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new LivtException($"lr schedule: {message}");
+        }
+        Require(double.IsFinite(lr) && lr >= 0, $"lr = {lr} must be finite and ≥ 0");
+        Require(double.IsFinite(minLr) && minLr >= 0, $"min_lr = {minLr} must be finite and ≥ 0");
+        Require(double.IsFinite(warmup) && warmup >= 0, $"warmup_epochs = {warmup} must be finite and ≥ 0");
+        Require(double.IsFinite(epochs) && epochs > warmup, $"epochs = {epochs} must be greater than warmup_epochs = {warmup}");
+        return epochs;
+    }
+}

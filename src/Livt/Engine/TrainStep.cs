@@ -1,0 +1,73 @@
+using Livt.Data;
+using Livt.Engine.Optimization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Engine;
+
+/// <summary>
+/// One micro-step of training, the same code for a run and for <c>livt bench</c>: the learning rate
+/// of the step's point in the schedule, the stage's loss, backward (scaled for accumulation), and on
+/// every <see cref="AccumIter"/>-th micro-step the gradient average across processes, clipping, the
+/// optimizer step and, under bf16, the refresh of the working copy.
+/// </summary>
+public sealed class TrainStep
+{
+    private readonly ITrainingStage _stage;
+    private readonly optim.Optimizer _optimizer;
+    private readonly IReadOnlyList<ParamGroupSpec> _groups;
+    private readonly LrSchedule _schedule;
+    private readonly double? _clipGrad;
+    private readonly IDataParallel _parallel;
+    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _parameters;
+
+    /// <summary>Binds a stage to its optimizer (built from <paramref name="groups"/>) and schedule.</summary>
+    public TrainStep(ITrainingStage stage, optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups,
+        LrSchedule schedule, int accumIter, double? clipGrad, IDataParallel? parallel = null)
+    {
+        if (accumIter < 1) throw new ArgumentOutOfRangeException(nameof(accumIter), accumIter, "must be at least 1");
+        (_stage, _optimizer, _groups, _schedule, AccumIter, _clipGrad) = (stage, optimizer, groups, schedule, accumIter, clipGrad);
+        _parallel = parallel ?? SingleProcess.Instance;
+        _parameters = stage.Model.parameters().Where(p => p.requires_grad).ToArray();
+    }
+
+    /// <summary>Micro-steps per optimizer step.</summary>
+    public int AccumIter { get; }
+
+    /// <summary>The learning rate set at the last optimizer-step boundary.</summary>
+    public double Lr { get; private set; }
+
+    /// <summary>
+    /// Runs micro-step <paramref name="step"/>.Step of its epoch at fractional epoch
+    /// <paramref name="progress"/>. Returns the loss; a non-finite loss returns before backward, leaving
+    /// the weights as they were.
+    /// </summary>
+    public double Run(Batch batch, StepContext step, double progress)
+    {
+        if (step.Step % AccumIter == 0)
+        {
+            Lr = _schedule.At(progress);
+            _schedule.Apply(_optimizer, _groups, progress);
+        }
+        var loss = _stage.Loss(batch, step);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) return value;
+        (AccumIter == 1 ? loss : loss / AccumIter).backward();
+        _stage.Precision?.PullGrads();
+        if (IsBoundary(step.Step))
+        {
+            _parallel.AverageGradients(_parameters);
+            if (_clipGrad is { } clip) nn.utils.clip_grad_norm_(_parameters, clip);
+            _optimizer.step();
+            _optimizer.zero_grad();
+            _stage.Precision?.PushWeights();
+        }
+        return value;
+    }
+
+    /// <summary>True when micro-step <paramref name="step"/> ends an optimizer step.</summary>
+    public bool IsBoundary(int step) => (step + 1) % AccumIter == 0;
+
+    /// <summary>Drops a partial accumulation (the official loop does at the end of an epoch).</summary>
+    public void DiscardPartial() => _optimizer.zero_grad();
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Livt.Configuration;
+using Livt.Data;
+using Livt.Engine.Optimization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Engine;
+
+/// <summary>
+/// The epoch loop every stage shares (MAE's <c>engine_*.py</c> per epoch, driven as in
+/// <c>main_*.py</c>): a dispose scope and a reseeded generator around every step, the step itself
+/// (<see cref="TrainStep"/>), a NaN guard, logging, resumable checkpoints at every epoch end and every
+/// <c>--save-every-steps</c> optimizer steps, and a clean stop on request. Its seams: the stage
+/// (<see cref="ITrainingStage"/>), the processes (<see cref="IDataParallel"/>: gradient averaging,
+/// only the writer writes; the sampler shard is cut where the loader is built) and the stop token.
+/// </summary>
+public sealed class Trainer
+{
+    /// <summary>How often (in steps) a step line goes to log.jsonl.</summary>
+    private const int LogEverySteps = 20;
+
+    private readonly TrainConfig _config;
+    private readonly string _runDir;
+    private readonly ITrainingStage _stage;
+    private readonly DataLoader _loader;
+    private readonly optim.Optimizer _optimizer;
+    private readonly IReadOnlyList<ParamGroupSpec> _groups;
+    private readonly RunLog? _log;
+    private readonly RunContext _context;
+
+    /// <summary>Prepares training of <paramref name="stage"/> with the loader and optimizer built for it;
+    /// <paramref name="log"/> is null on processes that do not write.</summary>
+    public Trainer(TrainConfig config, string runDir, ITrainingStage stage, DataLoader loader, optim.Optimizer optimizer,
+        IReadOnlyList<ParamGroupSpec> groups, RunLog? log, RunContext context)
+    {
+        (_config, _runDir, _stage, _loader, _optimizer, _groups, _log, _context) = (config, runDir, stage, loader, optimizer, groups, log, context);
+    }
+
+    private ITrainingObserver Observer => _context.Observer;
+    private IDataParallel Parallel => _context.Parallel;
+
+    /// <summary>Steps per epoch: the loader's batches, capped by <c>steps_per_epoch</c>.</summary>
+    public int StepsPerEpoch => Math.Min(_loader.BatchesPerEpoch, _config.StepsPerEpoch ?? int.MaxValue);
+
+    /// <summary>Trains to the configured epoch count, continuing from the run folder's checkpoint if
+    /// there is one. Returns the last epoch's mean training loss.</summary>
+    /// <exception cref="TrainingInterruptedException">The stop token fired; a checkpoint was written.</exception>
+    public double Run()
+    {
+        int stepsPerEpoch = StepsPerEpoch;
+        if (stepsPerEpoch <= 0)
+            throw new LivtException($"{_config.Dataset}: the training set is smaller than one batch of {_config.BatchSize}: lower --batch-size");
+        var schedule = new LrSchedule(_config.ResolvedLr(Parallel.WorldSize), _config.MinLr, _config.WarmupEpochs, _config.Epochs);
+        var step = new TrainStep(_stage, _optimizer, _groups, schedule, _config.AccumIter, _config.ClipGrad, Parallel);
+        var model = _stage.Model;
+        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer);
+        Parallel.BroadcastParameters(model);
+        _stage.BestMetric = resumed?.BestMetric;
+        int startEpoch = resumed?.Epoch ?? 0, startStep = resumed?.Step ?? 0;
+        if (resumed is not null)
+            Observer.Message($"Resuming {_stage.Name} at epoch {startEpoch + 1}{(startStep > 0 ? $", step {startStep}" : "")} from {_runDir}");
+        _stage.Precision?.PushWeights();
+        Observer.StageStarted(_stage.Name, startEpoch, _config.Epochs, stepsPerEpoch, _runDir);
+
+        var device = model.parameters().First().device;
+        using var generator = new Generator((ulong)_config.Seed, device);
+        double lastLoss = double.NaN;
+        _optimizer.zero_grad();
+        for (int epoch = startEpoch; epoch < _config.Epochs; epoch++)
+        {
+            int first = epoch == startEpoch ? startStep : 0;
+            double lossSum = epoch == startEpoch ? resumed?.EpochLoss ?? 0 : 0;
+            long images = epoch == startEpoch ? resumed?.EpochImages ?? 0 : 0;
+            _stage.BeginEpoch(epoch);
+            model.train();
+            _stage.Precision?.Work.train();
+            var epochClock = Stopwatch.StartNew();
+            long skippedBefore = _loader.SkippedImages, epochImages = 0;
+            int s = first, optimizerSteps = 0;
+            foreach (var batch in _loader.Epoch(epoch, first))
+            {
+                using (batch)
+                {
+                    if (s >= stepsPerEpoch) break;
+                    var stepClock = Stopwatch.StartNew();
+                    long globalStep = (long)epoch * stepsPerEpoch + s;
+                    double value;
+                    using (torch.NewDisposeScope())
+                    {
+                        generator.manual_seed(Seeds.Derive(_config.Seed, globalStep, Seeds.Stream.Torch));
+                        value = step.Run(batch, new StepContext(epoch, s, globalStep, generator), epoch + (double)s / stepsPerEpoch);
+                    }
+                    if (!double.IsFinite(value))
+                        throw new LivtException($"{_stage.Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}; " +
+                            (epoch > 0 || first > 0 ? $"the last checkpoint in {Path.Combine(_runDir, "checkpoints")} is intact (--resume {_runDir} continues from it); " : "") +
+                            "try a lower --lr/--blr or --clip-grad 1.0");
+                    int n = (int)batch.Images.shape[0];
+                    images += n;
+                    epochImages += n;
+                    lossSum += value;
+                    bool boundary = step.IsBoundary(s);
+                    s++;
+                    double ips = n / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
+                    Observer.StepCompleted(new StepProgress(_stage.Name, epoch, _config.Epochs, s, stepsPerEpoch, value, step.Lr, ips));
+                    if (s % LogEverySteps == 0)
+                        _log?.Write("step", _stage.Name, epoch * stepsPerEpoch + s, new Dictionary<string, double?>
+                        {
+                            ["epoch"] = epoch + (double)s / stepsPerEpoch, ["loss"] = value, ["lr"] = step.Lr, ["images_per_second"] = ips,
+                        });
+                    if (!boundary || s >= stepsPerEpoch) continue;
+                    optimizerSteps++;
+                    bool stop = StopRequested();
+                    if (stop || (_config.SaveEverySteps is { } every && optimizerSteps % every == 0))
+                        Save(new ResumePoint(_stage.Name, epoch, s, _stage.BestMetric, lossSum, images));
+                    if (stop) throw new TrainingInterruptedException(_stage.Name, _runDir, epoch, s);
+                }
+            }
+            // A partial accumulation at the end of an epoch is dropped, as the official loop does.
+            step.DiscardPartial();
+
+            if (_loader.SkippedImages > skippedBefore)
+                Observer.Message($"{_stage.Name} epoch {epoch + 1}: skipped {_loader.SkippedImages - skippedBefore} unreadable images (--skip-corrupt)");
+            int steps = Math.Max(s, 1);
+            lastLoss = lossSum / steps;
+            double seconds = epochClock.Elapsed.TotalSeconds;
+            var (top1, balanced) = _stage.EndEpoch(epoch);
+            Save(new ResumePoint(_stage.Name, epoch + 1, 0, _stage.BestMetric));
+            double ips2 = epochImages * Parallel.WorldSize / Math.Max(seconds, 1e-9);
+            _log?.Write("epoch", _stage.Name, (epoch + 1) * stepsPerEpoch, new Dictionary<string, double?>
+            {
+                ["epoch"] = epoch + 1, ["loss"] = lastLoss, ["lr"] = step.Lr, ["seconds"] = seconds,
+                ["images_per_second"] = ips2, ["val_top1"] = top1, ["val_balanced"] = balanced,
+            });
+            Observer.EpochCompleted(new EpochSummary(_stage.Name, epoch + 1, _config.Epochs, lastLoss, step.Lr, seconds, ips2, top1, balanced));
+            if (epoch + 1 < _config.Epochs && StopRequested())
+                throw new TrainingInterruptedException(_stage.Name, _runDir, epoch + 1, 0);
+        }
+        return lastLoss;
+    }
+
+    /// <summary>Whether any process was asked to stop; all processes agree, so they stop at the same step.</summary>
+    private bool StopRequested()
+    {
+        double local = _context.Stop.IsCancellationRequested ? 1 : 0;
+        return (Parallel.WorldSize == 1 ? local : Parallel.Sum(local)) > 0;
+    }
+
+    private void Save(ResumePoint point)
+    {
+        if (Parallel.IsWriter) ResumeCheckpoint.Save(_runDir, point, _stage.Model, _optimizer);
+    }
+}

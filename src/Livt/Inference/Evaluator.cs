@@ -1,0 +1,53 @@
+using Livt.Augmentation;
+using Livt.Data;
+using Livt.Evaluation;
+using Livt.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+
+namespace Livt.Inference;
+
+/// <summary>Runs a classifier over a dataset (eval mode, no gradients) and scores it.</summary>
+public static class Evaluator
+{
+    /// <summary>Collects the logits of every image of <paramref name="data"/>, in dataset order.</summary>
+    public static MetricsAccumulator Predict(VisionTransformer model, IImageDataset data, IImageTransform transform,
+        Device device, int batchSize, int workers)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        var acc = new MetricsAccumulator(data.NumClasses);
+        var loader = new DataLoader(data, transform, new LoaderOptions
+        {
+            BatchSize = batchSize, Shuffle = false, DropLast = false, Workers = workers,
+        });
+        using (torch.no_grad())
+        {
+            foreach (var batch in loader.Epoch(0))
+            {
+                using (batch)
+                using (torch.NewDisposeScope())
+                    acc.Add(model.forward(batch.Images.to(device)), batch.Labels);
+            }
+        }
+        if (wasTraining) model.train();
+        return acc;
+    }
+
+    /// <summary>Top-1, Many/Medium/Few, ECE and the rest, with shot groups from the training counts.
+    /// With a prior shift (<paramref name="priorShift"/>: the prior the logits assume, and the test
+    /// prior), logits are first adjusted post hoc: z − τ·log from + τ·log to.</summary>
+    public static EvaluationResult Evaluate(VisionTransformer model, IImageDataset data, IImageTransform transform,
+        IReadOnlyList<long> trainCounts, Device device, int batchSize, int workers, IReadOnlyList<string>? classNames,
+        (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0)
+    {
+        var acc = Predict(model, data, transform, device, batchSize, workers);
+        if (priorShift is not { } shift) return acc.Compute(trainCounts, classNames: classNames);
+
+        var adjusted = new MetricsAccumulator(data.NumClasses);
+        using (torch.NewDisposeScope())
+            adjusted.Add(LogitAdjustment.Apply(acc.Logits, shift.From, shift.To, tau), acc.Labels);
+        return adjusted.Compute(trainCounts, classNames: classNames);
+    }
+}

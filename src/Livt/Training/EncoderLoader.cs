@@ -1,0 +1,47 @@
+using Livt.Engine;
+using Livt.Interop;
+using Livt.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Training;
+
+/// <summary>
+/// Loads an MGP (or classifier) checkpoint's encoder into a classifier being fine-tuned, as MAE's
+/// main_finetune.py does: the decoder is dropped, the position embedding is resampled to the new
+/// patch grid when the input size differs (<c>interpolate_pos_embed</c>: bicubic, class token kept),
+/// and only the new classifier (head, and fc_norm when the encoder had none) may be missing.
+/// </summary>
+public static class EncoderLoader
+{
+    /// <summary>Loads <paramref name="init"/> into <paramref name="model"/>.</summary>
+    /// <exception cref="LivtException">Anything that does not fit — another architecture, another patch
+    /// size or width — with the keys at fault.</exception>
+    public static void Load(VisionTransformer model, SafeTensorsFile init, ModelMetadata? meta, string path, ITrainingObserver? observer = null)
+    {
+        bool isMae = meta?.Kind == "mae" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
+        var weights = isMae
+            ? StateDictLoader.EncoderFromMae(init.Tensors, model.Config.GlobalPool)
+            : init.Tensors.Where(kv => !kv.Key.StartsWith("head.", StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
+        var resampled = StateDictLoader.ResamplePosEmbed(weights, model, path);
+        try
+        {
+            if (!ReferenceEquals(resampled, weights))
+                observer?.Message($"Position embedding resampled from {Shape(weights["pos_embed"])} to {Shape(resampled["pos_embed"])} (input size {model.Config.ImageSize})");
+            var report = StateDictLoader.Load(model, resampled, strict: false, source: path);
+            var missing = report.Missing.Where(k => !(k.StartsWith("head.", StringComparison.Ordinal) || k.StartsWith("fc_norm.", StringComparison.Ordinal))).ToList();
+            if (missing.Count > 0 || report.Unexpected.Count > 0 || report.ShapeMismatched.Count > 0)
+                throw new LivtException($"{path}: does not fit the model being fine-tuned (another architecture?)" +
+                    (missing.Count > 0 ? $"; missing: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}" : "") +
+                    (report.Unexpected.Count > 0 ? $"; unexpected: {string.Join(", ", report.Unexpected.Take(10))}{(report.Unexpected.Count > 10 ? ", ..." : "")}" : "") +
+                    (report.ShapeMismatched.Count > 0 ? $"; wrong shape: {string.Join(", ", report.ShapeMismatched.Take(10))}" : ""));
+        }
+        finally
+        {
+            if (!ReferenceEquals(resampled, weights)) resampled["pos_embed"].Dispose();
+        }
+    }
+
+    private static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
+}

@@ -1,0 +1,56 @@
+using Livt.Augmentation;
+using Livt.Configuration;
+using Livt.Data;
+using Livt.Engine;
+using Livt.Losses;
+using Livt.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Training;
+
+/// <summary>
+/// BFT as a stage of <see cref="Trainer"/>: Mixup/CutMix (seeded per step) folded into soft targets,
+/// the long-tail loss on fp32 logits, and at the end of an epoch validation and the best-model choice.
+/// </summary>
+internal sealed class FinetuneStage : ITrainingStage
+{
+    private readonly VisionTransformer _model;
+    private readonly VisionTransformer _compute;
+    private readonly MixedPrecision? _precision;
+    private readonly LongTailLoss _loss;
+    private readonly TrainConfig _config;
+    private readonly Device _device;
+    private readonly Func<int, (double? Top1, double? Balanced)> _validate;
+    private readonly int _numClasses;
+
+    public FinetuneStage(VisionTransformer model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
+        int numClasses, Func<int, (double? Top1, double? Balanced)> validate)
+    {
+        (_model, _precision, _loss, _config, _device, _numClasses, _validate) = (model, precision, loss, config, device, numClasses, validate);
+        _compute = (VisionTransformer?)precision?.Work ?? model;
+    }
+
+    public string Name => "finetune";
+    public nn.Module Model => _model;
+    public MixedPrecision? Precision => _precision;
+    public double? BestMetric { get; set; }
+
+    public void BeginEpoch(int epoch) => _loss.SetEpoch(epoch);
+
+    public Tensor Loss(Batch batch, StepContext step)
+    {
+        _compute.DropPathGenerator = step.Generator;
+        var images = batch.Images.to(_device);
+        var labels = batch.Labels.to(_device);
+        // Logits go back to fp32 under bf16: a loss is computed in full precision.
+        Tensor Logits(Tensor x) => _compute.call(x.to(MixedPrecision.InputType(_precision))).to(ScalarType.Float32);
+        if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
+        var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
+            _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.GlobalStep, Seeds.Stream.Mixup));
+        var (mixed, targets, _) = mixer.Apply(images, labels);
+        return _loss.Forward(Logits(mixed), targets);
+    }
+
+    public (double? Top1, double? Balanced) EndEpoch(int epoch) => _validate(epoch);
+}

@@ -1,0 +1,85 @@
+using Livt.Augmentation;
+using Livt.Configuration;
+using Livt.Data;
+using Livt.Engine;
+using Livt.Models;
+using Livt.Runtime;
+
+namespace Livt.Training;
+
+/// <summary>
+/// The pieces every training use case builds the same way from its resolved config: the process
+/// set-up, the run folder, the data with its validation split, the architecture, the loader.
+/// </summary>
+internal static class RunSetup
+{
+    /// <summary>The run folder: <c>out</c>, or runs/&lt;stage&gt;-&lt;time&gt;.</summary>
+    public static string RunDir(TrainConfig config, string stage) =>
+        Path.GetFullPath(config.Out ?? Path.Combine("runs", $"{stage}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+
+    /// <summary>Writes the resolved config beside the run's outputs (the writing process only).</summary>
+    public static void WriteConfig(TrainConfig config, string runDir, RunContext context)
+    {
+        if (!context.Parallel.IsWriter) return;
+        Directory.CreateDirectory(runDir);
+        ConfigResolver.Write(config with { Out = runDir }, Path.Combine(runDir, "config.json"));
+    }
+
+    /// <summary>Sets up the process (allocator, threads) and parses the device, once per run start.</summary>
+    public static TorchSharp.torch.Device Initialize(TrainConfig config)
+    {
+        LivtRuntime.Initialize(config.Threads);
+        return TrainingDevice.Parse(config.Device);
+    }
+
+    /// <summary>Loads the dataset named by the config; see <see cref="TrainingData"/> for the validation split.</summary>
+    public static TrainingData LoadData(TrainConfig config) => TrainingData.Load(config);
+
+    /// <summary>The architecture: the preset with the config's overrides, sized to the data.</summary>
+    public static VitConfig ModelConfig(TrainConfig config, int channels, int numClasses, double dropPath)
+    {
+        var p = ModelPresets.Get(config.Model);
+        return p with
+        {
+            ImageSize = config.InputSize ?? p.ImageSize,
+            PatchSize = config.PatchSize ?? p.PatchSize,
+            EmbedDim = config.EmbedDim ?? p.EmbedDim,
+            Depth = config.Depth ?? p.Depth,
+            NumHeads = config.NumHeads ?? p.NumHeads,
+            DecoderEmbedDim = config.DecoderEmbedDim ?? p.DecoderEmbedDim,
+            DecoderDepth = config.DecoderDepth ?? p.DecoderDepth,
+            DecoderNumHeads = config.DecoderNumHeads ?? p.DecoderNumHeads,
+            InChans = channels,
+            NumClasses = numClasses,
+            DropPathRate = dropPath,
+            NormPixLoss = config.NormPixLoss,
+            GlobalPool = config.GlobalPool == Pooling.Avg,
+            Attention = config.Attention,
+        };
+    }
+
+    /// <summary>The normalisation: <c>--mean/--std</c> when given, else <paramref name="fallback"/>
+    /// (an MGP checkpoint's, which its encoder learnt with), else the dataset's (<see cref="Normalization"/>).</summary>
+    public static (float[] Mean, float[] Std) MeanStd(TrainConfig config, IImageDataset train, (float[] Mean, float[] Std)? fallback = null)
+    {
+        if (config.Mean is { } mean && config.Std is { } std)
+        {
+            if (mean.Length != train.Channels)
+                throw new LivtException($"--mean/--std: {mean.Length} values given, the images have {train.Channels} channels");
+            return (mean.Select(v => (float)v).ToArray(), std.Select(v => (float)v).ToArray());
+        }
+        return fallback ?? Normalization.For(config.Dataset, train);
+    }
+
+    /// <summary>The training loader: the configured sampler, cut to this process's shard.</summary>
+    public static DataLoader TrainLoader(TrainConfig config, IImageDataset data, IImageTransform transform, RunContext context) =>
+        new(data, transform, new LoaderOptions
+        {
+            BatchSize = config.BatchSize,
+            DropLast = true,
+            Seed = config.Seed,
+            Workers = config.Workers,
+            SkipCorrupt = config.SkipCorrupt,
+            Sampler = context.Parallel.Shard(Samplers.Create(config.Sampler, data, config.Seed, config.Epochs)),
+        });
+}

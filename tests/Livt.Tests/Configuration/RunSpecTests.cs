@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using Livt.Configuration;
+using Livt.Data;
+using Livt.Models;
+using Livt.Tests.Training;
+using Livt.Training;
+
+namespace Livt.Tests.Configuration;
+
+/// <summary>The run spec: one definition of every setting, flags beat recipes, rules checked once.</summary>
+public class RunSpecTests
+{
+    private static TrainConfig Finetune(JsonObject overrides) =>
+        ConfigResolver.Resolve("finetune", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
+
+    [Fact]
+    public void ReadmeFlagTableIsTheOneRenderedFromTheSettings()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md")).Replace("\r\n", "\n");
+        var table = SettingsTable.Markdown().Replace("\r\n", "\n");
+        Assert.True(readme.Contains(table), "README.md's flag table is out of date; replace it with:\n" + table);
+    }
+
+    [Fact]
+    public void EveryConfigPropertyIsASettingWithAFlagOnTheCommands()
+    {
+        var settable = typeof(TrainConfig).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order();
+        Assert.Equal(settable, Setting.All.Select(s => s.Property.Name).Order());
+        Assert.Equal(Setting.All.Count, Setting.All.Select(s => s.Flag).Distinct().Count());
+        var (_, help, _) = CliErrorTests.Livt("finetune", "--help");
+        foreach (var s in Setting.All) Assert.Contains(s.Flag, help);
+        var (_, pretrainHelp, _) = CliErrorTests.Livt("pretrain", "--help");
+        foreach (var s in Setting.All.Where(s => !s.Info.FinetuneOnly)) Assert.Contains(s.Flag, pretrainHelp);
+        Assert.DoesNotContain("--loss", pretrainHelp);
+    }
+
+    [Fact]
+    public void BlrOnTheCommandLineBeatsTheRecipesLr()
+    {
+        Assert.Equal(4e-3, Finetune(new JsonObject()).ResolvedLr(), 12);
+        var config = Finetune(new JsonObject { ["blr"] = 1e-3, ["batch_size"] = 128 });
+        Assert.Null(config.Lr);
+        Assert.Equal(5e-4, config.ResolvedLr(), 12);
+        Assert.Equal(2e-3, Finetune(new JsonObject { ["blr"] = 1e-3, ["lr"] = 2e-3 }).ResolvedLr(), 12);
+        Assert.Equal(7e-3, Finetune(new JsonObject { ["lr"] = 7e-3 }).ResolvedLr(), 12);
+    }
+
+    [Fact]
+    public void EveryFlagBeatsTheRecipe()
+    {
+        var recipe = ConfigResolver.ReadRecipe(QuickStart.Recipe);
+        var config = Finetune(new JsonObject
+        {
+            ["epochs"] = 9, ["layer_decay"] = 0.5, ["scale_min"] = 0.3, ["profile"] = "step", ["sampler"] = "sqrt", ["global_pool"] = "token",
+        });
+        Assert.Equal(6, (int)recipe["finetune"]!["epochs"]!);
+        Assert.Equal((9, 0.5, 0.3), (config.Epochs, config.LayerDecay, config.ScaleMin));
+        Assert.Equal((LongTailProfile.Step, SamplerKind.Sqrt, Pooling.Token), (config.Profile, config.Sampler, config.GlobalPool));
+    }
+
+    [Fact]
+    public void AFlagWithABadValueNamesTheFlag()
+    {
+        var e = Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["sampler"] = "balanced" }));
+        Assert.Contains("--sampler", e.Message);
+        Assert.Contains("class-aware", e.Message);
+        e = Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["global_pool"] = "max" }));
+        Assert.Contains("--global-pool", e.Message);
+    }
+
+    [Fact]
+    public void ARecipeWithABadKeyNamesTheFileAndSection()
+    {
+        var path = Path.Combine(TinyRuns.TempDir(), "bad.json");
+        File.WriteAllText(path, """{ "finetune": { "epochs": 3, "sampler": "every" } }""");
+        var e = Assert.Throws<LivtException>(() => ConfigResolver.ReadRecipe(path));
+        Assert.Contains("bad.json", e.Message);
+        Assert.Contains("finetune", e.Message);
+        Assert.Contains("sampler", e.Message);
+    }
+
+    [Fact]
+    public void CrossFieldRulesAreErrorsNotSilentNoOps()
+    {
+        Assert.Contains("--save-best", Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["save_best"] = true })).Message);
+        Finetune(new JsonObject { ["save_best"] = true, ["val_fraction"] = 0.1 });
+        Assert.Contains("--drw-epoch", Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["drw_epoch"] = 2 })).Message);
+        Assert.Contains("--drw-epoch", Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["loss"] = "ldam", ["drw_epoch"] = 6 })).Message);
+        Assert.Contains("--mixup", Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["loss"] = "ls-ce", ["mixup"] = 0.8 })).Message);
+        Assert.Contains("--mean", Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["mean"] = new JsonArray(0.5) })).Message);
+    }
+
+    [Fact]
+    public void ResumeKeepsWhatTheRunComputesAndTakesOnlyExecutionSettings()
+    {
+        var dir = TinyRuns.TempDir();
+        ConfigResolver.Write(Finetune(new JsonObject { ["out"] = dir }), Path.Combine(dir, "config.json"));
+        var resumed = ConfigResolver.ForResume(dir, new JsonObject { ["threads"] = 1, ["save_every_steps"] = 5 });
+        Assert.Equal((1, 5), (resumed.Threads, resumed.SaveEverySteps!.Value));
+        var e = Assert.Throws<LivtException>(() => ConfigResolver.ForResume(dir, new JsonObject { ["lr"] = 1.0 }));
+        Assert.Contains("--lr", e.Message);
+    }
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Livt.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
