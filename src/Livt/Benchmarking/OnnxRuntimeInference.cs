@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Livt.Augmentation;
 using Livt.Inference;
 using Livt.Interop.Onnx;
 using Livt.Models;
@@ -27,7 +28,7 @@ internal sealed class OnnxRuntimeInference : IDisposable
         var info = new OnnxModelInfo
         {
             ClassNames = Enumerable.Range(0, c.NumClasses).Select(i => $"class {i}").ToArray(),
-            InputSize = c.ImageSize, InChans = c.InChans, Mean = mean, Std = std, LivtVersion = LivtRuntime.Version,
+            InputSize = c.ImageSize, InChans = c.InChans, Mean = mean, Std = std, CropPct = TransformPipelines.DefaultCropPct(c.ImageSize), LivtVersion = LivtRuntime.Version,
         };
         _classifier = OnnxClassifier.Load(VitOnnxExporter.Build(model, info).ToByteArray(), "bench model", threads);
     }

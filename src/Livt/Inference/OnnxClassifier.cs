@@ -1,7 +1,6 @@
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Interop.Onnx;
-using Livt.Training;
 using Microsoft.ML.OnnxRuntime;
 using Livt.Interop;
 

@@ -1,10 +1,10 @@
 using Google.Protobuf;
+using Livt.Augmentation;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Interop.Onnx;
 using Livt.Models;
 using Livt.Runtime;
-using Livt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,9 +33,12 @@ public static class OnnxExport
     /// <param name="testPrior">null for raw logits; "uniform", "train" or a file of per-class counts or
     /// probabilities: the adjustment <c>livt evaluate --test-prior</c> applies.</param>
     /// <param name="tau">Strength of that adjustment.</param>
-    /// <exception cref="LivtException">The checkpoint or prior file is missing or not usable.</exception>
+    /// <exception cref="LivtException">The checkpoint or prior file is missing or not usable, or
+    /// <paramref name="output"/> does not end in .onnx.</exception>
     public static OnnxExportResult Run(string checkpoint, string output, string? testPrior = null, double tau = 1.0)
     {
+        if (!OnnxClassifier.IsOnnxFile(output))
+            throw new LivtException($"--onnx {output}: the file name must end in .onnx (that is how livt predict recognises an ONNX model)");
         LivtRuntime.Initialize();
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, CPU);
         using (model)
@@ -49,7 +52,7 @@ public static class OnnxExport
             var info = new OnnxModelInfo
             {
                 ClassNames = meta.ClassNames, InputSize = meta.Model.ImageSize, InChans = meta.Model.InChans,
-                Mean = meta.Mean, Std = meta.Std, LivtVersion = LivtRuntime.Version, Loss = meta.Loss, Dataset = meta.Dataset,
+                Mean = meta.Mean, Std = meta.Std, CropPct = TransformPipelines.DefaultCropPct(meta.Model.ImageSize), LivtVersion = LivtRuntime.Version, Loss = meta.Loss, Dataset = meta.Dataset,
                 TestPrior = testPrior is null or "uniform" or "train" ? testPrior : Path.GetFileName(testPrior),
                 Tau = tau,
             };

@@ -3,7 +3,6 @@ using Livt.Inference;
 using Livt.Models;
 using Livt.Tests.Evaluation;
 using Livt.Tests.Training;
-using Livt.Training;
 using static Livt.Tests.Interop.OnnxFixtures;
 
 namespace Livt.Tests.Interop;

@@ -2,7 +2,6 @@ using Livt.Evaluation;
 using Livt.Inference;
 using Livt.Models;
 using Livt.Tests.Evaluation;
-using Livt.Training;
 using Xunit.Abstractions;
 using static Livt.Tests.Interop.OnnxFixtures;
 

@@ -6,7 +6,7 @@ using Livt.Interop.Onnx;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Tests.Data;
-using Livt.Training;
+using Livt.Interop;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,7 +47,7 @@ internal static class OnnxFixtures
     public static OnnxModelInfo Info(VitConfig c, float[]? mean = null, float[]? std = null) => new()
     {
         ClassNames = DatasetCatalog.FashionMnistClasses.ToArray(), InputSize = c.ImageSize, InChans = c.InChans,
-        Mean = mean ?? Mean, Std = std ?? Std, LivtVersion = LivtRuntime.Version,
+        Mean = mean ?? Mean, Std = std ?? Std, CropPct = TransformPipelines.DefaultCropPct(c.ImageSize), LivtVersion = LivtRuntime.Version,
     };
 
     /// <summary>The model exported and loaded by ONNX Runtime.</summary>
@@ -59,7 +59,7 @@ internal static class OnnxFixtures
     /// batch ONNX Runtime takes, and the batch Livt's full evaluation transform (with Normalize) makes.</summary>
     public static (float[] Raw, Tensor Normalised) Images(int n, int size, int channels, float[] mean, float[] std)
     {
-        var crop = new ResizeCenterCrop(size);
+        var crop = new ResizeCenterCrop(size, TransformPipelines.DefaultCropPct(size));
         var eval = TransformPipelines.Eval(size, mean, std);
         var raw = new List<float>();
         var normalised = new List<float>();

@@ -46,10 +46,14 @@ public class OnnxModelFileTests
     }
 
     [Fact]
-    public void MissingFileIsAClearError()
+    public void MissingFilesAndBadNamesAreClearErrors()
     {
         var e = Assert.Throws<LivtException>(() => OnnxClassifier.Open("/nonexistent/model.onnx"));
         Assert.Equal("/nonexistent/model.onnx: ONNX model file not found", e.Message);
+        e = Assert.Throws<LivtException>(() => OnnxExport.Run("/nonexistent/run", "/tmp/model.onnx"));
+        Assert.Equal("/nonexistent/run: checkpoint file not found", e.Message);
+        e = Assert.Throws<LivtException>(() => OnnxExport.Run("/nonexistent/run", "/tmp/model.bin"));
+        Assert.StartsWith("--onnx /tmp/model.bin: the file name must end in .onnx", e.Message);
     }
 
     [Fact]

@@ -35,8 +35,8 @@ public sealed record OnnxModelInfo
     public required float[] Std { get; init; }
 
     /// <summary>Evaluation preprocessing: the shorter side is resized to floor(InputSize / CropPct), then the
-    /// central InputSize square is kept.</summary>
-    public double CropPct { get; init; } = 0.875;
+    /// central InputSize square is kept (Livt's evaluation: 0.875 up to 224 px, 1 above).</summary>
+    public required double CropPct { get; init; }
 
     /// <summary>Resampling of that resize ("bicubic": Keys cubic, a = −0.5, as PIL and torchvision).</summary>
     public string Interpolation { get; init; } = "bicubic";
