@@ -100,7 +100,11 @@ public static class PyTorchCheckpoint
         foreach (var key in state.Keys.Cast<object>().Select(k => k as string ?? "").Order(StringComparer.Ordinal))
         {
             if (state[key] is not Tensor t)
+            {
+                foreach (var taken in tensors.Values) taken.Dispose();
                 throw new LivtException($"{path}: not a state dict nor a checkpoint holding one under 'model', 'state_dict' or 'model_ema' (entry '{key}' is not a tensor)");
+            }
+            // An alias of its own: the unpickled object graph, shared entries included, is freed after this.
             tensors[key] = t.alias();
         }
         if (tensors.Count == 0) throw new LivtException($"{path}: the checkpoint holds no tensors");
