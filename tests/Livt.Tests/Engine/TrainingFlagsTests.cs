@@ -35,8 +35,9 @@ public class TrainingFlagsTests
         var order = Samplers.Create(config.Sampler, train, config.Seed, config.Epochs).EpochIndices(0);
         var counts = new double[10];
         foreach (var i in order) counts[train.GetLabel(i)]++;
-        Assert.Equal(headShare, counts[0] / order.Length, 2);
-        Assert.Equal(tailShare, counts[9] / order.Length, 2);
+        // Class-aware draws are random: within 15 % of the expected share (several standard deviations).
+        Assert.InRange(counts[0] / order.Length, headShare * 0.85, headShare * 1.15);
+        Assert.InRange(counts[9] / order.Length, tailShare * 0.85, tailShare * 1.15);
 
         var loader = RunSetup.TrainLoader(config, train, new Livt.Augmentation.Compose(), new RunContext());
         using var batch = loader.Epoch(0).First();
