@@ -13,16 +13,7 @@ public abstract class ClassAwareSampler : ISampler
 
     protected ClassAwareSampler(IReadOnlyList<int> labels, int seed)
     {
-        if (labels.Count == 0) throw new LivtException("cannot sample from an empty dataset");
-        int numClasses = labels.Max() + 1;
-        var lists = new List<int>[numClasses];
-        for (int c = 0; c < numClasses; c++) lists[c] = [];
-        for (int i = 0; i < labels.Count; i++)
-        {
-            if (labels[i] < 0) throw new LivtException($"sample {i} has negative label {labels[i]}");
-            lists[labels[i]].Add(i);
-        }
-        _byClass = lists.Select(l => l.ToArray()).ToArray();
+        _byClass = IndicesByClass(labels);
         ClassCounts = _byClass.Select(l => (long)l.Length).ToArray();
         _seed = seed;
     }
@@ -64,6 +55,22 @@ public abstract class ClassAwareSampler : ISampler
             indices[i] = cycles[c][cursor[c]++];
         }
         return indices;
+    }
+
+    /// <summary>The sample indices of each class 0 … max label, in order.</summary>
+    /// <exception cref="LivtException">No samples, or a negative label.</exception>
+    internal static int[][] IndicesByClass(IReadOnlyList<int> labels)
+    {
+        if (labels.Count == 0) throw new LivtException("cannot sample from an empty dataset");
+        int numClasses = labels.Max() + 1;
+        var lists = new List<int>[numClasses];
+        for (int c = 0; c < numClasses; c++) lists[c] = [];
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] < 0) throw new LivtException($"sample {i} has negative label {labels[i]}");
+            lists[labels[i]].Add(i);
+        }
+        return lists.Select(l => l.ToArray()).ToArray();
     }
 
     internal static int[] LabelsOf(IImageDataset dataset)

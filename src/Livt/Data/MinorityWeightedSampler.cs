@@ -22,17 +22,9 @@ public sealed class MinorityWeightedSampler : ISampler
     public MinorityWeightedSampler(IReadOnlyList<int> labels, int seed, double alpha = 1.0)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        if (labels.Count == 0) throw new LivtException("cannot sample from an empty dataset");
         if (!double.IsFinite(alpha)) throw new LivtException($"CMO weighted-sampler alpha must be finite, got {alpha}");
-        int numClasses = labels.Max() + 1;
-        var lists = new List<int>[numClasses];
-        for (int c = 0; c < numClasses; c++) lists[c] = [];
-        for (int i = 0; i < labels.Count; i++)
-        {
-            if (labels[i] < 0) throw new LivtException($"sample {i} has negative label {labels[i]}");
-            lists[labels[i]].Add(i);
-        }
-        _byClass = lists.Select(l => l.ToArray()).ToArray();
+        _byClass = ClassAwareSampler.IndicesByClass(labels);
+        int numClasses = _byClass.Length;
         var weights = _byClass.Select(l => l.Length == 0 ? 0 : Math.Pow(l.Length, -alpha)).ToArray();
         double sum = weights.Sum();
         ClassWeights = weights.Select(w => w / sum * numClasses).ToArray();
