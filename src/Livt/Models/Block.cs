@@ -35,8 +35,12 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + drop_path1.call(attn.call(norm1.call(x)));
-        var y = h + drop_path2.call(mlp.call(norm2.call(h)));
+        // An explicit alpha held to the end of the method: the temporary Scalar that `x + y` makes can be
+        // finalized (freed) while libtorch still reads it when another thread (the loader) triggers a
+        // GC, which showed as an intermittent "toFloat" error under load.
+        using var one = 1.0.ToScalar();
+        var h = x.add(drop_path1.call(attn.call(norm1.call(x))), one);
+        var y = h.add(drop_path2.call(mlp.call(norm2.call(h))), one);
         return y.MoveToOuterDisposeScope();
     }
 
