@@ -30,11 +30,13 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
+        // Held to the end of the method: a temporary Scalar can be finalized while libtorch reads it (see Block).
+        using var scale = _scale.ToScalar();
         var parts = qkv.call(x).reshape(b, n, 3, _numHeads, c / _numHeads).permute(2, 0, 3, 1, 4).unbind(0);
         var (q, k, v) = (parts[0], parts[1], parts[2]);
         Tensor heads = _impl == AttentionImpl.Fused
             ? nn.functional.scaled_dot_product_attention(q, k, v)
-            : q.mul(_scale).matmul(k.transpose(-2, -1)).softmax(-1).matmul(v);
+            : q.mul(scale).matmul(k.transpose(-2, -1)).softmax(-1).matmul(v);
         return proj.call(heads.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
     }
 }

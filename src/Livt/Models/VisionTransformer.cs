@@ -78,7 +78,10 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var x = patch_embed.call(images);
-        x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1) + pos_embed;
+        // An explicit alpha held to the end of the method: a temporary Scalar can be finalized while
+        // libtorch reads it (see Block).
+        using var one = 1.0.ToScalar();
+        x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1).add(pos_embed, one);
         foreach (var block in blocks) x = block.call(x);
         var pooled = fc_norm is not null
             ? fc_norm.call(x[.., 1..].mean(new long[] { 1 }))
