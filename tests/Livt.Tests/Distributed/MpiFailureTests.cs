@@ -8,7 +8,7 @@ public class MpiFailureTests
     {
         var result = Run("stall", timeoutSeconds: 1);
         Assert.Contains("error: rank 0 of 2: a barrier did not complete within 1 s", result.Stderr);
-        Assert.Contains("MPI_ABORT", result.Stderr); // Open MPI's report of the abort that ended rank 1 too
+        AssertTheSleeperWasEndedToo(result);
     }
 
     [MpiFact]
@@ -26,8 +26,14 @@ public class MpiFailureTests
     {
         var result = Run("finish", timeoutSeconds: 1);
         Assert.Contains("error: rank 1: MPI_Finalize (waiting for every process to finish) did not complete within 1 s", result.Stderr);
-        Assert.Contains("MPI_ABORT", result.Stderr);
+        AssertTheSleeperWasEndedToo(result);
     }
+
+    // The other rank sleeps for 10 minutes, so a job that ends this early was aborted as a whole. Open
+    // MPI's own "MPI_ABORT was invoked" banner is not asserted: 4.1.4 sometimes loses it
+    // ("ORTE_ERROR_LOG: Data unpack had inadequate space ... show_help.c").
+    private static void AssertTheSleeperWasEndedToo(MpiRun.Result result) =>
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(60), result.Output);
 
     private static MpiRun.Result Run(string scenario, double timeoutSeconds)
     {

@@ -10,7 +10,6 @@ using Livt.Interop;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Interop;
 
 namespace Livt.Tests.Interop;
 
