@@ -213,15 +213,25 @@ public sealed class RetrainHeadRunner
     private (Tensor, Tensor, TunedValue?, double, string) Crt(Tensor headWeight, Tensor headBias, FeatureSet train, FeatureSet? val,
         long[] counts, int seed, RunLog log)
     {
-        torch.manual_seed(seed);
         using var head = nn.Linear(headWeight.shape[1], headWeight.shape[0]);
         head.to(_device);
-        if (_options.KeepHead)
-            using (torch.no_grad())
+        using (torch.no_grad())
+        {
+            if (_options.KeepHead)
             {
                 head.weight!.copy_(headWeight);
                 head.bias!.copy_(headBias);
             }
+            else
+            {
+                // nn.Linear's own initialisation, U(±1/√fan_in) for weight and bias, redrawn from a generator
+                // the run owns rather than libtorch's process-wide one.
+                using var generator = new Generator((ulong)Seeds.Derive(seed, 0, Seeds.Stream.Init), _device);
+                double bound = 1 / Math.Sqrt(headWeight.shape[1]);
+                head.weight!.uniform_(-bound, bound, generator);
+                head.bias!.uniform_(-bound, bound, generator);
+            }
+        }
         Action? project = null;
         string constraint = "";
         if (_options.MaxNorm is { } t)
