@@ -8,12 +8,15 @@ version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' ../Directory.Build.props
 # drop those so the examples build against this pack.
 cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 rm -rf "$cache/livt.core/$version"
+# Every example is built before any runs: a check may use another example's program (OnnxClassify
+# classifies the PNGs TrainImageFolder writes).
+examples=()
 for example in */; do
   example=${example%/}
-  [ -f "$example/check.sh" ] || continue
+  [ -f "$example/check.sh" ] && examples+=("$example")
+done
+for example in "${examples[@]}"; do dotnet build "$example" -c Release -nologo -v quiet; done
+for example in "${examples[@]}"; do
   echo "== examples/$example"
-  dotnet build "$example" -c Release -nologo -v quiet
   bash "$example/check.sh"
 done
-# examples/OnnxClassify (export to ONNX, run with ONNX Runtime) joins this loop when it lands: a folder
-# with a project that references the packed Livt.Core and a check.sh that runs it briefly.
