@@ -35,8 +35,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + drop_path1.forward(attn.forward(norm1.forward(x)));
-        var y = h + drop_path2.forward(mlp.forward(norm2.forward(h)));
+        var h = x + drop_path1.forward(attn.forward(Fp32.LayerNorm(norm1, x)));
+        var y = h + drop_path2.forward(mlp.forward(Fp32.LayerNorm(norm2, h)));
         return y.MoveToOuterDisposeScope();
     }
 

@@ -15,13 +15,15 @@ public static class EvaluationRun
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
     /// null means the dataset the model was trained on (from its metadata), found in
     /// <paramref name="dataDir"/> or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", or a file of per-class counts or probabilities.</summary>
+    /// logits, "uniform", "train", or a file of per-class counts or probabilities. <paramref name="precision"/>:
+    /// auto (bf16 where the device has it natively), fp32 or bf16.</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
-        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads)
+        string? testPrior, double tau, string outDir, string device, int batchSize, int workers, int threads, string precision = "auto")
     {
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
         var dev = TrainingDevice.Parse(device);
+        var choice = PrecisionPolicy.Resolve(precision, dev);
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev);
         using (model)
         {
@@ -49,7 +51,7 @@ public static class EvaluationRun
                 shift = (from, to);
             }
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tau);
+            var result = Evaluator.Evaluate(model, test, transform, meta.ClassCounts, dev, batchSize, workers, meta.ClassNames, shift, tau, choice);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
                 options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior), null);
             return (result, report);

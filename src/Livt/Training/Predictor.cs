@@ -1,5 +1,6 @@
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,15 +19,20 @@ public static class Predictor
 {
     private const int BatchSize = 64;
 
-    /// <summary>Predicts every file; a missing or undecodable file is an error naming it.</summary>
-    public static IReadOnlyList<Prediction> Predict(string checkpoint, IReadOnlyList<string> images, int topK, string device)
+    /// <summary>Predicts every file; a missing or undecodable file is an error naming it.
+    /// <paramref name="precision"/>: auto (bf16 where the device has it natively), fp32 or bf16.</summary>
+    public static IReadOnlyList<Prediction> Predict(string checkpoint, IReadOnlyList<string> images, int topK, string device, string precision = "auto")
     {
         if (topK < 1) throw new LivtException($"--top-k {topK}: must be at least 1");
         LivtRuntime.Initialize();
         var dev = TrainingDevice.Parse(device);
+        var choice = PrecisionPolicy.Resolve(precision, dev);
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev);
         using (model)
+        using (var bf16 = MixedPrecision.For(choice, model, () => new VisionTransformer(model.Config), dev))
         {
+            var compute = (VisionTransformer?)bf16?.Work ?? model;
+            compute.eval();
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             int k = Math.Min(topK, meta.ClassNames.Length);
             var results = new List<Prediction>();
@@ -40,7 +46,7 @@ public static class Predictor
                     return torch.tensor(img.Pixels, [img.Channels, img.Height, img.Width]);
                 }).ToArray();
                 using var noGrad = torch.no_grad();
-                var probs = model.forward(torch.stack(tensors).to(dev)).softmax(1).cpu();
+                var probs = compute.forward(torch.stack(tensors).to(dev)).softmax(1, ScalarType.Float32).cpu();
                 var (values, indices) = probs.topk(k, 1);
                 for (int i = 0; i < chunk.Length; i++)
                     results.Add(new Prediction(chunk[i], Enumerable.Range(0, k).Select(j =>
