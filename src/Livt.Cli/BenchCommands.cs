@@ -51,7 +51,7 @@ internal static class BenchCommands
                 Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
                 Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, DataDir = parse.GetValue(dataDir),
             }, line => Console.Error.WriteLine(line));
-            var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
             if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
             else Console.WriteLine(text);
             return 0;

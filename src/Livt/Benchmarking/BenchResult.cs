@@ -13,8 +13,10 @@ public sealed record StepBreakdown(double DataWaitMs, double ForwardMs, double B
 /// <param name="PeakGflops">The CPU's peak at the run's precision (NaN on another device).</param>
 /// <param name="PercentOfPeak">End-to-end GFLOP/s as % of the peak.</param>
 /// <param name="PeakBasis">How the peak was counted (cores × clock × FMA units × lanes × 2).</param>
+/// <param name="CpuShare">Process CPU time over wall time × cores during the timed steps: below ~0.9 on an
+/// otherwise idle machine means threads waited; well below, that other processes took the cores.</param>
 public sealed record ComputeUse(double FlopsPerImage, double GflopsPerSecond, double? BareGflopsPerSecond, double PeakGflops,
-    double? PercentOfPeak, string PeakBasis);
+    double? PercentOfPeak, string PeakBasis, double CpuShare);
 
 /// <summary>The CPU a benchmark ran on, from /proc/cpuinfo.</summary>
 /// <param name="Flags">The flags that decide arithmetic speed (FMA, AVX, AVX-512, bf16, AMX).</param>

@@ -58,6 +58,7 @@ public static class BenchmarkRunner
         var bare = new StepTimings();
         var total = new StepTimings();
         var wait = new StepTimings();
+        double cpuSeconds = 0, wallSeconds = 0; // over the timed steps: how much of the cores this process got
         var blocks = new List<(double Bare, double EndToEnd)>();
         var rss = new RssTracker();
         using (var x = torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device))
@@ -65,19 +66,28 @@ public static class BenchmarkRunner
         {
             double BareStep(bool timed)
             {
+                var cpu0 = Environment.CpuUsage.TotalTime;
                 var clock = Stopwatch.StartNew();
                 using (torch.NewDisposeScope()) step!.Run(x, y, timed);
-                return clock.Elapsed.TotalSeconds;
+                return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
+            }
+            double Account(bool timed, double wall, TimeSpan cpu0)
+            {
+                if (!timed) return wall;
+                cpuSeconds += (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
+                wallSeconds += wall;
+                return wall;
             }
             double EndToEndStep(bool timed)
             {
+                var cpu0 = Environment.CpuUsage.TotalTime;
                 var clock = Stopwatch.StartNew();
                 using var batch = batches!.Next();
                 double waited = clock.Elapsed.TotalSeconds;
                 using (torch.NewDisposeScope())
                     step?.Run(batch.Images.to(device), batch.Labels.to(device), timed);
                 if (timed) wait.Add(waited);
-                return clock.Elapsed.TotalSeconds;
+                return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
             }
 
             progress(step is null
@@ -142,7 +152,8 @@ public static class BenchmarkRunner
                 : null,
             Compute = step is null ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
                 double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
-                device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16) : "peak not known for this device"),
+                device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16) : "peak not known for this device",
+                CpuShare: cpuSeconds / (wallSeconds * cpu.Cores)),
             Cpu = new CpuInfo(cpu.ModelName, cpu.Vendor, cpu.Family, cpu.Mhz, cpu.Cores, cpu.ComputeFlags),
             PeakRssMb = peak,
             RssStartMb = rss.StartMb, RssEndMb = rss.EndMb,

@@ -39,9 +39,14 @@ public sealed class MixedPrecision : IDisposable
             .ToArray();
         if (_pairs.Length != workByName.Count)
             throw new ArgumentException("the working copy has parameters the master lacks: it must be the master's architecture", nameof(work));
+        Master = master;
         Work = work;
         PushWeights();
     }
+
+    /// <summary>The fp32 model the optimizer steps. Held here because a module that is collected disposes
+    /// its parameters, which the pairs still use (a caller may keep only the optimizer and this).</summary>
+    public nn.Module Master { get; }
 
     /// <summary>The bf16 module that runs forward and backward.</summary>
     public nn.Module Work { get; }
