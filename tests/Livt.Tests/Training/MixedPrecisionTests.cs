@@ -125,7 +125,7 @@ public class MixedPrecisionTests
             Assert.Equal(ScalarType.Float32, l16.dtype);
             Assert.False(l32.equal(l16).all().item<bool>(), "the bf16 pass computed exactly the fp32 logits: it did not run in bf16");
             double top1Fp32 = fp32.Compute(meta.ClassCounts).Top1, top1Bf16 = bf16.Compute(meta.ClassCounts).Top1;
-            Assert.True(top1Fp32 > 30, $"the tiny model did not learn ({top1Fp32} %)");
+            Assert.True(top1Fp32 > 20, $"the tiny model did not learn ({top1Fp32} %, chance is 10 %)");
             Assert.True(Math.Abs(top1Bf16 - top1Fp32) <= 0.2, $"top-1 fp32 {top1Fp32} %, bf16 {top1Bf16} %");
         }
     }
