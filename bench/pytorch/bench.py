@@ -1,8 +1,10 @@
 """PyTorch side of `livt bench`: the same models, steps, batch and threads, so Livt's images/s can be
 set beside PyTorch's in one run (see bench/compare.sh). Debian's python3-torch 1.13; run it with
 OpenBLAS and the malloc setting Livt applies to itself (compare.sh does both), or the ratio flatters Livt.
+`--precision bf16` runs the step under CPU autocast (bf16), as Livt's bf16 runs; `python3 bench.py corename`
+prints the OpenBLAS kernel ("core") this process got, for compare.sh to check.
 """
-import argparse, gzip, json, math, os, statistics, sys, time
+import argparse, contextlib, ctypes, gzip, json, math, os, statistics, sys, time
 
 import numpy as np
 import torch
@@ -27,6 +29,25 @@ def blas_library():
     with open("/proc/self/maps") as f:
         paths = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
     return sorted(paths)
+
+
+def openblas_core():
+    """The kernel set OpenBLAS chose (openblas_get_corename), or None when no OpenBLAS is mapped."""
+    for path in blas_library():
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def gemm_is_correct():
+    """OpenBLAS's chosen kernels against a float64 product: a forced core type must not compute wrongly."""
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(300, 200, generator=g), torch.randn(200, 100, generator=g)
+    return bool(torch.allclose(a @ b, (a.double() @ b.double()).float(), rtol=1e-4, atol=1e-4))
 
 
 def fashion_mnist_lt(data_dir, imbalance=100.0, seed=0):
@@ -100,13 +121,18 @@ def layer_decay_groups(model, depth, wd=0.05, decay=0.75):
 
 
 def main():
+    if sys.argv[1:] == ["corename"]:
+        print(json.dumps({"core": openblas_core(), "gemm_correct": gemm_is_correct()}))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["train", "pretrain", "infer"])
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--block-steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     ap.add_argument("--source", default="synthetic", choices=["synthetic", "fashion-mnist-lt"])
     ap.add_argument("--attention", default="manual", choices=["manual", "fused"])
     ap.add_argument("--data-dir", default=FMNIST)
@@ -131,47 +157,73 @@ def main():
     if a.mode == "infer":
         model.eval()
 
+    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.precision == "bf16" else contextlib.nullcontext
+
     def step(x, y):
         t0 = time.perf_counter()
         if a.mode == "infer":
-            with torch.no_grad():
-                model(x).sum().item()
+            with torch.no_grad(), autocast():
+                model(x).float().sum().item()
             return time.perf_counter() - t0, 0, 0
-        loss = step_loss(x, y); loss.item()
+        with autocast():
+            loss = step_loss(x, y)
+        loss = loss.float(); loss.item()
         t1 = time.perf_counter(); loss.backward()
         t2 = time.perf_counter(); opt.step(); opt.zero_grad()
         return t1 - t0, t2 - t1, time.perf_counter() - t2
 
     x0, y0 = torch.randn(a.batch_size, 1, 28, 28), torch.randint(0, 10, (a.batch_size,))
-    bare = []
-    for i in range(a.warmup + a.steps):
-        t = time.perf_counter(); step(x0, y0)
-        if i >= a.warmup: bare.append(time.perf_counter() - t)
-    total, wait, parts = bare, [0.0], []
+    loader, it = None, None
     if a.source == "fashion-mnist-lt":
         images, labels = fashion_mnist_lt(a.data_dir)
         mean, std = images.mean() / 255.0, images.std() / 255.0
         loader = torch.utils.data.DataLoader(LtDataset(images, labels, train_transform(a.mode, 28, float(mean), float(std))),
                                              batch_size=a.batch_size, shuffle=True, drop_last=True, num_workers=a.workers,
                                              persistent_workers=a.workers > 0)
-        total, wait, it = [], [], iter(loader)
-        for i in range(a.warmup + a.steps):
-            t = time.perf_counter()
-            try:
-                x, y = next(it)
-            except StopIteration:
-                it = iter(loader); x, y = next(it)
-            w = time.perf_counter() - t
-            parts.append(step(x, y))
-            if i >= a.warmup:
-                total.append(time.perf_counter() - t); wait.append(w)
+        it = iter(loader)
+
+    def bare_step():
+        t = time.perf_counter(); step(x0, y0)
+        return time.perf_counter() - t
+
+    def end_to_end_step(timed):
+        nonlocal it
+        t = time.perf_counter()
+        try:
+            x, y = next(it)
+        except StopIteration:
+            it = iter(loader); x, y = next(it)
+        w = time.perf_counter() - t
+        step(x, y)
+        if timed:
+            wait.append(w)
+        return time.perf_counter() - t
+
+    # As livt bench: warm-up, then bare and end-to-end steps alternate in blocks.
+    bare, total, wait, blocks = [], [], [], []
+    for _ in range(a.warmup):
+        bare_step()
+        if loader is not None:
+            end_to_end_step(False)
+    for done in range(0, a.steps, a.block_steps):
+        n = min(a.block_steps, a.steps - done)
+        b = [bare_step() for _ in range(n)]
+        bare += b
+        if loader is not None:
+            e = [end_to_end_step(True) for _ in range(n)]
+            total += e
+            blocks.append(sum(b) / sum(e))
+    if loader is None:
+        total, wait = bare, [0.0]
     med = statistics.median(total)
     print(json.dumps({
         "engine": "pytorch", "mode": a.mode, "source": a.source, "batch_size": a.batch_size,
         "images_per_second": a.batch_size / med, "bare_images_per_second": a.batch_size / statistics.median(bare),
+        "loader_ratio": statistics.median(blocks) if blocks else None,
         "data_wait_ms": statistics.median(wait) * 1000, "peak_rss_mb": rss_mb("VmHWM:"),
-        "threads": torch.get_num_threads(), "torch": torch.__version__,
-        "blas": blas_library(),
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "precision": a.precision,
+        "blas": blas_library(), "openblas_core": openblas_core(),
+        "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
         "malloc_mmap_threshold": os.environ.get("MALLOC_MMAP_THRESHOLD_"),
     }, indent=2))
 
