@@ -51,15 +51,6 @@ public sealed class MixedPrecision : IDisposable
     /// <summary>The bf16 module that runs forward and backward.</summary>
     public nn.Module Work { get; }
 
-    /// <summary>
-    /// The bf16 working copy of <paramref name="master"/> when <paramref name="precision"/> (auto, fp32 or
-    /// bf16) resolves to bf16 on <paramref name="device"/> (<see cref="PrecisionPolicy.Resolve(string, Device)"/>);
-    /// null for fp32. <paramref name="create"/> builds a fresh instance of the same architecture, moved here
-    /// to <paramref name="device"/>.
-    /// </summary>
-    public static MixedPrecision? For(string precision, nn.Module master, Func<nn.Module> create, Device device) =>
-        For(PrecisionPolicy.Resolve(precision, device), master, create, device);
-
     /// <summary>The bf16 working copy of <paramref name="master"/> for a resolved <paramref name="choice"/>; null
     /// for fp32. Building it leaves libtorch's global generator as it was (its initialisation is overwritten
     /// by the master's weights), so a bf16 run draws the same random numbers as an fp32 one.</summary>
@@ -72,16 +63,6 @@ public sealed class MixedPrecision : IDisposable
         work.to(device);
         return new MixedPrecision(master, work);
     }
-
-    /// <summary>The dtype of the working copy's matrix multiplies: bf16 with mixed precision, else fp32. The
-    /// models cast fp32 inputs themselves, so callers pass fp32 images (the MAE then computes its norm-pix
-    /// target from the exact pixels).</summary>
-    public static ScalarType InputType(MixedPrecision? mixed) => mixed is null ? ScalarType.Float32 : ComputeType;
-
-    /// <summary>Validates <c>--precision</c> (auto, fp32 or bf16) and tells whether it means bf16 on this
-    /// machine's CPU; for another device use <see cref="PrecisionPolicy.Resolve(string, Device)"/>.</summary>
-    /// <exception cref="LivtException">Not auto, fp32 or bf16.</exception>
-    public static bool IsBf16(string precision) => PrecisionPolicy.Resolve(precision, CpuFeatures.Current).IsBf16;
 
     /// <summary>Copies the master weights into the working copy (after every optimizer step and on resume).</summary>
     public void PushWeights()

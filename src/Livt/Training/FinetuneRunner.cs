@@ -8,6 +8,7 @@ using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Losses;
 using Livt.Models;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Inference;
@@ -25,6 +26,7 @@ namespace Livt.Training;
 public sealed class FinetuneRunner
 {
     private readonly TrainConfig _config;
+    private readonly PrecisionChoice _precision;
     private readonly RunContext _context;
 
     /// <summary>Checks <paramref name="config"/> (before any data is loaded) and prepares the run.</summary>
@@ -32,9 +34,9 @@ public sealed class FinetuneRunner
     {
         TrainConfigRules.Check(config, "finetune");
         if (config.Init is not null) ModelCheckpoint.Resolve(config.Init);
-        _config = config;
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "finetune");
+        (_config, _precision) = RunSetup.ResolvePrecision(config, RunDir);
     }
 
     /// <summary>The run folder.</summary>
@@ -89,9 +91,9 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{(init is not null ? $", encoder from {initPath}" : ", from scratch")}");
+                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{(init is not null ? $", encoder from {initPath}" : ", from scratch")}, {_precision.Reason}");
 
-        using var precision = MixedPrecision.For(_config.Precision, model, () => new VisionTransformer(modelConfig), device);
+        using var precision = MixedPrecision.For(_precision, model, () => new VisionTransformer(modelConfig), device);
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, precision, loss, _config, device, train.NumClasses,
             epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage));
@@ -100,10 +102,11 @@ public sealed class FinetuneRunner
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
         observer.Message($"Evaluating on the {data.Test.Count}-image test split");
-        var result = Evaluator.Evaluate(model, data.Test, evalTransform, counts, device, _config.BatchSize, _config.Workers, train.ClassNames);
+        var result = Evaluator.Evaluate(model, data.Test, evalTransform, counts, device, _config.BatchSize, _config.Workers, train.ClassNames,
+            precision: _precision);
         string? report = writer
             ? Reports.Write(RunDir, result, new ReportInfo("finetune", _config.Loss, _config.Model, data.Name, _config.Epochs,
-                clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote), log?.Path)
+                clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote, Precision: _precision), log?.Path)
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
@@ -114,7 +117,7 @@ public sealed class FinetuneRunner
         bool last = epoch + 1 == _config.Epochs;
         if (val is null || !(_config.SaveBest || (_config.EvalEvery > 0 && (epoch + 1) % _config.EvalEvery == 0) || last))
             return (null, null);
-        var r = Evaluator.Evaluate(model, val, evalTransform, counts, device, _config.BatchSize, _config.Workers, val.ClassNames);
+        var r = Evaluator.Evaluate(model, val, evalTransform, counts, device, _config.BatchSize, _config.Workers, val.ClassNames, precision: _precision);
         double balanced = r.PerClass.Where(double.IsFinite).Average();
         if (_config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
         {

@@ -5,6 +5,7 @@ using Livt.Data;
 using Livt.Engine;
 using Livt.Engine.Optimization;
 using Livt.Models;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Interop;
@@ -20,15 +21,16 @@ namespace Livt.Training;
 public sealed class PretrainRunner
 {
     private readonly TrainConfig _config;
+    private readonly PrecisionChoice _precision;
     private readonly RunContext _context;
 
     /// <summary>Checks <paramref name="config"/> (before any data is loaded) and prepares the run.</summary>
     public PretrainRunner(TrainConfig config, ITrainingObserver? observer = null, RunContext? context = null)
     {
         TrainConfigRules.Check(config, "pretrain");
-        _config = config;
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "pretrain");
+        (_config, _precision) = RunSetup.ResolvePrecision(config, RunDir);
     }
 
     /// <summary>The run folder.</summary>
@@ -55,9 +57,9 @@ public sealed class PretrainRunner
         var transform = TransformPipelines.MgpTrain(modelConfig.ImageSize, mean, std, _config.ScaleMin, _config.Hflip);
         var loader = RunSetup.TrainLoader(_config, data.Train, transform, _context);
         using var log = _context.Parallel.IsWriter ? new RunLog(RunDir) : null;
-        observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {_config.MaskRatio}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}");
+        observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {_config.MaskRatio}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, {_precision.Reason}");
 
-        using var mixed = MixedPrecision.For(_config.Precision, mae, () => new MaskedAutoencoder(modelConfig), device);
+        using var mixed = MixedPrecision.For(_precision, mae, () => new MaskedAutoencoder(modelConfig), device);
         var stage = new PretrainStage(mae, mixed, _config.MaskRatio, device);
         double loss = new Trainer(_config, RunDir, stage, loader, optimizer, groups, log, _context).Run();
 
