@@ -12,8 +12,8 @@ internal static class BenchCommands
         var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks.");
         foreach (var (mode, what) in new[]
                  {
-                     ("train", "fine-tuning step: forward, Bal-BCE, backward, AdamW (Mixup/CutMix on)"),
-                     ("pretrain", "MAE step with masking"),
+                     ("train", "fine-tuning step of a quick-start run (the trainer's TrainStep): forward, Bal-BCE, backward, AdamW"),
+                     ("pretrain", "MGP step of a quick-start run (the trainer's TrainStep): MAE with masking, backward, AdamW"),
                      ("infer", "forward only, eval mode"),
                      ("data", "the loader alone, full augmentation"),
                  })

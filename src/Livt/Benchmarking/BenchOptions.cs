@@ -29,7 +29,6 @@ public sealed record BenchOptions
     /// <summary>auto, fp32 or bf16 (<see cref="Livt.Runtime.PrecisionPolicy"/>): training's mixed precision for
     /// train and pretrain, a bf16 copy of the model for infer (ONNX Runtime always runs the fp32 graph).</summary>
     public string Precision { get; init; } = "auto";
-    public double MaskRatio { get; init; } = 0.75;
     public string? DataDir { get; init; }
     public int Seed { get; init; }
 }

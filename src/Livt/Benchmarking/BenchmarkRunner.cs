@@ -1,15 +1,14 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Livt.Augmentation;
+using Livt.Configuration;
 using Livt.Data;
-using Livt.Losses;
+using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
-using Livt.Engine.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using Livt.Engine;
 
 namespace Livt.Benchmarking;
 
@@ -50,20 +49,25 @@ public static class BenchmarkRunner
         var preset = ModelPresets.Get(o.Model);
         int channels = data?.Train.Channels ?? preset.InChans;
         int classes = data?.Train.NumClasses ?? preset.NumClasses;
-        var config = preset with
-        {
-            ImageSize = o.ImageSize ?? preset.ImageSize, InChans = channels, NumClasses = classes,
-            DropPathRate = o.Mode == "train" ? 0.1 : 0,
-            Attention = o.Attention == "fused" ? AttentionImpl.Fused : AttentionImpl.Manual,
-        };
+        // Training modes time the step of a run of the quick-start recipe with the bench's flags.
+        var run = o.Mode is "train" or "pretrain" ? RunConfig(o) : null;
+        var config = run is not null
+            ? RunSetup.ModelConfig(run, channels, classes, o.Mode == "train" ? run.DropPath : 0)
+            : preset with
+            {
+                ImageSize = o.ImageSize ?? preset.ImageSize, InChans = channels, NumClasses = classes,
+                Attention = o.Attention == "fused" ? AttentionImpl.Fused : AttentionImpl.Manual,
+            };
         var (mean, std) = data is null ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray()) : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
-        var loader = data is null ? null : new DataLoader(data.Train,
-            o.Mode == "pretrain" ? TransformPipelines.MgpTrain(config.ImageSize, mean, std)
-            : o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std)
-            : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
-            new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
+        var loader = data is null ? null
+            : run is not null ? RunSetup.TrainLoader(run, data.Train, o.Mode == "pretrain"
+                    ? PretrainRunner.TrainTransform(run, config.ImageSize, mean, std)
+                    : FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext())
+            : new DataLoader(data.Train,
+                o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std) : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
+                new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
 
-        using var step = o.Mode == "data" ? null : BuildStep(o, config, classes, device, data, precision, mean, std);
+        using var step = BuildStep(o, run, config, device, data, precision, mean, std);
         var batches = loader is null ? null : new BatchStream(loader, o.Source, o.BatchSize);
         var bare = new StepTimings();
         var total = new StepTimings();
@@ -71,14 +75,16 @@ public static class BenchmarkRunner
         double cpuSeconds = 0, wallSeconds = 0; // over the timed steps: how much of the cores this process got
         var blocks = new List<(double Bare, double EndToEnd)>();
         var rss = new RssTracker();
-        using (var x = torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device))
-        using (var y = torch.randint(0, classes, o.BatchSize, dtype: int64, device: device))
+        // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
+        using (var inMemory = new Batch(torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device),
+                   torch.randint(0, classes, o.BatchSize, dtype: int64, device: device), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
         {
+            int index = 0; // the step's position, as the trainer counts it (its generator is reseeded from it)
             double BareStep(bool timed)
             {
                 var cpu0 = Environment.CpuUsage.TotalTime;
                 var clock = Stopwatch.StartNew();
-                using (torch.NewDisposeScope()) step!.Run(x, y, timed);
+                using (torch.NewDisposeScope()) step!.Run(inMemory, index++, timed);
                 return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
             }
             double Account(bool timed, double wall, TimeSpan cpu0)
@@ -95,7 +101,7 @@ public static class BenchmarkRunner
                 using var batch = batches!.Next();
                 double waited = clock.Elapsed.TotalSeconds;
                 using (torch.NewDisposeScope())
-                    step?.Run(batch.Images.to(device), batch.Labels.to(device), timed);
+                    step?.Run(batch, index++, timed);
                 if (timed) wait.Add(waited);
                 return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
             }
@@ -143,7 +149,7 @@ public static class BenchmarkRunner
         double flops = o.Mode switch
         {
             "train" => FlopCount.TrainStep(FlopCount.VitForward(config)),
-            "pretrain" => FlopCount.TrainStep(FlopCount.MaeForward(config, o.MaskRatio)),
+            "pretrain" => FlopCount.TrainStep(FlopCount.MaeForward(config, run!.MaskRatio)),
             "infer" => FlopCount.VitForward(config),
             _ => double.NaN,
         };
@@ -212,80 +218,41 @@ public static class BenchmarkRunner
         return DatasetCatalog.Load(new DatasetOptions { Name = "imagefolder", DataDir = root });
     }
 
-    private static BenchStep BuildStep(BenchOptions o, VitConfig config, int classes, Device device, DatasetSplits? data, PrecisionChoice precision,
-        float[] mean, float[] std)
+    /// <summary>The config of the run whose step <c>bench train</c>/<c>pretrain</c> times: the quick-start
+    /// recipe's stage, with the bench's model, size, batch, attention, precision, device, threads, workers
+    /// and seed, resolved and checked as <c>livt finetune</c>/<c>pretrain</c> resolve theirs.</summary>
+    private static TrainConfig RunConfig(BenchOptions o)
     {
-        if (o.Mode == "pretrain")
+        var overrides = new JsonObject
         {
-            var mae = new MaskedAutoencoder(config);
-            mae.to(device);
-            var groups = ParamGroups.WeightDecay(mae.named_parameters(), 0.05);
-            var opt = OptimizerFactory.AdamW(groups, 1.5e-4, 0.9, 0.95);
-            var maeMixed = MixedPrecision.For(precision, mae, () => new MaskedAutoencoder(config), device);
-            var maeCompute = (MaskedAutoencoder?)maeMixed?.Work ?? mae;
-            // fp32 images in: the model casts them, and the norm-pix target comes from the exact pixels.
-            return new BenchStep((x, _) => maeCompute.Forward(x, o.MaskRatio).Loss, opt, maeMixed);
-        }
-        var vit = new VisionTransformer(config);
-        vit.to(device);
-        var vitMixed = MixedPrecision.For(precision, vit, () => new VisionTransformer(config), device);
-        var vitCompute = (VisionTransformer?)vitMixed?.Work ?? vit;
-        if (o.Mode == "infer")
-        {
-            vitCompute.eval();
-            if (o.Engine == "onnxruntime")
-            {
-                var ort = new OnnxRuntimeInference(vit, mean, std, torch.get_num_threads());
-                return new BenchStep((x, _) => ort.Forward(x), null, null);
-            }
-            return new BenchStep((x, _) => { using var _g = torch.no_grad(); return vitCompute.forward(x).to(ScalarType.Float32); }, null, vitMixed);
-        }
-        var counts = data is null
-            ? Enumerable.Range(0, classes).Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, classes - 1)))).ToArray()
-            : DatasetStats.ClassCounts(data.Train);
-        var loss = LossFactory.Create("bal-bce", counts);
-        var mixer = new MixupCutmix(0.8, 1.0, 0.5, 1.0, 0.1, classes, o.Seed);
-        var pg = ParamGroups.LayerDecay(vit.named_parameters(), config.Depth, 0.05, 0.75);
-        var optimizer = OptimizerFactory.AdamW(pg, 1e-3, 0.9, 0.99);
-        return new BenchStep((x, y) =>
-        {
-            var (mixed, targets, _) = mixer.Apply(x, y);
-            // Logits back to fp32: the loss is computed in full precision.
-            return loss.Forward(vitCompute.forward(mixed).to(ScalarType.Float32), targets);
-        }, optimizer, vitMixed);
+            ["model"] = o.Model, ["batch_size"] = o.BatchSize, ["attention"] = o.Attention, ["precision"] = o.Precision,
+            ["device"] = o.Device, ["threads"] = o.Threads, ["workers"] = o.Workers, ["seed"] = o.Seed,
+        };
+        if (o.ImageSize is { } size) overrides["input_size"] = size;
+        return ConfigResolver.Resolve(o.Mode == "train" ? "finetune" : "pretrain", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
     }
 
-    /// <summary>One step (forward, backward, optimizer) with its parts timed.</summary>
-    private sealed class BenchStep(Func<Tensor, Tensor, Tensor> forward, optim.Optimizer? optimizer, MixedPrecision? mixed) : IDisposable
+    private static IBenchStep? BuildStep(BenchOptions o, TrainConfig? run, VitConfig config, Device device, DatasetSplits? data,
+        PrecisionChoice precision, float[] mean, float[] std)
     {
-        /// <summary>Forward, backward and optimizer timings.</summary>
-        public StepTimings[] Parts { get; } = [new(), new(), new()];
-
-        public void Dispose() => mixed?.Dispose();
-
-        public void Run(Tensor x, Tensor y, bool timed)
+        switch (o.Mode)
         {
-            var clock = Stopwatch.StartNew();
-            var output = forward(x, y);
-            if (optimizer is null)
-            {
-                _ = output.sum().item<float>();
-                if (timed) Parts[0].Add(clock.Elapsed.TotalSeconds);
-                return;
-            }
-            _ = output.item<float>();
-            double f = clock.Elapsed.TotalSeconds;
-            output.backward();
-            mixed?.PullGrads();
-            double b = clock.Elapsed.TotalSeconds;
-            optimizer.step();
-            optimizer.zero_grad();
-            mixed?.PushWeights();
-            double s = clock.Elapsed.TotalSeconds;
-            if (!timed) return;
-            Parts[0].Add(f);
-            Parts[1].Add(b - f);
-            Parts[2].Add(s - b);
+            case "pretrain":
+                return TrainingBenchStep.Pretrain(run!, config, precision, device);
+            case "train":
+                // Without data, a long tail of the preset's classes like Fashion-MNIST-LT's (IF 100) for the loss.
+                var counts = data is null
+                    ? Enumerable.Range(0, config.NumClasses).Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, config.NumClasses - 1)))).ToArray()
+                    : DatasetStats.ClassCounts(data.Train);
+                return TrainingBenchStep.Finetune(run!, config, counts, precision, device);
+            case "infer":
+                var vit = new VisionTransformer(config);
+                vit.to(device);
+                return o.Engine == "onnxruntime"
+                    ? InferenceBenchStep.OnnxRuntime(vit, mean, std, device)
+                    : InferenceBenchStep.TorchSharp(vit, precision, device);
+            default:
+                return null;
         }
     }
 }

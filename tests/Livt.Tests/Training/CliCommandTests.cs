@@ -37,6 +37,27 @@ public class CliCommandTests
     }
 
     [Fact]
+    public void BenchPretrainTimesEveryPartOfTheRunsStep()
+    {
+        var json = Path.Combine(TinyRuns.TempDir(), "bench.json");
+        var (code, _, stderr) = CliErrorTests.Livt("bench", "pretrain", "--batch-size", "16", "--steps", "2", "--warmup", "1", "--threads", "2", "--precision", "fp32", "--json", json);
+        Assert.True(code == 0, stderr);
+        var r = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Equal(("fp32", "fp32: requested"), ((string?)r["precision"], (string?)r["precision_reason"]));
+        foreach (var part in new[] { "forward_ms", "backward_ms", "optimizer_ms" })
+            Assert.True((double)r["breakdown"]![part]! > 0, part);
+        Assert.True((double)r["compute"]!["flops_per_image"]! > 0);
+    }
+
+    [Fact]
+    public void BenchTrainRejectsABadAttentionNamingTheFlag()
+    {
+        var (code, _, stderr) = CliErrorTests.Livt("bench", "train", "--attention", "flash", "--steps", "1", "--warmup", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--attention", stderr);
+    }
+
+    [Fact]
     public void PredictWithAnOfficialStylePthSaysWhatItInferred()
     {
         var image = Path.Combine(TinyRuns.TempDir(), "grey.png");
