@@ -34,9 +34,10 @@ internal static class RunSetup
     public static (TrainConfig Config, PrecisionChoice Precision) ResolvePrecision(TrainConfig config, string runDir)
     {
         var previous = Path.Combine(runDir, "config.json");
+        // A folder written before precision_used was recorded has only what was asked, which was then fp32 or bf16.
         if (config.PrecisionUsed is null && ResumeCheckpoint.Exists(runDir) && File.Exists(previous)
-            && ConfigResolver.ReadResolved(previous) is { PrecisionUsed: { } used, PrecisionReason: var why })
-            config = config with { PrecisionUsed = used, PrecisionReason = why };
+            && ConfigResolver.ReadResolved(previous) is var started)
+            config = config with { Precision = started.Precision, PrecisionUsed = started.PrecisionUsed, PrecisionReason = started.PrecisionReason };
         if (config.PrecisionUsed is { } kept)
             return (config, new PrecisionChoice(config.Precision, kept, config.PrecisionReason ?? $"{kept}: the run started in {kept}"));
         var choice = PrecisionPolicy.Resolve(config.Precision, TrainingDevice.Parse(config.Device));

@@ -39,6 +39,11 @@ public class RunPrecisionTests
         Assert.Equal(("fp32", "fp32: requested"), (again.PrecisionUsed, again.PrecisionReason));
         Assert.False(choice.IsBf16);
 
+        // A folder from before precision_used was recorded: what it asked for (then fp32 or bf16) decides.
+        ConfigResolver.Write(started, Path.Combine(dir, "config.json"));
+        var (older, _) = RunSetup.ResolvePrecision(TinyRuns.Pretrain(dir) with { Precision = "bf16" }, dir);
+        Assert.Equal(("fp32", "fp32", "fp32: requested"), (older.Precision, older.PrecisionUsed, older.PrecisionReason));
+
         // Without the checkpoint it is a new run and decides anew.
         Directory.Delete(Path.Combine(dir, "checkpoints"), recursive: true);
         var (fresh, _) = RunSetup.ResolvePrecision(TinyRuns.Pretrain(dir) with { Precision = "bf16" }, dir);
