@@ -1,8 +1,10 @@
 """PyTorch side of `livt bench`: the same models, steps, batch and threads, so Livt's images/s can be
 set beside PyTorch's in one run (see bench/compare.sh). Debian's python3-torch 1.13; run it with
 OpenBLAS and the malloc setting Livt applies to itself (compare.sh does both), or the ratio flatters Livt.
+`--precision bf16` runs the step under CPU autocast (bf16), as Livt's bf16 runs; `python3 bench.py corename`
+prints the OpenBLAS kernel ("core") this process got, for compare.sh to check.
 """
-import argparse, gzip, json, math, os, statistics, sys, time
+import argparse, contextlib, ctypes, gzip, json, math, os, statistics, sys, time
 
 import numpy as np
 import torch
@@ -27,6 +29,25 @@ def blas_library():
     with open("/proc/self/maps") as f:
         paths = {line.split()[-1] for line in f if "blas" in line.split()[-1]}
     return sorted(paths)
+
+
+def openblas_core():
+    """The kernel set OpenBLAS chose (openblas_get_corename), or None when no OpenBLAS is mapped."""
+    for path in blas_library():
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def gemm_is_correct():
+    """OpenBLAS's chosen kernels against a float64 product: a forced core type must not compute wrongly."""
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(300, 200, generator=g), torch.randn(200, 100, generator=g)
+    return bool(torch.allclose(a @ b, (a.double() @ b.double()).float(), rtol=1e-4, atol=1e-4))
 
 
 def fashion_mnist_lt(data_dir, imbalance=100.0, seed=0):
@@ -57,30 +78,12 @@ class LtDataset(torch.utils.data.Dataset):
 
 
 def train_transform(mode, size, mean, std):
+    # The quick-start recipe's augmentation, as `livt bench` runs the quick-start step: crop scale 0.35-1
+    # (MGP) or 0.8-1 (BFT) and a flip; no RandAugment or erasing.
     import torchvision.transforms as T
-    if mode == "pretrain":
-        return T.Compose([T.RandomResizedCrop(size, scale=(0.2, 1.0), interpolation=T.InterpolationMode.BICUBIC),
-                          T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize([mean], [std])])
-    return T.Compose([T.RandomResizedCrop(size, scale=(0.08, 1.0), interpolation=T.InterpolationMode.BICUBIC),
-                      T.RandomHorizontalFlip(), T.RandAugment(num_ops=2, magnitude=9), T.ToTensor(),
-                      T.Normalize([mean], [std]), T.RandomErasing(p=0.25, value="random")])
-
-
-def mixup_cutmix(x, y, classes, smoothing=0.1, mixup=0.8, cutmix=1.0, switch=0.5):
-    off = smoothing / classes
-    onehot = torch.full((y.shape[0], classes), off).scatter_(1, y[:, None], 1 - smoothing + off)
-    if np.random.rand() < switch:
-        lam = np.random.beta(cutmix, cutmix)
-        h, w = x.shape[2:]
-        rh, rw = int(h * math.sqrt(1 - lam)), int(w * math.sqrt(1 - lam))
-        cy, cx = np.random.randint(h), np.random.randint(w)
-        y0, y1, x0, x1 = np.clip(cy - rh // 2, 0, h), np.clip(cy + rh // 2, 0, h), np.clip(cx - rw // 2, 0, w), np.clip(cx + rw // 2, 0, w)
-        x[:, :, y0:y1, x0:x1] = x.flip(0)[:, :, y0:y1, x0:x1]
-        lam = 1 - (y1 - y0) * (x1 - x0) / float(h * w)
-    else:
-        lam = np.random.beta(mixup, mixup)
-        x = x * lam + x.flip(0) * (1 - lam)
-    return x, onehot * lam + onehot.flip(0) * (1 - lam)
+    scale = (0.35, 1.0) if mode == "pretrain" else (0.8, 1.0)
+    return T.Compose([T.RandomResizedCrop(size, scale=scale, interpolation=T.InterpolationMode.BICUBIC),
+                      T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize([mean], [std])])
 
 
 def bal_bce(logits, targets, prior):
@@ -100,13 +103,18 @@ def layer_decay_groups(model, depth, wd=0.05, decay=0.75):
 
 
 def main():
+    if sys.argv[1:] == ["corename"]:
+        print(json.dumps({"core": openblas_core(), "gemm_correct": gemm_is_correct()}))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["train", "pretrain", "infer"])
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--block-steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     ap.add_argument("--source", default="synthetic", choices=["synthetic", "fashion-mnist-lt"])
     ap.add_argument("--attention", default="manual", choices=["manual", "fused"])
     ap.add_argument("--data-dir", default=FMNIST)
@@ -118,60 +126,86 @@ def main():
     counts = torch.tensor([math.floor(6000 * 0.01 ** (c / 9)) for c in range(10)], dtype=torch.float32)
     prior = counts / counts.sum()
 
+    # The quick-start recipe's step, as `livt bench` times it: MGP at blr 3e-3 (lr 1.5e-3 at batch 128);
+    # BFT at lr 4e-3 with layer decay 0.9, no drop path and no Mixup/CutMix (one-hot Bal-BCE targets).
     if a.mode == "pretrain":
         model = MaskedAutoencoder(fused=fused)
-        opt = torch.optim.AdamW(model.parameters(), lr=1.5e-4, betas=(0.9, 0.95), weight_decay=0.05)
+        opt = torch.optim.AdamW(model.parameters(), lr=3e-3 * a.batch_size / 256, betas=(0.9, 0.95), weight_decay=0.05)
         step_loss = lambda x, y: model(x)[0]
     else:
-        model = VisionTransformer(fused=fused)
-        opt = torch.optim.AdamW(layer_decay_groups(model, 6), lr=1e-3, betas=(0.9, 0.99))
-        def step_loss(x, y):
-            xm, t = mixup_cutmix(x, y, 10)
-            return bal_bce(model(xm), t, prior)
+        model = VisionTransformer(drop_path=0.0, fused=fused)
+        opt = torch.optim.AdamW(layer_decay_groups(model, 6, decay=0.9), lr=4e-3, betas=(0.9, 0.99))
+        step_loss = lambda x, y: bal_bce(model(x), F.one_hot(y, 10).float(), prior)
     if a.mode == "infer":
         model.eval()
+
+    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.precision == "bf16" else contextlib.nullcontext
 
     def step(x, y):
         t0 = time.perf_counter()
         if a.mode == "infer":
-            with torch.no_grad():
-                model(x).sum().item()
+            with torch.no_grad(), autocast():
+                model(x).float().sum().item()
             return time.perf_counter() - t0, 0, 0
-        loss = step_loss(x, y); loss.item()
+        with autocast():
+            loss = step_loss(x, y)
+        loss = loss.float(); loss.item()
         t1 = time.perf_counter(); loss.backward()
         t2 = time.perf_counter(); opt.step(); opt.zero_grad()
         return t1 - t0, t2 - t1, time.perf_counter() - t2
 
     x0, y0 = torch.randn(a.batch_size, 1, 28, 28), torch.randint(0, 10, (a.batch_size,))
-    bare = []
-    for i in range(a.warmup + a.steps):
-        t = time.perf_counter(); step(x0, y0)
-        if i >= a.warmup: bare.append(time.perf_counter() - t)
-    total, wait, parts = bare, [0.0], []
+    loader, it = None, None
     if a.source == "fashion-mnist-lt":
         images, labels = fashion_mnist_lt(a.data_dir)
         mean, std = images.mean() / 255.0, images.std() / 255.0
         loader = torch.utils.data.DataLoader(LtDataset(images, labels, train_transform(a.mode, 28, float(mean), float(std))),
                                              batch_size=a.batch_size, shuffle=True, drop_last=True, num_workers=a.workers,
                                              persistent_workers=a.workers > 0)
-        total, wait, it = [], [], iter(loader)
-        for i in range(a.warmup + a.steps):
-            t = time.perf_counter()
-            try:
-                x, y = next(it)
-            except StopIteration:
-                it = iter(loader); x, y = next(it)
-            w = time.perf_counter() - t
-            parts.append(step(x, y))
-            if i >= a.warmup:
-                total.append(time.perf_counter() - t); wait.append(w)
+        it = iter(loader)
+
+    def bare_step():
+        t = time.perf_counter(); step(x0, y0)
+        return time.perf_counter() - t
+
+    def end_to_end_step(timed):
+        nonlocal it
+        t = time.perf_counter()
+        try:
+            x, y = next(it)
+        except StopIteration:
+            it = iter(loader); x, y = next(it)
+        w = time.perf_counter() - t
+        step(x, y)
+        if timed:
+            wait.append(w)
+        return time.perf_counter() - t
+
+    # As livt bench: warm-up, then bare and end-to-end steps alternate in blocks.
+    bare, total, wait, blocks = [], [], [], []
+    for _ in range(a.warmup):
+        bare_step()
+        if loader is not None:
+            end_to_end_step(False)
+    for done in range(0, a.steps, a.block_steps):
+        n = min(a.block_steps, a.steps - done)
+        b = [bare_step() for _ in range(n)]
+        bare += b
+        if loader is not None:
+            e = [end_to_end_step(True) for _ in range(n)]
+            total += e
+            blocks.append(sum(b) / sum(e))
+    if loader is None:
+        total, wait = bare, [0.0]
     med = statistics.median(total)
     print(json.dumps({
         "engine": "pytorch", "mode": a.mode, "source": a.source, "batch_size": a.batch_size,
         "images_per_second": a.batch_size / med, "bare_images_per_second": a.batch_size / statistics.median(bare),
+        "loader_ratio": statistics.median(blocks) if blocks else None,
         "data_wait_ms": statistics.median(wait) * 1000, "peak_rss_mb": rss_mb("VmHWM:"),
-        "threads": torch.get_num_threads(), "torch": torch.__version__,
-        "blas": blas_library(),
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "precision": a.precision,
+        "blas": blas_library(), "openblas_core": openblas_core(),
+        "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
         "malloc_mmap_threshold": os.environ.get("MALLOC_MMAP_THRESHOLD_"),
     }, indent=2))
 

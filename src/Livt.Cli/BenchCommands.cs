@@ -9,11 +9,11 @@ internal static class BenchCommands
 {
     public static Command Bench()
     {
-        var bench = new Command("bench", "Throughput, step breakdown, loader overhead and memory, as JSON. Past warm-up, median over the timed steps.");
+        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks.");
         foreach (var (mode, what) in new[]
                  {
-                     ("train", "fine-tuning step: forward, Bal-BCE, backward, AdamW (Mixup/CutMix on)"),
-                     ("pretrain", "MAE step with masking"),
+                     ("train", "fine-tuning step of a quick-start run (the trainer's TrainStep): forward, Bal-BCE, backward, AdamW"),
+                     ("pretrain", "MGP step of a quick-start run (the trainer's TrainStep): MAE with masking, backward, AdamW"),
                      ("infer", "forward only, eval mode"),
                      ("data", "the loader alone, full augmentation"),
                  })
@@ -28,19 +28,20 @@ internal static class BenchCommands
         var imageSize = new Option<int?>("--image-size") { Description = "Input size (default: the preset's)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize, Description = "Batch size" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
-        var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
-        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => defaults.Steps, Description = "Timed steps" };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (default: the cores libtorch leaves free, at least 1)" };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => defaults.Steps, Description = "Timed steps (of each kind with a real --source: bare and end to end)" };
+        var blockSteps = new Option<int>("--block-steps") { DefaultValueFactory = _ => defaults.BlockSteps, Description = "Steps per block when bare and end-to-end steps alternate" };
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => defaults.Warmup, Description = "Untimed warm-up steps" };
         var source = new Option<string>("--source") { DefaultValueFactory = _ => mode == "data" ? "fashion-mnist-lt" : "synthetic", Description = "synthetic | fashion-mnist-lt | imagefolder-224" };
         var attention = new Option<string>("--attention") { DefaultValueFactory = _ => defaults.Attention, Description = "manual | fused" };
-        var precision = new Option<string>("--precision") { DefaultValueFactory = _ => defaults.Precision, Description = "fp32 | bf16 (train/pretrain: bf16 compute with fp32 master weights, as training does)" };
+        var precision = new Option<string>("--precision") { DefaultValueFactory = _ => defaults.Precision, Description = "auto | fp32 | bf16: auto is bf16 where the device has it natively (train/pretrain: bf16 compute with fp32 master weights, as training does; infer: a bf16 copy)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder" };
         var json = new Option<string?>("--json") { Description = "Write the JSON here instead of stdout" };
         var engine = new Option<string>("--engine") { DefaultValueFactory = _ => defaults.Engine, Description = "torchsharp | onnxruntime (the model exported to ONNX, run by ONNX Runtime on the CPU) | both, in one run" };
         var command = new Command(mode, $"Benchmark the {what}.")
         {
-            model, imageSize, batch, threads, workers, steps, warmup, source, attention, precision, device, dataDir, json,
+            model, imageSize, batch, threads, workers, steps, blockSteps, warmup, source, attention, precision, device, dataDir, json,
         };
         if (mode == "infer") command.Add(engine);
         command.SetAction(parse =>
@@ -48,12 +49,12 @@ internal static class BenchCommands
             var result = BenchmarkRunner.Run(new BenchOptions
             {
                 Mode = mode, Model = parse.GetValue(model)!, ImageSize = parse.GetValue(imageSize), BatchSize = parse.GetValue(batch),
-                Threads = parse.GetValue(threads), Workers = parse.GetValue(workers), Steps = parse.GetValue(steps),
+                Threads = parse.GetValue(threads), Workers = parse.GetValue(workers), Steps = parse.GetValue(steps), BlockSteps = parse.GetValue(blockSteps),
                 Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
                 Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, DataDir = parse.GetValue(dataDir),
                 Engine = mode == "infer" ? parse.GetValue(engine)! : defaults.Engine,
             }, line => Console.Error.WriteLine(line));
-            var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
+            var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
             if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
             else Console.WriteLine(text);
             return 0;

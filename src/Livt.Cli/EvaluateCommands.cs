@@ -63,9 +63,10 @@ internal static class EvaluateCommands
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
+        var precision = PrecisionOption();
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes report.json/.md and plots.")
         {
-            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions, splitSeed, outDir, batch, workers, threads, device,
+            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions, splitSeed, outDir, batch, workers, threads, device, precision,
         };
         var raw = new RawOptions();
         raw.AddTo(command);
@@ -83,7 +84,7 @@ internal static class EvaluateCommands
             var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
                 parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null), parse.GetValue(valFraction), parse.GetValue(valList),
-                parse.GetValue(testDistributions), parse.GetValue(splitSeed));
+                parse.GetValue(testDistributions), parse.GetValue(splitSeed), parse.GetValue(precision)!);
             Summary.Print(report);
             return 0;
         });
@@ -96,7 +97,8 @@ internal static class EvaluateCommands
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, WebP)", Arity = ArgumentArity.OneOrMore };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 5, Description = "Classes to show per image" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
-        var command = new Command("predict", "Top-k classes with probabilities for image files.") { checkpoint, images, topK, device };
+        var precision = PrecisionOption();
+        var command = new Command("predict", "Top-k classes with probabilities for image files.") { checkpoint, images, topK, device, precision };
         var raw = new RawOptions();
         raw.AddTo(command);
         command.SetAction(parse =>
@@ -105,7 +107,7 @@ internal static class EvaluateCommands
             var predictions = OnnxClassifier.IsOnnxFile(model)
                 ? OnnxClassifier.Predict(model, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!)
                 : Predictor.Predict(model, parse.GetValue(images)!, parse.GetValue(topK), parse.GetValue(device)!,
-                    raw.Read(parse), new ConsoleObserver(null));
+                    raw.Read(parse), new ConsoleObserver(null), parse.GetValue(precision)!);
             foreach (var p in predictions)
             {
                 var table = new Table().Title(Markup.Escape(p.Path)).AddColumns("class", "probability");
@@ -116,4 +118,10 @@ internal static class EvaluateCommands
         });
         return command;
     }
+
+    private static Option<string> PrecisionOption() => new("--precision")
+    {
+        DefaultValueFactory = _ => "auto",
+        Description = "auto | fp32 | bf16: auto computes in bf16 where the device has it natively (CPU with amx_bf16/avx512_bf16, CUDA ≥ 8.0), else fp32",
+    };
 }

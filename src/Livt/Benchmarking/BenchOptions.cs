@@ -14,8 +14,11 @@ public sealed record BenchOptions
     public int Threads { get; init; }
     /// <summary>Loader threads; 0 = one per core.</summary>
     public int Workers { get; init; }
-    public int Steps { get; init; } = 30;
+    /// <summary>Timed steps (of each kind when a loader is measured: bare and end to end).</summary>
+    public int Steps { get; init; } = 200;
     public int Warmup { get; init; } = 10;
+    /// <summary>Steps per block when bare and end-to-end steps alternate.</summary>
+    public int BlockSteps { get; init; } = 10;
     /// <summary>synthetic (random tensors), fashion-mnist-lt (the real pipeline with the full BFT
     /// augmentation), or imagefolder-224 (224-px JPEGs the tool writes itself).</summary>
     public string Source { get; init; } = "synthetic";
@@ -23,9 +26,9 @@ public sealed record BenchOptions
     public string Device { get; init; } = "cpu";
     /// <summary>infer only: torchsharp, onnxruntime (the model exported to ONNX, CPU) or both in one run.</summary>
     public string Engine { get; init; } = "torchsharp";
-    /// <summary>fp32, or bf16 (the training loop's mixed precision; train and pretrain only).</summary>
-    public string Precision { get; init; } = "fp32";
-    public double MaskRatio { get; init; } = 0.75;
+    /// <summary>auto, fp32 or bf16 (<see cref="Livt.Runtime.PrecisionPolicy"/>): training's mixed precision for
+    /// train and pretrain, a bf16 copy of the model for infer (ONNX Runtime always runs the fp32 graph).</summary>
+    public string Precision { get; init; } = "auto";
     public string? DataDir { get; init; }
     public int Seed { get; init; }
 }

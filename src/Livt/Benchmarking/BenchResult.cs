@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-
+using Livt.Runtime;
 
 namespace Livt.Benchmarking;
 
@@ -26,15 +26,23 @@ public sealed record BenchResult
     public required int BatchSize { get; init; }
     public required int Steps { get; init; }
     public required int Warmup { get; init; }
+    /// <summary>Steps per block when bare and end-to-end steps alternate; null without a loader.</summary>
+    public int? BlockSteps { get; init; }
     /// <summary>Median over the timed steps of batch / step time, end to end (loader included).</summary>
     public required double ImagesPerSecond { get; init; }
     public required double ImagesPerSecondMin { get; init; }
     public required double ImagesPerSecondMax { get; init; }
     /// <summary>The same step on a batch already in memory (no loader); null in data mode.</summary>
     public double? BareImagesPerSecond { get; init; }
-    /// <summary>images_per_second / bare_images_per_second: 1 means the loader costs nothing.</summary>
+    /// <summary>Bare over end-to-end time, the median over the alternating blocks: 1 means the loader costs
+    /// nothing. Null without a loader or a step.</summary>
     public double? LoaderRatio { get; init; }
+    /// <summary>The same ratio from the blocks' total times.</summary>
+    public double? LoaderRatioOfTotals { get; init; }
     public StepBreakdown? Breakdown { get; init; }
+    /// <summary>FLOPs, achieved GFLOP/s and share of the CPU's peak; null in data mode.</summary>
+    public ComputeUse? Compute { get; init; }
+    public required CpuInfo Cpu { get; init; }
     public required double PeakRssMb { get; init; }
     /// <summary>Resident MiB after the first and the last timed step.</summary>
     public required double RssStartMb { get; init; }
@@ -47,8 +55,17 @@ public sealed record BenchResult
     public required double RssGrowthPercentOfPeak { get; init; }
     /// <summary>Resident MiB every <see cref="RssTracker.TraceEvery"/> timed steps.</summary>
     public required double[] RssTraceMb { get; init; }
-    /// <summary>fp32, or bf16 (bf16 compute, fp32 master weights).</summary>
+    /// <summary>.NET's managed heap after the run, and what the GC has committed: the rest of the resident
+    /// memory is libtorch's and the runtime's native memory.</summary>
+    public required double ManagedHeapMb { get; init; }
+    public required double ManagedCommittedMb { get; init; }
+    /// <summary>The allocator and GC settings in force (<see cref="LivtRuntime.MemorySettings"/>).</summary>
+    public required IReadOnlyDictionary<string, string> MemorySettings { get; init; }
+    /// <summary>The precision used: fp32, or bf16 (bf16 compute; fp32 master weights when training).</summary>
     public required string Precision { get; init; }
+    /// <summary>What <c>--precision</c> asked for (auto, fp32, bf16) and why the precision was chosen.</summary>
+    public required string PrecisionRequested { get; init; }
+    public required string PrecisionReason { get; init; }
     public required int Threads { get; init; }
     public required int Workers { get; init; }
     public required string Device { get; init; }

@@ -1,15 +1,14 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Livt.Augmentation;
+using Livt.Configuration;
 using Livt.Data;
-using Livt.Losses;
+using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
-using Livt.Engine.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using Livt.Engine;
 
 namespace Livt.Benchmarking;
 
@@ -30,9 +29,8 @@ public static class BenchmarkRunner
             throw new LivtException($"--source {o.Source}: expected synthetic, fashion-mnist-lt or imagefolder-224");
         if (o.Mode == "data" && o.Source == "synthetic")
             throw new LivtException("bench data measures a real loader: pass --source fashion-mnist-lt or imagefolder-224");
-        if (o.Steps < 1 || o.Warmup < 0) throw new LivtException("--steps must be at least 1 and --warmup at least 0");
-        if (MixedPrecision.IsBf16(o.Precision) && o.Mode is not ("train" or "pretrain"))
-            throw new LivtException($"--precision bf16 applies to bench train and pretrain, not {o.Mode}");
+        if (o.Steps < 1 || o.Warmup < 0 || o.BlockSteps < 1)
+            throw new LivtException("--steps and --block-steps must be at least 1 and --warmup at least 0");
         if (o.Engine is not ("torchsharp" or "onnxruntime" or "both"))
             throw new LivtException($"--engine {o.Engine}: expected torchsharp, onnxruntime or both");
         if (o.Engine != "torchsharp" && (o.Mode != "infer" || o.Device != "cpu"))
@@ -41,97 +39,148 @@ public static class BenchmarkRunner
             return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress), Run(o with { Engine = "onnxruntime" }, progress));
         LivtRuntime.Initialize(o.Threads);
         var device = TrainingDevice.Parse(o.Device);
+        // ONNX Runtime runs the exported fp32 graph whatever --precision says; the value is still checked.
+        var precision = o.Engine == "onnxruntime"
+            ? PrecisionPolicy.Resolve(o.Precision, device) with { Precision = "fp32", Reason = "fp32: ONNX Runtime runs the exported fp32 graph" }
+            : PrecisionPolicy.Resolve(o.Precision, device);
         torch.manual_seed(o.Seed);
 
         var data = o.Source == "synthetic" ? null : LoadSource(o, progress);
         var preset = ModelPresets.Get(o.Model);
         int channels = data?.Train.Channels ?? preset.InChans;
         int classes = data?.Train.NumClasses ?? preset.NumClasses;
-        var config = preset with
-        {
-            ImageSize = o.ImageSize ?? preset.ImageSize, InChans = channels, NumClasses = classes,
-            DropPathRate = o.Mode == "train" ? 0.1 : 0,
-            Attention = o.Attention == "fused" ? AttentionImpl.Fused : AttentionImpl.Manual,
-        };
+        // Training modes time the step of a run of the quick-start recipe with the bench's flags.
+        var run = o.Mode is "train" or "pretrain" ? RunConfig(o) : null;
+        var config = run is not null
+            ? RunSetup.ModelConfig(run, channels, classes, o.Mode == "train" ? run.DropPath : 0)
+            : preset with
+            {
+                ImageSize = o.ImageSize ?? preset.ImageSize, InChans = channels, NumClasses = classes,
+                Attention = o.Attention == "fused" ? AttentionImpl.Fused : AttentionImpl.Manual,
+            };
         var (mean, std) = data is null ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray()) : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
-        var loader = data is null ? null : new DataLoader(data.Train,
-            o.Mode == "pretrain" ? TransformPipelines.MgpTrain(config.ImageSize, mean, std)
-            : o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std)
-            : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
-            new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
+        var loader = data is null ? null
+            : run is not null ? RunSetup.TrainLoader(run, data.Train, o.Mode == "pretrain"
+                    ? PretrainRunner.TrainTransform(run, config.ImageSize, mean, std)
+                    : FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext())
+            : new DataLoader(data.Train,
+                o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std) : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
+                new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
 
-        var step = o.Mode == "data" ? null : BuildStep(o, config, classes, device, data, mean, std);
-        StepTimings? bare = null;
-        StepTimings total, wait = new();
+        using var step = BuildStep(o, run, config, device, data, precision, mean, std);
+        var batches = loader is null ? null : new BatchStream(loader, o.Source, o.BatchSize);
+        var bare = new StepTimings();
+        var total = new StepTimings();
+        var wait = new StepTimings();
+        double cpuSeconds = 0, wallSeconds = 0; // over the timed steps: how much of the cores this process got
+        var blocks = new List<(double Bare, double EndToEnd)>();
         var rss = new RssTracker();
-        if (step is not null)
+        // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
+        using (var inMemory = new Batch(torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device),
+                   torch.randint(0, classes, o.BatchSize, dtype: int64, device: device), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
         {
-            progress($"{(o.Engine == "onnxruntime" ? "ONNX Runtime: " : "")}bare {o.Mode} step on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps");
-            using var x = torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device);
-            using var y = torch.randint(0, classes, o.BatchSize, dtype: int64, device: device);
-            bare = new StepTimings();
-            for (int i = 0; i < o.Warmup + o.Steps; i++)
+            int index = 0; // the step's position, as the trainer counts it (its generator is reseeded from it)
+            double BareStep(bool timed)
             {
+                var cpu0 = Environment.CpuUsage.TotalTime;
                 var clock = Stopwatch.StartNew();
-                using (torch.NewDisposeScope()) step.Run(x, y, i >= o.Warmup);
-                if (i < o.Warmup) continue;
-                bare.Add(clock.Elapsed.TotalSeconds);
-                rss.Sample();
+                using (torch.NewDisposeScope()) step!.Run(inMemory, index++, timed);
+                return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
             }
-        }
-        if (loader is null)
-        {
-            // Synthetic source: the bare step is the whole step.
-            total = bare!;
-        }
-        else
-        {
-            progress($"{(o.Engine == "onnxruntime" ? "ONNX Runtime: " : "")}{o.Mode} on {o.Source} with the real loader: {o.Warmup} warm-up + {o.Steps} timed steps");
-            step?.ResetParts();
-            total = new StepTimings();
-            rss = new RssTracker();
-            int epoch = 0;
-            var batches = loader.Epoch(epoch).GetEnumerator();
-            for (int i = 0; i < o.Warmup + o.Steps; i++)
+            double Account(bool timed, double wall, TimeSpan cpu0)
             {
+                if (!timed) return wall;
+                cpuSeconds += (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
+                wallSeconds += wall;
+                return wall;
+            }
+            double EndToEndStep(bool timed)
+            {
+                var cpu0 = Environment.CpuUsage.TotalTime;
                 var clock = Stopwatch.StartNew();
-                if (!batches.MoveNext())
-                {
-                    batches.Dispose();
-                    batches = loader.Epoch(++epoch).GetEnumerator();
-                    if (!batches.MoveNext()) throw new LivtException($"{o.Source}: smaller than one batch of {o.BatchSize}");
-                }
+                using var batch = batches!.Next();
                 double waited = clock.Elapsed.TotalSeconds;
-                using (var batch = batches.Current)
                 using (torch.NewDisposeScope())
-                    step?.Run(batch.Images.to(device), batch.Labels.to(device), i >= o.Warmup);
-                if (i < o.Warmup) continue;
-                total.Add(clock.Elapsed.TotalSeconds);
-                wait.Add(waited);
-                rss.Sample();
+                    step?.Run(batch, index++, timed);
+                if (timed) wait.Add(waited);
+                return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
             }
-            batches.Dispose();
+
+            progress((o.Engine == "onnxruntime" ? "ONNX Runtime: " : "") + (step is null
+                ? $"loader alone on {o.Source}: {o.Warmup} warm-up + {o.Steps} timed batches"
+                : loader is null
+                    ? $"{o.Mode} step ({precision.Precision}) on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps"
+                    : $"{o.Mode} step ({precision.Precision}), bare and with the {o.Source} loader in alternating blocks of {o.BlockSteps}: {o.Warmup} warm-up + {o.Steps} timed steps each"));
+            for (int i = 0; i < o.Warmup; i++)
+            {
+                if (step is not null) BareStep(false);
+                if (loader is not null) EndToEndStep(false);
+            }
+            // Bare and end-to-end steps alternate in blocks, so drift in what else the machine runs lands
+            // on both alike; the loader ratio is the median of the blocks' ratios.
+            for (int done = 0; done < o.Steps; done += o.BlockSteps)
+            {
+                int n = Math.Min(o.BlockSteps, o.Steps - done);
+                double bareSum = 0, endSum = 0;
+                for (int i = 0; i < n && step is not null; i++)
+                {
+                    double t = BareStep(true);
+                    bare.Add(t);
+                    bareSum += t;
+                    if (loader is null) rss.Sample();
+                }
+                for (int i = 0; i < n && loader is not null; i++)
+                {
+                    double t = EndToEndStep(true);
+                    total.Add(t);
+                    endSum += t;
+                    rss.Sample();
+                }
+                if (step is not null && loader is not null) blocks.Add((bareSum, endSum));
+            }
         }
+        batches?.Dispose();
+        if (loader is null) total = bare;
 
         double ips = o.BatchSize / total.Median;
         double peak = ProcessMemory.PeakResidentMb();
-        double? bareIps = bare is null ? null : o.BatchSize / bare.Median;
+        double? bareIps = step is null ? null : o.BatchSize / bare.Median;
+        var cpu = CpuFeatures.Current;
+        double flops = o.Mode switch
+        {
+            "train" => FlopCount.TrainStep(FlopCount.VitForward(config)),
+            "pretrain" => FlopCount.TrainStep(FlopCount.MaeForward(config, run!.MaskRatio)),
+            "infer" => FlopCount.VitForward(config),
+            _ => double.NaN,
+        };
+        double peakGflops = device.type == DeviceType.CPU ? cpu.PeakGflops(precision.IsBf16) : double.NaN;
+        var gc = GC.GetGCMemoryInfo();
         return new BenchResult
         {
             Mode = o.Mode, Model = o.Model, Source = o.Source, ImageSize = config.ImageSize, BatchSize = o.BatchSize,
-            Steps = o.Steps, Warmup = o.Warmup,
+            Steps = o.Steps, Warmup = o.Warmup, BlockSteps = loader is not null && step is not null ? o.BlockSteps : null,
             ImagesPerSecond = ips, ImagesPerSecondMin = o.BatchSize / total.Max, ImagesPerSecondMax = o.BatchSize / total.Min,
-            BareImagesPerSecond = bareIps, LoaderRatio = bareIps is null || loader is null ? null : ips / bareIps,
+            BareImagesPerSecond = bareIps,
+            LoaderRatio = blocks.Count == 0 ? null : StepTimings.MedianOf(blocks.Select(b => b.Bare / b.EndToEnd)),
+            LoaderRatioOfTotals = blocks.Count == 0 ? null : blocks.Sum(b => b.Bare) / blocks.Sum(b => b.EndToEnd),
             Breakdown = step is { } st && o.Mode != "infer"
                 ? new StepBreakdown(loader is null ? 0 : wait.Median * 1000, st.Parts[0].Median * 1000, st.Parts[1].Median * 1000, st.Parts[2].Median * 1000)
                 : null,
+            Compute = step is null ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
+                double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
+                device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16) : "peak not known for this device",
+                CpuShare: cpuSeconds / (wallSeconds * cpu.Cores)),
+            Cpu = new CpuInfo(cpu.ModelName, cpu.Vendor, cpu.Family, cpu.Mhz, cpu.Cores, cpu.ComputeFlags),
             PeakRssMb = peak,
             RssStartMb = rss.StartMb, RssEndMb = rss.EndMb,
             RssGrowthMbPer100Steps = rss.GrowthMbPer100Steps,
             RssGrowthPercentOfPeak = rss.GrowthPercentOfPeak(peak),
             RssTraceMb = rss.Trace(),
-            Precision = o.Precision,
-            Threads = torch.get_num_threads(), Workers = o.Workers == 0 ? Environment.ProcessorCount : o.Workers,
+            ManagedHeapMb = gc.HeapSizeBytes / 1048576.0,
+            ManagedCommittedMb = gc.TotalCommittedBytes / 1048576.0,
+            MemorySettings = LivtRuntime.MemorySettings(),
+            Precision = precision.Precision, PrecisionRequested = precision.Requested, PrecisionReason = precision.Reason,
+            Threads = torch.get_num_threads(), Workers = loader?.Workers ?? 0,
             Device = o.Device, Attention = o.Attention, AllocatorTuned = LivtRuntime.AllocatorTuned,
             Versions = new Dictionary<string, string>
             {
@@ -144,6 +193,23 @@ public static class BenchmarkRunner
         };
     }
 
+    /// <summary>Batches from the loader without end, epoch after epoch.</summary>
+    private sealed class BatchStream(DataLoader loader, string source, int batchSize) : IDisposable
+    {
+        private int _epoch;
+        private IEnumerator<Batch> _batches = loader.Epoch(0).GetEnumerator();
+
+        public Batch Next()
+        {
+            if (_batches.MoveNext()) return _batches.Current;
+            _batches.Dispose();
+            _batches = loader.Epoch(++_epoch).GetEnumerator();
+            return _batches.MoveNext() ? _batches.Current : throw new LivtException($"{source}: smaller than one batch of {batchSize}");
+        }
+
+        public void Dispose() => _batches.Dispose();
+    }
+
     private static DatasetSplits LoadSource(BenchOptions o, Action<string> progress)
     {
         if (o.Source == "fashion-mnist-lt")
@@ -152,77 +218,41 @@ public static class BenchmarkRunner
         return DatasetCatalog.Load(new DatasetOptions { Name = "imagefolder", DataDir = root });
     }
 
-    private static BenchStep BuildStep(BenchOptions o, VitConfig config, int classes, Device device, DatasetSplits? data, float[] mean, float[] std)
+    /// <summary>The config of the run whose step <c>bench train</c>/<c>pretrain</c> times: the quick-start
+    /// recipe's stage, with the bench's model, size, batch, attention, precision, device, threads, workers
+    /// and seed, resolved and checked as <c>livt finetune</c>/<c>pretrain</c> resolve theirs.</summary>
+    private static TrainConfig RunConfig(BenchOptions o)
     {
-        if (o.Mode == "pretrain")
+        var overrides = new JsonObject
         {
-            var mae = new MaskedAutoencoder(config);
-            mae.to(device);
-            var groups = ParamGroups.WeightDecay(mae.named_parameters(), 0.05);
-            var opt = OptimizerFactory.AdamW(groups, 1.5e-4, 0.9, 0.95);
-            var maeMixed = MixedPrecision.For(o.Precision, mae, () => new MaskedAutoencoder(config), device);
-            var maeCompute = (MaskedAutoencoder?)maeMixed?.Work ?? mae;
-            return new BenchStep((x, _) => maeCompute.Forward(x.to(MixedPrecision.InputType(maeMixed)), o.MaskRatio).Loss.to(ScalarType.Float32), opt, maeMixed);
-        }
-        var vit = new VisionTransformer(config);
-        vit.to(device);
-        if (o.Mode == "infer")
-        {
-            vit.eval();
-            if (o.Engine == "onnxruntime")
-            {
-                var ort = new OnnxRuntimeInference(vit, mean, std, torch.get_num_threads());
-                return new BenchStep((x, _) => ort.Forward(x), null);
-            }
-            return new BenchStep((x, _) => { using var _g = torch.no_grad(); return vit.forward(x); }, null);
-        }
-        var counts = data is null
-            ? Enumerable.Range(0, classes).Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, classes - 1)))).ToArray()
-            : DatasetStats.ClassCounts(data.Train);
-        var loss = LossFactory.Create("bal-bce", counts);
-        var mixer = new MixupCutmix(0.8, 1.0, 0.5, 1.0, 0.1, classes, o.Seed);
-        var pg = ParamGroups.LayerDecay(vit.named_parameters(), config.Depth, 0.05, 0.75);
-        var optimizer = OptimizerFactory.AdamW(pg, 1e-3, 0.9, 0.99);
-        var vitMixed = MixedPrecision.For(o.Precision, vit, () => new VisionTransformer(config), device);
-        var vitCompute = (VisionTransformer?)vitMixed?.Work ?? vit;
-        return new BenchStep((x, y) =>
-        {
-            var (mixed, targets, _) = mixer.Apply(x, y);
-            return loss.Forward(vitCompute.forward(mixed.to(MixedPrecision.InputType(vitMixed))).to(ScalarType.Float32), targets);
-        }, optimizer, vitMixed);
+            ["model"] = o.Model, ["batch_size"] = o.BatchSize, ["attention"] = o.Attention, ["precision"] = o.Precision,
+            ["device"] = o.Device, ["threads"] = o.Threads, ["workers"] = o.Workers, ["seed"] = o.Seed,
+        };
+        if (o.ImageSize is { } size) overrides["input_size"] = size;
+        return ConfigResolver.Resolve(o.Mode == "train" ? "finetune" : "pretrain", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
     }
 
-    /// <summary>One step (forward, backward, optimizer) with its parts timed.</summary>
-    private sealed class BenchStep(Func<Tensor, Tensor, Tensor> forward, optim.Optimizer? optimizer, MixedPrecision? mixed = null)
+    private static IBenchStep? BuildStep(BenchOptions o, TrainConfig? run, VitConfig config, Device device, DatasetSplits? data,
+        PrecisionChoice precision, float[] mean, float[] std)
     {
-        /// <summary>Forward, backward and optimizer timings.</summary>
-        public StepTimings[] Parts { get; private set; } = [new(), new(), new()];
-
-        public void ResetParts() => Parts = [new(), new(), new()];
-
-        public void Run(Tensor x, Tensor y, bool timed)
+        switch (o.Mode)
         {
-            var clock = Stopwatch.StartNew();
-            var output = forward(x, y);
-            if (optimizer is null)
-            {
-                _ = output.sum().item<float>();
-                if (timed) Parts[0].Add(clock.Elapsed.TotalSeconds);
-                return;
-            }
-            _ = output.item<float>();
-            double f = clock.Elapsed.TotalSeconds;
-            output.backward();
-            mixed?.PullGrads();
-            double b = clock.Elapsed.TotalSeconds;
-            optimizer.step();
-            optimizer.zero_grad();
-            mixed?.PushWeights();
-            double s = clock.Elapsed.TotalSeconds;
-            if (!timed) return;
-            Parts[0].Add(f);
-            Parts[1].Add(b - f);
-            Parts[2].Add(s - b);
+            case "pretrain":
+                return TrainingBenchStep.Pretrain(run!, config, precision, device);
+            case "train":
+                // Without data, a long tail of the preset's classes like Fashion-MNIST-LT's (IF 100) for the loss.
+                var counts = data is null
+                    ? Enumerable.Range(0, config.NumClasses).Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, config.NumClasses - 1)))).ToArray()
+                    : DatasetStats.ClassCounts(data.Train);
+                return TrainingBenchStep.Finetune(run!, config, counts, precision, device);
+            case "infer":
+                var vit = new VisionTransformer(config);
+                vit.to(device);
+                return o.Engine == "onnxruntime"
+                    ? InferenceBenchStep.OnnxRuntime(vit, mean, std, device)
+                    : InferenceBenchStep.TorchSharp(vit, precision, device);
+            default:
+                return null;
         }
     }
 }

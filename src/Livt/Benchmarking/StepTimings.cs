@@ -12,10 +12,15 @@ public sealed class StepTimings
     public double Min => _seconds.Count == 0 ? double.NaN : _seconds.Min();
     public double Max => _seconds.Count == 0 ? double.NaN : _seconds.Max();
 
-    private double Quantile(double q)
+    /// <summary>The median of <paramref name="values"/> (NaN when there are none).</summary>
+    public static double MedianOf(IEnumerable<double> values) => Quantile(values, 0.5);
+
+    private double Quantile(double q) => Quantile(_seconds, q);
+
+    private static double Quantile(IEnumerable<double> values, double q)
     {
-        if (_seconds.Count == 0) return double.NaN;
-        var sorted = _seconds.Order().ToArray();
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
         double pos = q * (sorted.Length - 1);
         int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);

@@ -201,8 +201,16 @@ public sealed record TrainConfig
     [Setting("cpu / cuda / cuda:N")]
     public string Device { get; init; } = "cpu";
 
-    [Setting("fp32 (default) / bf16: bf16 compute with fp32 master weights; needs native bf16 (AVX-512 BF16/AMX CPU, or a GPU): on an AVX2-only CPU a bf16 step is ~30x slower (see Performance)")]
-    public string Precision { get; init; } = "fp32";
+    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (see Performance)")]
+    public string Precision { get; init; } = "auto";
+
+    /// <summary>The precision the run computes in, "fp32" or "bf16": <see cref="Precision"/> decided once when
+    /// the run starts (<see cref="Runtime.PrecisionPolicy"/>) and kept by a resumed run; null until then. Not a
+    /// setting: config.json records it beside <see cref="PrecisionReason"/>.</summary>
+    public string? PrecisionUsed { get; init; }
+
+    /// <summary>Why <see cref="PrecisionUsed"/> was chosen, e.g. "bf16: CPU has avx512_bf16".</summary>
+    public string? PrecisionReason { get; init; }
 
     [Setting("Run folder (default: runs/<stage>-<time>)", PerStage = true)]
     public string? Out { get; init; }

@@ -3,6 +3,7 @@ using Livt.Engine;
 using Livt.Engine.Optimization;
 using Livt.Losses;
 using Livt.Models;
+using Livt.Runtime;
 
 namespace Livt.Configuration;
 
@@ -43,7 +44,9 @@ public static class TrainConfigRules
             Require(mean.Length == std.Length && mean.Length > 0, $"--mean/--std: {mean.Length} means and {std.Length} stds; give one of each per channel");
             Require(std.All(s => s > 0), "--std: every value must be positive");
         }
-        MixedPrecision.IsBf16(config.Precision);
+        Require(PrecisionPolicy.Values.Contains(config.Precision.Trim().ToLowerInvariant()),
+            $"--precision {config.Precision}: expected {string.Join(", ", PrecisionPolicy.Values)}");
+        Require(config.PrecisionUsed is null or "fp32" or "bf16", $"precision_used {config.PrecisionUsed}: expected fp32 or bf16");
         TrainingDevice.Parse(config.Device);
         _ = new LrSchedule(config.ResolvedLr(), config.MinLr, config.WarmupEpochs, config.Epochs);
         if (stage == "pretrain")

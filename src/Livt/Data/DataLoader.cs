@@ -1,4 +1,5 @@
 using Livt.Augmentation;
+using Livt.Runtime;
 
 namespace Livt.Data;
 
@@ -9,6 +10,12 @@ namespace Livt.Data;
 /// Deterministic: the sample order comes from the sampler, and the transform of the sample at
 /// position p of epoch e gets <c>new Random(mix(Seed, e, p))</c>, so a seed gives identical tensors
 /// whatever the worker count or timing, and a resumed epoch (<c>skipBatches</c>) continues exactly.
+/// </para>
+/// <para>
+/// Never in the step's way: on a machine whose cores all run libtorch the workers are few and run at
+/// background priority, taking only the CPU time compute leaves (there is plenty: many ops of a step run
+/// on one thread); and a consumer that would wait for a batch builds its unstarted chunks itself, at
+/// normal priority, so a starved worker never stalls training.
 /// </para>
 /// </summary>
 public sealed class DataLoader
@@ -31,8 +38,13 @@ public sealed class DataLoader
         _options = options;
         _sampler = options.Sampler ?? new UniformSampler(dataset, options.Seed, options.Shuffle);
         _epochLength = _sampler.EpochIndices(0).Length;
-        Workers = options.Workers == 0 ? Environment.ProcessorCount : options.Workers;
+        Workers = options.Workers == 0 ? DefaultWorkers(Environment.ProcessorCount, TorchSharp.torch.get_num_threads()) : options.Workers;
     }
+
+    /// <summary>Loader threads when none are asked for: the cores libtorch's <paramref name="computeThreads"/>
+    /// leave free, or half the cores (at least one) when compute takes them all.</summary>
+    public static int DefaultWorkers(int cores, int computeThreads) =>
+        cores > computeThreads ? cores - computeThreads : Math.Max(1, cores / 2);
 
     /// <summary>Batches in every epoch.</summary>
     public int BatchesPerEpoch => _options.DropLast
@@ -78,6 +90,7 @@ public sealed class DataLoader
     private sealed class EpochRun : IDisposable
     {
         private readonly int _first;
+        private readonly bool _background;
         private readonly BatchBuilder?[] _builders;
         private readonly int _chunksPerBatch;
         private readonly int _totalItems;
@@ -89,15 +102,17 @@ public sealed class DataLoader
         public EpochRun(DataLoader loader, int epoch, int[] order, int first, int end)
         {
             _first = first;
+            _background = loader._options.BackgroundThreads;
             int batchSize = loader._options.BatchSize;
+            // Chunks within a batch let every core work even when few batches may be in flight, and leave
+            // the consumer unstarted chunks to build when it would otherwise wait.
+            _chunksPerBatch = Math.Min(Math.Max(4, loader.Workers), batchSize);
             _builders = new BatchBuilder?[end - first];
             for (int k = first; k < end; k++)
             {
                 int start = k * batchSize;
-                _builders[k - first] = new BatchBuilder(loader, order, epoch, start, Math.Min(batchSize, order.Length - start));
+                _builders[k - first] = new BatchBuilder(loader, order, epoch, start, Math.Min(batchSize, order.Length - start), _chunksPerBatch);
             }
-            // Chunks within a batch let every core work even when few batches may be in flight.
-            _chunksPerBatch = Math.Min(loader.Workers, batchSize);
             _totalItems = _builders.Length * _chunksPerBatch;
             _permits = new SemaphoreSlim(loader._options.Prefetch * _chunksPerBatch);
             _threads = new Thread[loader.Workers];
@@ -108,10 +123,12 @@ public sealed class DataLoader
             }
         }
 
-        /// <summary>Waits for batch <paramref name="k"/>, rethrowing a worker's error; null if all its images were skipped.</summary>
+        /// <summary>Waits for batch <paramref name="k"/>, rethrowing a worker's error; null if all its images were
+        /// skipped. Chunks of it that no worker has started yet are built here rather than waited for.</summary>
         public Batch? Take(int k)
         {
             var builder = _builders[k - _first]!;
+            while (!builder.Completion.Task.IsCompleted && TryRunItemOf(k - _first)) { }
             Batch? batch = builder.Completion.Task.GetAwaiter().GetResult();
             _builders[k - _first] = null;
             _permits.Release(_chunksPerBatch);
@@ -120,6 +137,7 @@ public sealed class DataLoader
 
         private void Work()
         {
+            if (_background) BackgroundPriority.LowerCurrentThread();
             var token = _cancel.Token;
             while (true)
             {
@@ -137,12 +155,35 @@ public sealed class DataLoader
                     _permits.Release();
                     return;
                 }
-                // A batch is taken only once all its chunks are done, so a claimed chunk's builder is still there.
-                var builder = _builders[item / _chunksPerBatch]!;
-                int chunk = item % _chunksPerBatch;
-                builder.Fill(chunk * builder.Size / _chunksPerBatch, (chunk + 1) * builder.Size / _chunksPerBatch, token);
-                builder.ChunkDone();
+                Run(item);
             }
+        }
+
+        /// <summary>Claims and builds the next unstarted chunk if it belongs to batch slot <paramref name="slot"/>.</summary>
+        private bool TryRunItemOf(int slot)
+        {
+            if (!_permits.Wait(0)) return false;
+            while (true)
+            {
+                int item = Volatile.Read(ref _nextItem);
+                if (item >= _totalItems || item / _chunksPerBatch != slot)
+                {
+                    _permits.Release();
+                    return false;
+                }
+                if (Interlocked.CompareExchange(ref _nextItem, item + 1, item) != item) continue;
+                Run(item);
+                return true;
+            }
+        }
+
+        private void Run(int item)
+        {
+            // A batch is taken only once all its chunks are done, so a claimed chunk's builder is still there.
+            var builder = _builders[item / _chunksPerBatch]!;
+            int chunk = item % _chunksPerBatch;
+            builder.Fill(chunk * builder.Size / _chunksPerBatch, (chunk + 1) * builder.Size / _chunksPerBatch, _cancel.Token);
+            builder.ChunkDone();
         }
 
         public void Dispose()
@@ -170,7 +211,7 @@ public sealed class DataLoader
         private int _pendingChunks;
         private Exception? _error;
 
-        public BatchBuilder(DataLoader loader, int[] order, int epoch, int start, int size)
+        public BatchBuilder(DataLoader loader, int[] order, int epoch, int start, int size, int chunks)
         {
             _loader = loader;
             _order = order;
@@ -178,7 +219,7 @@ public sealed class DataLoader
             _start = start;
             Size = size;
             _skipped = new bool[size];
-            _pendingChunks = Math.Min(loader.Workers, loader._options.BatchSize);
+            _pendingChunks = chunks;
         }
 
         public int Size { get; }

@@ -15,8 +15,12 @@ public sealed record LoaderOptions
     /// <summary>Seed of the default sampler and of every per-sample transform.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Decoding threads; 0 = <see cref="Environment.ProcessorCount"/>.</summary>
+    /// <summary>Decoding threads; 0 = <see cref="DataLoader.DefaultWorkers"/> (the cores libtorch leaves free, at least one).</summary>
     public int Workers { get; init; }
+
+    /// <summary>Run the decoding threads at background priority (<see cref="Livt.Runtime.BackgroundPriority"/>), so
+    /// they never take a core from a training step; the consumer builds a batch itself rather than wait for one.</summary>
+    public bool BackgroundThreads { get; init; } = true;
 
     /// <summary>Batches prepared ahead of the consumer (bounds memory).</summary>
     public int Prefetch { get; init; } = 4;

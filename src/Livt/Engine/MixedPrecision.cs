@@ -1,3 +1,4 @@
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,8 +10,11 @@ namespace Livt.Engine;
 /// optimizer, checkpoints and evaluation see stays fp32; a second instance of the same architecture,
 /// held in bfloat16, runs forward and backward. After each backward its gradients are added, in fp32,
 /// into the master's (so gradient accumulation sums in fp32); after each optimizer step the master's
-/// weights are copied back into it. Faster only where bf16 matrix multiplies are native (AVX-512 BF16 or
-/// AMX CPUs, recent GPUs); on an AVX2-only CPU libtorch emulates them and a step is many times slower.
+/// weights are copied back into it. What autocast keeps in fp32 stays fp32 here too: the working copy's
+/// LayerNorms keep fp32 weights and normalise in fp32 (the models cast around them), attention's softmax
+/// runs in fp32, the MAE's norm-pix target and loss are fp32, and the loss of logits is computed in fp32
+/// by the caller. Faster only where bf16 matrix multiplies are native (<see cref="PrecisionPolicy"/>); on
+/// an AVX2-only CPU libtorch emulates them and a step is many times slower.
 /// </summary>
 public sealed class MixedPrecision : IDisposable
 {
@@ -26,6 +30,8 @@ public sealed class MixedPrecision : IDisposable
     public MixedPrecision(nn.Module master, nn.Module work)
     {
         work.to(ComputeType);
+        foreach (var (_, module) in work.named_modules())
+            if (module is LayerNorm norm) norm.to(ScalarType.Float32);
         var workByName = work.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         _pairs = master.named_parameters().Select(p => workByName.TryGetValue(p.name, out var w)
                 ? (p.parameter, w)
@@ -33,35 +39,30 @@ public sealed class MixedPrecision : IDisposable
             .ToArray();
         if (_pairs.Length != workByName.Count)
             throw new ArgumentException("the working copy has parameters the master lacks: it must be the master's architecture", nameof(work));
+        Master = master;
         Work = work;
         PushWeights();
     }
 
+    /// <summary>The fp32 model the optimizer steps. Held here because a module that is collected disposes
+    /// its parameters, which the pairs still use (a caller may keep only the optimizer and this).</summary>
+    public nn.Module Master { get; }
+
     /// <summary>The bf16 module that runs forward and backward.</summary>
     public nn.Module Work { get; }
 
-    /// <summary>
-    /// The bf16 working copy of <paramref name="master"/> for <c>--precision bf16</c> (<paramref name="create"/>
-    /// builds a fresh instance of the same architecture, moved here to <paramref name="device"/>); null for fp32.
-    /// </summary>
-    public static MixedPrecision? For(string precision, nn.Module master, Func<nn.Module> create, Device device)
+    /// <summary>The bf16 working copy of <paramref name="master"/> for a resolved <paramref name="choice"/>; null
+    /// for fp32. Building it leaves libtorch's global generator as it was (its initialisation is overwritten
+    /// by the master's weights), so a bf16 run draws the same random numbers as an fp32 one.</summary>
+    public static MixedPrecision? For(PrecisionChoice choice, nn.Module master, Func<nn.Module> create, Device device)
     {
-        if (!IsBf16(precision)) return null;
+        if (!choice.IsBf16) return null;
+        using var rng = torch.get_rng_state();
         var work = create();
+        torch.set_rng_state(rng);
         work.to(device);
         return new MixedPrecision(master, work);
     }
-
-    /// <summary>The dtype inputs are cast to before the forward: bf16 with mixed precision, else fp32.</summary>
-    public static ScalarType InputType(MixedPrecision? mixed) => mixed is null ? ScalarType.Float32 : ComputeType;
-
-    /// <summary>Parses <c>--precision</c>: "fp32" (no mixed precision) or "bf16".</summary>
-    public static bool IsBf16(string precision) => precision.ToLowerInvariant() switch
-    {
-        "fp32" => false,
-        "bf16" => true,
-        _ => throw new LivtException($"--precision {precision}: expected fp32 or bf16"),
-    };
 
     /// <summary>Copies the master weights into the working copy (after every optimizer step and on resume).</summary>
     public void PushWeights()

@@ -45,6 +45,9 @@ public static class ResumeCheckpoint
             if (Path.GetFileName(old) != name) Directory.Delete(old, recursive: true);
     }
 
+    /// <summary>True when <paramref name="runDir"/> holds a checkpoint a run there would resume from.</summary>
+    public static bool Exists(string runDir) => File.Exists(Path.Combine(runDir, Folder, Pointer));
+
     /// <summary>Restores the latest state into <paramref name="model"/> and <paramref name="optimizer"/>;
     /// null when the run folder has no checkpoint of this stage yet.</summary>
     public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, optim.Optimizer optimizer)

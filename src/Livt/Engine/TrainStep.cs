@@ -1,3 +1,4 @@
+using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine.Optimization;
 using TorchSharp;
@@ -31,6 +32,16 @@ public sealed class TrainStep
         _parameters = stage.Model.parameters().Where(p => p.requires_grad).ToArray();
     }
 
+    /// <summary>The step a run of <paramref name="config"/> takes (the trainer's and <c>livt bench</c>'s): warm-up
+    /// and cosine from the resolved learning rate over the configured epochs, accumulation and clipping.</summary>
+    public static TrainStep For(TrainConfig config, ITrainingStage stage, optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups,
+        IDataParallel parallel) =>
+        new(stage, optimizer, groups, new LrSchedule(config.ResolvedLr(parallel.WorldSize), config.MinLr, config.WarmupEpochs, config.Epochs),
+            config.AccumIter, config.ClipGrad, parallel);
+
+    /// <summary>Hears when each part of a micro-step ends (<c>livt bench</c>); null in a run.</summary>
+    public IStepTimer? Timer { get; set; }
+
     /// <summary>Micro-steps per optimizer step.</summary>
     public int AccumIter { get; }
 
@@ -51,9 +62,11 @@ public sealed class TrainStep
         }
         var loss = _stage.Loss(batch, step);
         double value = loss.item<float>();
+        Timer?.PartEnded(StepPart.Forward);
         if (!double.IsFinite(value)) return value;
         (AccumIter == 1 ? loss : loss / AccumIter).backward();
         _stage.Precision?.PullGrads();
+        Timer?.PartEnded(StepPart.Backward);
         if (IsBoundary(step.Step))
         {
             _parallel.AverageGradients(_parameters);
@@ -61,6 +74,7 @@ public sealed class TrainStep
             _optimizer.step();
             _optimizer.zero_grad();
             _stage.Precision?.PushWeights();
+            Timer?.PartEnded(StepPart.Optimizer);
         }
         return value;
     }

@@ -51,8 +51,7 @@ public sealed class Trainer
         int stepsPerEpoch = StepsPerEpoch;
         if (stepsPerEpoch <= 0)
             throw new LivtException($"{_config.Dataset}: the training set is smaller than one batch of {_config.BatchSize}: lower --batch-size");
-        var schedule = new LrSchedule(_config.ResolvedLr(Parallel.WorldSize), _config.MinLr, _config.WarmupEpochs, _config.Epochs);
-        var step = new TrainStep(_stage, _optimizer, _groups, schedule, _config.AccumIter, _config.ClipGrad, Parallel);
+        var step = TrainStep.For(_config, _stage, _optimizer, _groups, Parallel);
         var model = _stage.Model;
         var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer);
         Parallel.BroadcastParameters(model);

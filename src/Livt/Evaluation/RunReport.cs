@@ -54,6 +54,11 @@ public sealed record RunReport
     /// adjustment) with the validation score of every candidate; null when nothing was chosen.</summary>
     [JsonPropertyName("tuned")] public TunedValue? Tuned { get; init; }
 
+    /// <summary>The precision the model was run in ("fp32" or "bf16": training and this evaluation), and why
+    /// (e.g. "bf16: CPU has avx512_bf16"); null when not recorded.</summary>
+    [JsonPropertyName("precision")] public string? Precision { get; init; }
+    [JsonPropertyName("precision_reason")] public string? PrecisionReason { get; init; }
+
     /// <summary>Which training images the class counts (prior, shot groups) were taken from, e.g. after
     /// a validation split was held out; null when not recorded.</summary>
     [JsonPropertyName("counts_note")] public string? CountsNote { get; init; }

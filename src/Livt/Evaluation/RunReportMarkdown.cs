@@ -17,6 +17,7 @@ internal static class RunReportMarkdown
         if (r.Imbalance is { } imbalance) details.Add(Invariant($"imbalance factor {imbalance:G4}"));
         if (r.Seed is { } seed) details.Add(Invariant($"seed {seed}"));
         if (r.ImagesPerSecond is { } ips) details.Add(Invariant($"{ips:F1} images/s"));
+        if (r.PrecisionReason is { } precision) details.Add(precision);
         details.Add(r.TestPrior is { } prior ? $"logits adjusted for test prior {prior}" : "raw logits");
         md.AppendLine(string.Join(" · ", details));
         md.AppendLine();

@@ -23,16 +23,18 @@ public static class EvaluationRun
     /// adds the test-agnostic table (<see cref="TestAgnosticSplits"/>, splits drawn with
     /// <paramref name="splitSeed"/>) to the report. <paramref name="tau"/>
     /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
-    /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).</summary>
+    /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).
+    /// <paramref name="precision"/>: auto (bf16 where the device has it natively), fp32 or bf16.</summary>
     public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
         string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads,
         RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, double? valFraction = null, string? valList = null,
-        string? testDistributions = null, int splitSeed = 0)
+        string? testDistributions = null, int splitSeed = 0, string precision = "auto")
     {
         var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
         var clock = Stopwatch.StartNew();
         LivtRuntime.Initialize(threads);
         var dev = TrainingDevice.Parse(device);
+        var choice = PrecisionPolicy.Resolve(precision, dev);
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
         using (model)
         {
@@ -61,13 +63,13 @@ public static class EvaluationRun
             {
                 if (shift is not { } s) throw new LivtException("--tau auto tunes post-hoc logit adjustment: give --test-prior too");
                 tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = options }, splits.Train, s.Item1, s.Item2, valFraction, valList,
-                    transform, dev, batchSize, workers);
+                    transform, dev, batchSize, workers, choice);
             }
-            var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers), shift, tuned?.Value ?? tau!.Value);
+            var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers, choice), shift, tuned?.Value ?? tau!.Value);
             var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
             var splitMetrics = distributions is null ? null : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned), null, splitMetrics, splitSeed);
+                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice), null, splitMetrics, splitSeed);
             return (result, report);
         }
     }

@@ -1,22 +1,28 @@
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Models;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-
 
 namespace Livt.Inference;
 
 /// <summary>Runs a classifier over a dataset (eval mode, no gradients) and scores it.</summary>
 public static class Evaluator
 {
-    /// <summary>Collects the logits of every image of <paramref name="data"/>, in dataset order.</summary>
+    /// <summary>Collects the logits of every image of <paramref name="data"/>, in dataset order. With a bf16
+    /// <paramref name="precision"/> a bf16 copy of the model computes them (LayerNorm and softmax in fp32,
+    /// logits returned as fp32); null or fp32 runs the model as it is.</summary>
     public static MetricsAccumulator Predict(VisionTransformer model, IImageDataset data, IImageTransform transform,
-        Device device, int batchSize, int workers)
+        Device device, int batchSize, int workers, PrecisionChoice? precision = null)
     {
         bool wasTraining = model.training;
         model.eval();
+        using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, () => new VisionTransformer(model.Config), device);
+        var compute = (VisionTransformer?)bf16?.Work ?? model;
+        compute.eval();
         var acc = new MetricsAccumulator(data.NumClasses);
         var loader = new DataLoader(data, transform, new LoaderOptions
         {
@@ -28,7 +34,7 @@ public static class Evaluator
             {
                 using (batch)
                 using (torch.NewDisposeScope())
-                    acc.Add(model.forward(batch.Images.to(device)), batch.Labels);
+                    acc.Add(compute.call(batch.Images.to(device)).to(ScalarType.Float32), batch.Labels);
             }
         }
         if (wasTraining) model.train();
@@ -37,12 +43,13 @@ public static class Evaluator
 
     /// <summary>Top-1, Many/Medium/Few, ECE and the rest, with shot groups from the training counts.
     /// With a prior shift (<paramref name="priorShift"/>: the prior the logits assume, and the test
-    /// prior), logits are first adjusted post hoc: z − τ·log from + τ·log to.</summary>
+    /// prior), logits are first adjusted post hoc: z − τ·log from + τ·log to. <paramref name="precision"/>:
+    /// as in <see cref="Predict"/>.</summary>
     public static EvaluationResult Evaluate(VisionTransformer model, IImageDataset data, IImageTransform transform,
         IReadOnlyList<long> trainCounts, Device device, int batchSize, int workers, IReadOnlyList<string>? classNames,
-        (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0)
+        (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0, PrecisionChoice? precision = null)
     {
-        var acc = Adjust(Predict(model, data, transform, device, batchSize, workers), priorShift, tau);
+        var acc = Adjust(Predict(model, data, transform, device, batchSize, workers, precision), priorShift, tau);
         return acc.Compute(trainCounts, classNames: classNames);
     }
 

@@ -1,5 +1,6 @@
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,17 +25,22 @@ public static class Predictor
     /// <summary>Predicts every file; a missing or undecodable file is an error naming it. For a
     /// checkpoint without Livt metadata (an official .pth) <paramref name="raw"/> gives what its weights
     /// cannot say, its classes are named by index, and <paramref name="observer"/> hears how its
-    /// architecture was inferred.</summary>
+    /// architecture was inferred. <paramref name="precision"/>: auto (bf16 where the device has it
+    /// natively), fp32 or bf16.</summary>
     public static IReadOnlyList<Prediction> Predict(string checkpoint, IReadOnlyList<string> images, int topK, string device,
-        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null)
+        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, string precision = "auto")
     {
         if (topK < 1) throw new LivtException($"--top-k {topK}: must be at least 1");
         LivtRuntime.Initialize();
         var dev = TrainingDevice.Parse(device);
+        var choice = PrecisionPolicy.Resolve(precision, dev);
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
         using (model)
+        using (var bf16 = MixedPrecision.For(choice, model, () => new VisionTransformer(model.Config), dev))
         {
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
+            var compute = (VisionTransformer?)bf16?.Work ?? model;
+            compute.eval();
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             int k = Math.Min(topK, meta.ClassNames.Length);
             var results = new List<Prediction>();
@@ -47,7 +53,7 @@ public static class Predictor
                     return torch.tensor(img.Pixels, [img.Channels, img.Height, img.Width]);
                 }).ToArray();
                 using var noGrad = torch.no_grad();
-                var probs = model.forward(torch.stack(tensors).to(dev)).softmax(1).cpu();
+                var probs = compute.call(torch.stack(tensors).to(dev)).softmax(1, ScalarType.Float32).cpu();
                 var (values, indices) = probs.topk(k, 1);
                 for (int i = 0; i < chunk.Length; i++)
                     results.Add(new Prediction(chunk[i], Enumerable.Range(0, k).Select(j =>

@@ -36,7 +36,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         var (q, k, v) = (parts[0], parts[1], parts[2]);
         Tensor heads = _impl == AttentionImpl.Fused
             ? nn.functional.scaled_dot_product_attention(q, k, v)
-            : q.mul(scale).matmul(k.transpose(-2, -1)).softmax(-1).matmul(v);
+            : Fp32.Softmax(q.mul(scale).matmul(k.transpose(-2, -1))).matmul(v);
         return proj.call(heads.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
     }
 }

@@ -39,8 +39,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         // finalized (freed) while libtorch still reads it when another thread (the loader) triggers a
         // GC, which showed as an intermittent "toFloat" error under load.
         using var one = 1.0.ToScalar();
-        var h = x.add(drop_path1.call(attn.call(norm1.call(x))), one);
-        var y = h.add(drop_path2.call(mlp.call(norm2.call(h))), one);
+        var h = x.add(drop_path1.call(attn.call(Fp32.LayerNorm(norm1, x))), one);
+        var y = h.add(drop_path2.call(mlp.call(Fp32.LayerNorm(norm2, h))), one);
         return y.MoveToOuterDisposeScope();
     }
 

@@ -126,14 +126,15 @@ public sealed class MaskedAutoencoder : nn.Module
         var idsKeep = idsShuffle[.., ..(int)lenKeep];
         x = x.gather(1, idsKeep.unsqueeze(-1).expand(-1, -1, d));
 
-        var mask = torch.ones(n, l, dtype: x.dtype, device: x.device);
+        // At least fp32 whatever the working dtype, as in MAE (torch.ones' default): the loss divides by its sum.
+        var mask = torch.ones(n, l, dtype: Fp32.AtLeast(x.dtype), device: x.device);
         mask[.., ..(int)lenKeep].fill_(0);
         mask = mask.gather(1, idsRestore);
 
         var cls = (cls_token + pos_embed[.., ..1]).expand(n, -1, -1);
         x = torch.cat(new[] { cls, x }, 1);
         foreach (var block in blocks) x = block.call(x);
-        return (norm.call(x), mask, idsRestore);
+        return (Fp32.LayerNorm(norm, x), mask, idsRestore);
     }
 
     private Tensor ForwardDecoder(Tensor latent, Tensor idsRestore)
@@ -145,13 +146,16 @@ public sealed class MaskedAutoencoder : nn.Module
         var restored = shuffled.gather(1, idsRestore.unsqueeze(-1).expand(-1, -1, dd));
         x = torch.cat(new[] { x[.., ..1], restored }, 1) + decoder_pos_embed;
         foreach (var block in decoder_blocks) x = block.call(x);
-        x = decoder_pred.call(decoder_norm.call(x));
+        x = decoder_pred.call(Fp32.LayerNorm(decoder_norm, x));
         return x[.., 1..];
     }
 
     private Tensor ForwardLoss(Tensor images, Tensor pred, Tensor mask)
     {
-        var target = Patchify(images);
+        // The norm-pix target and the loss in fp32 whatever the working dtype, as under autocast: given
+        // fp32 images, the target's per-patch statistics come from the exact pixels.
+        var target = Patchify(images.to(Fp32.AtLeast(images.dtype)));
+        pred = pred.to(Fp32.AtLeast(pred.dtype));
         if (Config.NormPixLoss)
         {
             var mean = target.mean(new long[] { -1 }, keepdim: true);

@@ -29,7 +29,10 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
             throw new ArgumentException(
                 $"expected images of shape [N, {_inChans}, {_imageSize}, {_imageSize}], got [{string.Join(", ", images.shape)}]",
                 nameof(images));
-        using var grid = proj.call(images);
+        // Inputs come in fp32; a bf16 working copy converts them here, so callers need not know its dtype.
+        var dtype = proj.weight!.dtype;
+        using var input = images.dtype == dtype ? images.alias() : images.to(dtype);
+        using var grid = proj.call(input);
         return grid.flatten(2).transpose(1, 2);
     }
 }

@@ -84,8 +84,8 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1).add(pos_embed, one);
         foreach (var block in blocks) x = block.call(x);
         var pooled = fc_norm is not null
-            ? fc_norm.call(x[.., 1..].mean(new long[] { 1 }))
-            : norm!.call(x)[.., 0];
+            ? Fp32.LayerNorm(fc_norm, x[.., 1..].mean(new long[] { 1 }))
+            : Fp32.LayerNorm(norm!, x)[.., 0];
         return pooled.MoveToOuterDisposeScope();
     }
 }

@@ -12,9 +12,14 @@ public static class LivtRuntime
 {
     private const int M_TRIM_THRESHOLD = -1;
     private const int M_MMAP_THRESHOLD = -3;
+    private const int M_ARENA_MAX = -8;
     // glibc caps a fixed mmap threshold at HEAP_MAX_SIZE/2, 32 MiB on 64-bit.
     private const int MmapThresholdBytes = 32 * 1024 * 1024;
-    private const int TrimThresholdBytes = 512 * 1024 * 1024;
+    private static readonly int TrimThresholdBytes = EnvInt("LIVT_MALLOC_TRIM_MB", 512) * 1024 * 1024;
+    private static readonly int ArenaMax = EnvInt("LIVT_MALLOC_ARENAS", 0);
+
+    private static int EnvInt(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var v) && v >= 0 ? v : fallback;
 
     private static readonly object Gate = new();
     private static bool _initialized;
@@ -87,13 +92,26 @@ public static class LivtRuntime
         {
             _ = GnuGetLibcVersion(); // throws EntryPointNotFoundException on musl
             return Mallopt(M_MMAP_THRESHOLD, MmapThresholdBytes) == 1
-                && Mallopt(M_TRIM_THRESHOLD, TrimThresholdBytes) == 1;
+                && Mallopt(M_TRIM_THRESHOLD, TrimThresholdBytes) == 1
+                && (ArenaMax == 0 || Mallopt(M_ARENA_MAX, ArenaMax) == 1);
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
             return false;
         }
     }
+
+    /// <summary>The allocator and garbage-collector settings in force, for benchmark reports.</summary>
+    public static IReadOnlyDictionary<string, string> MemorySettings() => new SortedDictionary<string, string>
+    {
+        ["malloc"] = AllocatorTuned
+            ? $"mmap_threshold {MmapThresholdBytes >> 20} MiB, trim_threshold {TrimThresholdBytes >> 20} MiB, arena_max {(ArenaMax == 0 ? "glibc default" : ArenaMax)}"
+            : "glibc default (or the user's MALLOC_* variables)",
+        ["gc"] = $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency {System.Runtime.GCSettings.LatencyMode}, " +
+                 $"concurrent {AppContext.GetData("System.GC.Concurrent") ?? "default"}, conserve_memory {AppContext.GetData("System.GC.ConserveMemory") ?? "default"}, " +
+                 $"gen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}",
+        ["tiered_compilation"] = AppContext.GetData("System.Runtime.TieredCompilation")?.ToString() ?? Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default",
+    };
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int param, int value);

@@ -3,11 +3,11 @@ using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Engine.Optimization;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Losses;
 using Livt.Models;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Inference;
@@ -25,6 +25,7 @@ namespace Livt.Training;
 public sealed class FinetuneRunner
 {
     private readonly TrainConfig _config;
+    private readonly PrecisionChoice _precision;
     private readonly RunContext _context;
 
     /// <summary>Checks <paramref name="config"/> (before any data is loaded) and prepares the run.</summary>
@@ -32,9 +33,9 @@ public sealed class FinetuneRunner
     {
         TrainConfigRules.Check(config, "finetune");
         if (config.Init is not null) ModelCheckpoint.Resolve(config.Init);
-        _config = config;
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "finetune");
+        (_config, _precision) = RunSetup.ResolvePrecision(config, RunDir);
     }
 
     /// <summary>The run folder.</summary>
@@ -63,23 +64,12 @@ public sealed class FinetuneRunner
         var (mean, std) = RunSetup.MeanStd(_config, train, initMeta is not null ? (initMeta.Mean, initMeta.Std) : null);
 
         var modelConfig = RunSetup.ModelConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
-        using var initGenerator = new Generator((ulong)Seeds.Derive(_config.Seed, 0, Seeds.Stream.Init));
-        using var model = new VisionTransformer(modelConfig, initGenerator);
-        if (init is not null) EncoderLoader.Load(model, init, initMeta, initPath!, observer);
-        model.to(device);
-
-        var groups = ParamGroups.LayerDecay(model.named_parameters(), modelConfig.Depth, _config.WeightDecay, _config.LayerDecay);
+        using var parts = StageModel.Classifier(_config, modelConfig, _precision, device, _context.Parallel.WorldSize,
+            init is null ? null : m => EncoderLoader.Load(m, init, initMeta, initPath!, observer));
+        var model = parts.Model;
         double lr = _config.ResolvedLr(_context.Parallel.WorldSize);
-        using var optimizer = OptimizerFactory.AdamW(groups, lr, _config.Beta1, _config.Beta2);
         var loss = LossFactory.Create(_config.Loss, counts, TrainConfigRules.LossOptions(_config));
-
-        var augmentation = new AugmentationOptions
-        {
-            InputSize = modelConfig.ImageSize, ScaleMin = _config.ScaleMin,
-            RandAugment = string.IsNullOrWhiteSpace(_config.RandAugment) ? null : _config.RandAugment,
-            ReProb = _config.Reprob, HorizontalFlip = _config.Hflip,
-        };
-        var loader = RunSetup.TrainLoader(_config, train, TransformPipelines.BftTrain(augmentation, mean, std), _context);
+        var loader = RunSetup.TrainLoader(_config, train, TrainTransform(_config, modelConfig.ImageSize, mean, std), _context);
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, _config.CropPct);
         var metadata = new ModelMetadata
         {
@@ -89,24 +79,33 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{(init is not null ? $", encoder from {initPath}" : ", from scratch")}");
+                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{(init is not null ? $", encoder from {initPath}" : ", from scratch")}, {_precision.Reason}");
 
-        using var precision = MixedPrecision.For(_config.Precision, model, () => new VisionTransformer(modelConfig), device);
         FinetuneStage stage = null!;
-        stage = new FinetuneStage(model, precision, loss, _config, device, train.NumClasses,
+        stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
             epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage));
-        double finalLoss = new Trainer(_config, RunDir, stage, loader, optimizer, groups, log, _context).Run();
+        double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, parts.Groups, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
         observer.Message($"Evaluating on the {data.Test.Count}-image test split");
-        var result = Evaluator.Evaluate(model, data.Test, evalTransform, counts, device, _config.BatchSize, _config.Workers, train.ClassNames);
+        var result = Evaluator.Evaluate(model, data.Test, evalTransform, counts, device, _config.BatchSize, _config.Workers, train.ClassNames,
+            precision: _precision);
         string? report = writer
             ? Reports.Write(RunDir, result, new ReportInfo("finetune", _config.Loss, _config.Model, data.Name, _config.Epochs,
-                clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote), log?.Path)
+                clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote, Precision: _precision), log?.Path)
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
+
+    /// <summary>BFT's training augmentation of <paramref name="config"/> (also <c>livt bench train</c>'s).</summary>
+    internal static IImageTransform TrainTransform(TrainConfig config, int inputSize, float[] mean, float[] std) =>
+        TransformPipelines.BftTrain(new AugmentationOptions
+        {
+            InputSize = inputSize, ScaleMin = config.ScaleMin,
+            RandAugment = string.IsNullOrWhiteSpace(config.RandAugment) ? null : config.RandAugment,
+            ReProb = config.Reprob, HorizontalFlip = config.Hflip,
+        }, mean, std);
 
     private (double? Top1, double? Balanced) ValidateEpoch(int epoch, VisionTransformer model, IImageDataset? val,
         IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage)
@@ -114,7 +113,7 @@ public sealed class FinetuneRunner
         bool last = epoch + 1 == _config.Epochs;
         if (val is null || !(_config.SaveBest || (_config.EvalEvery > 0 && (epoch + 1) % _config.EvalEvery == 0) || last))
             return (null, null);
-        var r = Evaluator.Evaluate(model, val, evalTransform, counts, device, _config.BatchSize, _config.Workers, val.ClassNames);
+        var r = Evaluator.Evaluate(model, val, evalTransform, counts, device, _config.BatchSize, _config.Workers, val.ClassNames, precision: _precision);
         double balanced = r.PerClass.Where(double.IsFinite).Average();
         if (_config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
         {

@@ -43,8 +43,9 @@ internal sealed class FinetuneStage : ITrainingStage
         _compute.DropPathGenerator = step.Generator;
         var images = batch.Images.to(_device);
         var labels = batch.Labels.to(_device);
-        // Logits go back to fp32 under bf16: a loss is computed in full precision.
-        Tensor Logits(Tensor x) => _compute.call(x.to(MixedPrecision.InputType(_precision))).to(ScalarType.Float32);
+        // fp32 images in (a bf16 working copy casts them in its patch embedding); logits back to fp32,
+        // as autocast computes a loss in full precision.
+        Tensor Logits(Tensor x) => _compute.call(x).to(ScalarType.Float32);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
         var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
             _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.GlobalStep, Seeds.Stream.Mixup));

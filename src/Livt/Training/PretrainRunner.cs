@@ -3,8 +3,8 @@ using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Engine.Optimization;
 using Livt.Models;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Interop;
@@ -20,15 +20,16 @@ namespace Livt.Training;
 public sealed class PretrainRunner
 {
     private readonly TrainConfig _config;
+    private readonly PrecisionChoice _precision;
     private readonly RunContext _context;
 
     /// <summary>Checks <paramref name="config"/> (before any data is loaded) and prepares the run.</summary>
     public PretrainRunner(TrainConfig config, ITrainingObserver? observer = null, RunContext? context = null)
     {
         TrainConfigRules.Check(config, "pretrain");
-        _config = config;
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "pretrain");
+        (_config, _precision) = RunSetup.ResolvePrecision(config, RunDir);
     }
 
     /// <summary>The run folder.</summary>
@@ -46,20 +47,14 @@ public sealed class PretrainRunner
         var (mean, std) = RunSetup.MeanStd(_config, data.Train);
         var modelConfig = RunSetup.ModelConfig(_config, data.Train.Channels, data.Train.NumClasses, dropPath: 0);
 
-        using var init = new Generator((ulong)Seeds.Derive(_config.Seed, 0, Seeds.Stream.Init));
-        using var mae = new MaskedAutoencoder(modelConfig, init);
-        mae.to(device);
-        var groups = ParamGroups.WeightDecay(mae.named_parameters(), _config.WeightDecay);
-        using var optimizer = OptimizerFactory.AdamW(groups, _config.ResolvedLr(_context.Parallel.WorldSize), _config.Beta1, _config.Beta2);
-
-        var transform = TransformPipelines.MgpTrain(modelConfig.ImageSize, mean, std, _config.ScaleMin, _config.Hflip);
-        var loader = RunSetup.TrainLoader(_config, data.Train, transform, _context);
+        using var parts = StageModel.Autoencoder(_config, modelConfig, _precision, device, _context.Parallel.WorldSize);
+        var mae = parts.Model;
+        var loader = RunSetup.TrainLoader(_config, data.Train, TrainTransform(_config, modelConfig.ImageSize, mean, std), _context);
         using var log = _context.Parallel.IsWriter ? new RunLog(RunDir) : null;
-        observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {_config.MaskRatio}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}");
+        observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {_config.MaskRatio}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, {_precision.Reason}");
 
-        using var mixed = MixedPrecision.For(_config.Precision, mae, () => new MaskedAutoencoder(modelConfig), device);
-        var stage = new PretrainStage(mae, mixed, _config.MaskRatio, device);
-        double loss = new Trainer(_config, RunDir, stage, loader, optimizer, groups, log, _context).Run();
+        var stage = new PretrainStage(mae, parts.Precision, _config.MaskRatio, device);
+        double loss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, parts.Groups, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (_context.Parallel.IsWriter)
@@ -72,4 +67,8 @@ public sealed class PretrainRunner
         observer.Message($"MGP model written to {modelPath}");
         return new RunResult("pretrain", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, loss, null);
     }
+
+    /// <summary>MGP's training augmentation of <paramref name="config"/> (also <c>livt bench pretrain</c>'s).</summary>
+    internal static IImageTransform TrainTransform(TrainConfig config, int inputSize, float[] mean, float[] std) =>
+        TransformPipelines.MgpTrain(inputSize, mean, std, config.ScaleMin, config.Hflip);
 }

@@ -20,7 +20,8 @@ internal sealed class PretrainStage(MaskedAutoencoder model, MixedPrecision? pre
     public Tensor Loss(Batch batch, StepContext step)
     {
         var compute = (MaskedAutoencoder?)precision?.Work ?? model;
-        var images = batch.Images.to(MixedPrecision.InputType(precision), device);
+        // fp32 images in: a bf16 working copy casts them itself, and the norm-pix target comes from the exact pixels.
+        var images = batch.Images.to(device);
         return compute.Forward(images, maskRatio, generator: step.Generator).Loss.to(ScalarType.Float32);
     }
 

@@ -25,6 +25,25 @@ internal static class RunSetup
         ConfigResolver.Write(config with { Out = runDir }, Path.Combine(runDir, "config.json"));
     }
 
+    /// <summary>
+    /// The config with its precision decided (<see cref="PrecisionPolicy"/>): <see cref="TrainConfig.Precision"/>
+    /// (auto, fp32, bf16) resolved for the configured device, recorded with its reason. A run keeps the
+    /// precision it started with: a config that carries one (<c>--resume</c> reads config.json) keeps it, and
+    /// so does a run that will resume from a checkpoint in <paramref name="runDir"/> (a re-run quick start).
+    /// </summary>
+    public static (TrainConfig Config, PrecisionChoice Precision) ResolvePrecision(TrainConfig config, string runDir)
+    {
+        var previous = Path.Combine(runDir, "config.json");
+        // A folder written before precision_used was recorded has only what was asked, which was then fp32 or bf16.
+        if (config.PrecisionUsed is null && ResumeCheckpoint.Exists(runDir) && File.Exists(previous)
+            && ConfigResolver.ReadResolved(previous) is var started)
+            config = config with { Precision = started.Precision, PrecisionUsed = started.PrecisionUsed, PrecisionReason = started.PrecisionReason };
+        if (config.PrecisionUsed is { } kept)
+            return (config, new PrecisionChoice(config.Precision, kept, config.PrecisionReason ?? $"{kept}: the run started in {kept}"));
+        var choice = PrecisionPolicy.Resolve(config.Precision, TrainingDevice.Parse(config.Device));
+        return (config with { PrecisionUsed = choice.Precision, PrecisionReason = choice.Reason }, choice);
+    }
+
     /// <summary>Sets up the process (allocator, threads) and parses the device, once per run start.</summary>
     public static TorchSharp.torch.Device Initialize(TrainConfig config)
     {

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using Livt.Configuration;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Models;
+using Livt.Runtime;
 using Livt.Tests.Training;
 using Livt.Training;
 
@@ -24,8 +26,11 @@ public class RunSpecTests
     [Fact]
     public void EveryConfigPropertyIsASettingWithAFlagOnTheCommands()
     {
-        var settable = typeof(TrainConfig).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order();
+        // What a run decides when it starts and records in config.json: never a setting or a flag.
+        string[] recorded = [nameof(TrainConfig.PrecisionUsed), nameof(TrainConfig.PrecisionReason)];
+        var settable = typeof(TrainConfig).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Except(recorded).Order();
         Assert.Equal(settable, Setting.All.Select(s => s.Property.Name).Order());
+        Assert.All(recorded, name => Assert.Null(Setting.ByKey(System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(name))));
         Assert.Equal(Setting.All.Count, Setting.All.Select(s => s.Flag).Distinct().Count());
         var (_, help, _) = CliErrorTests.Livt("finetune", "--help");
         foreach (var s in Setting.All) Assert.Contains(s.Flag, help);
@@ -99,6 +104,27 @@ public class RunSpecTests
         Assert.Equal((1, 5), (resumed.Threads, resumed.SaveEverySteps!.Value));
         var e = Assert.Throws<LivtException>(() => ConfigResolver.ForResume(dir, new JsonObject { ["lr"] = 1.0 }));
         Assert.Contains("--lr", e.Message);
+        Assert.Contains("--precision", Assert.Throws<LivtException>(() => ConfigResolver.ForResume(dir, new JsonObject { ["precision"] = "fp32" })).Message);
+    }
+
+    [Fact]
+    public void ResumeKeepsThePrecisionTheRunStartedWith()
+    {
+        // Whatever auto means on this machine, a run that started in the other precision stays in it.
+        var auto = PrecisionPolicy.Resolve("auto", TrainingDevice.Parse("cpu"));
+        string other = auto.IsBf16 ? "fp32" : "bf16", why = $"{other}: CPU of the machine the run started on";
+        var dir = TinyRuns.TempDir();
+        ConfigResolver.Write(Finetune(new JsonObject { ["out"] = dir }) with { PrecisionUsed = other, PrecisionReason = why }, Path.Combine(dir, "config.json"));
+        var (resumed, choice) = RunSetup.ResolvePrecision(ConfigResolver.ForResume(dir, null), dir);
+        Assert.Equal(("auto", other, why), (resumed.Precision, resumed.PrecisionUsed, resumed.PrecisionReason));
+        Assert.Equal(new PrecisionChoice("auto", other, why), choice);
+
+        // A fresh config in a folder without a checkpoint decides anew.
+        var (fresh, freshChoice) = RunSetup.ResolvePrecision(Finetune(new JsonObject { ["out"] = dir }), dir);
+        Assert.Equal((auto.Precision, auto.Reason), (fresh.PrecisionUsed, fresh.PrecisionReason));
+        Assert.Equal(auto, freshChoice);
+        Assert.Contains("--precision fp16: expected auto, fp32, bf16",
+            Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["precision"] = "fp16" })).Message);
     }
 
     internal static string RepoRoot()

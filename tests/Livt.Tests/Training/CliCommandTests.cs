@@ -26,12 +26,35 @@ public class CliCommandTests
         var (code, _, stderr) = CliErrorTests.Livt("bench", "train", "--batch-size", "16", "--steps", "3", "--warmup", "1", "--threads", "2", "--json", json);
         Assert.True(code == 0, stderr);
         var r = JsonNode.Parse(File.ReadAllText(json))!;
-        foreach (var key in new[] { "images_per_second", "images_per_second_min", "images_per_second_max", "bare_images_per_second", "breakdown", "peak_rss_mb", "rss_start_mb", "rss_end_mb", "rss_growth_mb_per_100_steps", "rss_growth_percent_of_peak", "rss_trace_mb", "precision", "versions", "threads" })
+        foreach (var key in new[] { "images_per_second", "images_per_second_min", "images_per_second_max", "bare_images_per_second", "breakdown", "peak_rss_mb", "rss_start_mb", "rss_end_mb", "rss_growth_mb_per_100_steps", "rss_growth_percent_of_peak", "rss_trace_mb", "precision", "precision_requested", "precision_reason", "compute", "cpu", "managed_heap_mb", "memory_settings", "versions", "threads" })
             Assert.NotNull(r[key]);
         Assert.Single(r["rss_trace_mb"]!.AsArray()); // one sample per 10 timed steps, from the first
-        Assert.Equal("fp32", (string)r["precision"]!);
+        Assert.Equal("auto", (string)r["precision_requested"]!);
+        Assert.Contains((string)r["precision"]!, new[] { "fp32", "bf16" });
+        Assert.True((double)r["compute"]!["flops_per_image"]! > 0 && (double)r["compute"]!["gflops_per_second"]! > 0);
         Assert.True((double)r["images_per_second"]! > 0);
         Assert.True((double)r["breakdown"]!["backward_ms"]! > 0);
+    }
+
+    [Fact]
+    public void BenchPretrainTimesEveryPartOfTheRunsStep()
+    {
+        var json = Path.Combine(TinyRuns.TempDir(), "bench.json");
+        var (code, _, stderr) = CliErrorTests.Livt("bench", "pretrain", "--batch-size", "16", "--steps", "2", "--warmup", "1", "--threads", "2", "--precision", "fp32", "--json", json);
+        Assert.True(code == 0, stderr);
+        var r = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Equal(("fp32", "fp32: requested"), ((string?)r["precision"], (string?)r["precision_reason"]));
+        foreach (var part in new[] { "forward_ms", "backward_ms", "optimizer_ms" })
+            Assert.True((double)r["breakdown"]![part]! > 0, part);
+        Assert.True((double)r["compute"]!["flops_per_image"]! > 0);
+    }
+
+    [Fact]
+    public void BenchTrainRejectsABadAttentionNamingTheFlag()
+    {
+        var (code, _, stderr) = CliErrorTests.Livt("bench", "train", "--attention", "flash", "--steps", "1", "--warmup", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--attention", stderr);
     }
 
     [Fact]

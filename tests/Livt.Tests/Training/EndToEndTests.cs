@@ -34,6 +34,9 @@ public class EndToEndTests
         Assert.Equal(new[] { "forward50", "uniform", "backward50" }, splits.Select(x => (string)x!["name"]!));
         Assert.Equal(new long[] { 2795, 10000, 2795 }, splits.Select(x => (long)x!["images"]!));
         Assert.Equal(result.Top1, (double)splits[1]!["top1"]!, 9); // uniform is the whole balanced test set
+        var evaluatedIn = Livt.Runtime.PrecisionPolicy.Resolve("auto", Livt.Engine.TrainingDevice.Parse("cpu"));
+        var evalJson = JsonNode.Parse(File.ReadAllText(evalReport))!;
+        Assert.Equal((evaluatedIn.Precision, evaluatedIn.Reason), ((string?)evalJson["precision"], (string?)evalJson["precision_reason"]));
 
         // predict: real test images written as PNG files, decoded and preprocessed from the model's metadata.
         var test = Livt.Data.DatasetCatalog.Load(new Livt.Data.DatasetOptions()).Test;

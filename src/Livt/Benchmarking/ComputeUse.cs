@@ -1,0 +1,13 @@
+namespace Livt.Benchmarking;
+
+/// <summary>How close a step runs to the machine's limit.</summary>
+/// <param name="FlopsPerImage">Matrix-multiply FLOPs per image (<see cref="FlopCount"/>): a training step counts 3× its forward.</param>
+/// <param name="GflopsPerSecond">Achieved end to end (median images/s × FLOPs per image).</param>
+/// <param name="BareGflopsPerSecond">Achieved by the bare step.</param>
+/// <param name="PeakGflops">The CPU's peak at the run's precision (NaN on another device).</param>
+/// <param name="PercentOfPeak">End-to-end GFLOP/s as % of the peak.</param>
+/// <param name="PeakBasis">How the peak was counted (cores × clock × FMA units × lanes × 2).</param>
+/// <param name="CpuShare">Process CPU time over wall time × cores during the timed steps: below ~0.9 on an
+/// otherwise idle machine means threads waited; well below, that other processes took the cores.</param>
+public sealed record ComputeUse(double FlopsPerImage, double GflopsPerSecond, double? BareGflopsPerSecond, double PeakGflops,
+    double? PercentOfPeak, string PeakBasis, double CpuShare);

@@ -1,0 +1,74 @@
+using Livt.Configuration;
+using Livt.Data;
+using Livt.Engine;
+using Livt.Losses;
+using Livt.Models;
+using Livt.Runtime;
+using Livt.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Benchmarking;
+
+/// <summary>
+/// <c>livt bench train</c> and <c>pretrain</c>: the step a run of a resolved config takes, built as the
+/// runners build it (<see cref="StageModel"/>, the stage, <see cref="TrainStep.For"/>) and run as the trainer
+/// runs it (a generator reseeded from the step), its parts timed through <see cref="IStepTimer"/>.
+/// </summary>
+internal sealed class TrainingBenchStep : IBenchStep
+{
+    private readonly IDisposable _parts;
+    private readonly TrainStep _step;
+    private readonly PartTimer _timer = new();
+    private readonly Generator _generator;
+    private readonly int _seed;
+
+    private TrainingBenchStep(IDisposable parts, TrainStep step, TrainConfig config, Device device)
+    {
+        (_parts, _step, _seed) = (parts, step, config.Seed);
+        _step.Timer = _timer;
+        _generator = new Generator((ulong)config.Seed, device);
+    }
+
+    public IReadOnlyList<StepTimings> Parts => _timer.Parts;
+
+    /// <summary>The fine-tuning step: the classifier of <paramref name="modelConfig"/> with the run's loss
+    /// (class counts <paramref name="classCounts"/>), Mixup/CutMix as configured, in training mode.</summary>
+    public static TrainingBenchStep Finetune(TrainConfig config, VitConfig modelConfig, long[] classCounts, PrecisionChoice precision, Device device)
+    {
+        var parts = StageModel.Classifier(config, modelConfig, precision, device, worldSize: 1);
+        var loss = LossFactory.Create(config.Loss, classCounts, TrainConfigRules.LossOptions(config));
+        var stage = new FinetuneStage(parts.Model, parts.Precision, loss, config, device, modelConfig.NumClasses, _ => (null, null));
+        return Train(parts, stage, config, device);
+    }
+
+    /// <summary>The MGP step: the masked autoencoder of <paramref name="modelConfig"/>.</summary>
+    public static TrainingBenchStep Pretrain(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision, Device device)
+    {
+        var parts = StageModel.Autoencoder(config, modelConfig, precision, device, worldSize: 1);
+        return Train(parts, new PretrainStage(parts.Model, parts.Precision, config.MaskRatio, device), config, device);
+    }
+
+    private static TrainingBenchStep Train<T>(StageModel<T> parts, ITrainingStage stage, TrainConfig config, Device device) where T : nn.Module
+    {
+        parts.Model.train();
+        parts.Precision?.Work.train();
+        return new TrainingBenchStep(parts, TrainStep.For(config, stage, parts.Optimizer, parts.Groups, SingleProcessParallel.Instance), config, device);
+    }
+
+    public void Run(Batch batch, int index, bool timed)
+    {
+        _generator.manual_seed(Seeds.Derive(_seed, index, Seeds.Stream.Torch));
+        _timer.Begin(timed);
+        // Mid-schedule: the learning rate does not change the work, and a warm-up's zero lr would hide nothing.
+        double loss = _step.Run(batch, new StepContext(0, index, index, _generator), progress: 0.5);
+        if (!double.IsFinite(loss))
+            throw new LivtException($"bench: the loss became {loss} at step {index + 1}, so backward and the optimizer were skipped; the timings would be wrong");
+    }
+
+    public void Dispose()
+    {
+        _generator.Dispose();
+        _parts.Dispose();
+    }
+}

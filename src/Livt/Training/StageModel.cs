@@ -1,0 +1,73 @@
+using Livt.Configuration;
+using Livt.Engine;
+using Livt.Engine.Optimization;
+using Livt.Models;
+using Livt.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Training;
+
+/// <summary>
+/// What a training stage trains, built from the run's config the one way the runners and <c>livt bench</c>
+/// share, so the bench times the step a run takes: the fp32 model initialised from the run's seed and moved
+/// to the device, its bf16 working copy when the run computes in bf16, the parameter groups (layer-wise
+/// decay for BFT, weight decay for MGP) and AdamW at the resolved learning rate.
+/// </summary>
+internal sealed class StageModel<TModel> : IDisposable where TModel : nn.Module
+{
+    internal StageModel(TModel model, MixedPrecision? precision, IReadOnlyList<ParamGroupSpec> groups, optim.Optimizer optimizer) =>
+        (Model, Precision, Groups, Optimizer) = (model, precision, groups, optimizer);
+
+    /// <summary>The fp32 master weights.</summary>
+    public TModel Model { get; }
+
+    /// <summary>The bf16 working copy, or null in fp32.</summary>
+    public MixedPrecision? Precision { get; }
+
+    public IReadOnlyList<ParamGroupSpec> Groups { get; }
+
+    public optim.Optimizer Optimizer { get; }
+
+    public void Dispose()
+    {
+        Precision?.Dispose();
+        Optimizer.Dispose();
+        Model.Dispose();
+    }
+}
+
+/// <summary>Builds a <see cref="StageModel{TModel}"/> for each kind of stage.</summary>
+internal static class StageModel
+{
+    /// <summary>The BFT classifier of <paramref name="modelConfig"/>; <paramref name="load"/> puts pretrained
+    /// weights (an MGP encoder) into it before it moves to <paramref name="device"/>.</summary>
+    public static StageModel<VisionTransformer> Classifier(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision,
+        Device device, int worldSize, Action<VisionTransformer>? load = null)
+    {
+        using var init = new Generator((ulong)Seeds.Derive(config.Seed, 0, Seeds.Stream.Init));
+        var model = new VisionTransformer(modelConfig, init);
+        load?.Invoke(model);
+        model.to(device);
+        var groups = ParamGroups.LayerDecay(model.named_parameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
+        return Finish(config, model, () => new VisionTransformer(modelConfig), groups, precision, device, worldSize);
+    }
+
+    /// <summary>The MGP masked autoencoder of <paramref name="modelConfig"/>.</summary>
+    public static StageModel<MaskedAutoencoder> Autoencoder(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision,
+        Device device, int worldSize)
+    {
+        using var init = new Generator((ulong)Seeds.Derive(config.Seed, 0, Seeds.Stream.Init));
+        var model = new MaskedAutoencoder(modelConfig, init);
+        model.to(device);
+        var groups = ParamGroups.WeightDecay(model.named_parameters(), config.WeightDecay);
+        return Finish(config, model, () => new MaskedAutoencoder(modelConfig), groups, precision, device, worldSize);
+    }
+
+    private static StageModel<T> Finish<T>(TrainConfig config, T model, Func<nn.Module> create, IReadOnlyList<ParamGroupSpec> groups,
+        PrecisionChoice precision, Device device, int worldSize) where T : nn.Module
+    {
+        var optimizer = OptimizerFactory.AdamW(groups, config.ResolvedLr(worldSize), config.Beta1, config.Beta2);
+        return new StageModel<T>(model, MixedPrecision.For(precision, model, create, device), groups, optimizer);
+    }
+}
