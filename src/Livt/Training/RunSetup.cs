@@ -25,10 +25,11 @@ internal static class RunSetup
         ConfigResolver.Write(config with { Out = runDir }, Path.Combine(runDir, "config.json"));
     }
 
-    /// <summary>Sets up the process (allocator, threads) and parses the device, once per run start.</summary>
+    /// <summary>Sets up the process (allocator, threads: <c>--threads</c>, else the launcher's share of the
+    /// cores) and parses the device, once per run start.</summary>
     public static TorchSharp.torch.Device Initialize(TrainConfig config)
     {
-        LivtRuntime.Initialize(config.Threads);
+        LivtRuntime.Initialize(config.Threads > 0 ? config.Threads : Livt.Distributed.LaunchEnvironment.Detect().DefaultThreads);
         return TrainingDevice.Parse(config.Device);
     }
 
