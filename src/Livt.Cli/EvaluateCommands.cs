@@ -80,11 +80,12 @@ internal static class EvaluateCommands
                 }
                 : null;
             var runDir = Directory.Exists(ckpt) ? ckpt : Path.GetDirectoryName(Path.GetFullPath(ckpt))!;
+            using var processes = Processes.Join(parse.GetValue(device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
             var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null), parse.GetValue(valFraction), parse.GetValue(valList),
-                parse.GetValue(testDistributions), parse.GetValue(splitSeed));
-            Summary.Print(report);
+                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), processes.Shows ? new ConsoleObserver(null) : null,
+                parse.GetValue(valFraction), parse.GetValue(valList), parse.GetValue(testDistributions), parse.GetValue(splitSeed), processes.Parallel.Group);
+            if (report is not null) Summary.Print(report);
             return 0;
         });
         return command;

@@ -6,7 +6,7 @@ namespace Livt.Evaluation;
 /// <summary>What a report says about the run besides the metrics; <paramref name="Tuned"/> is a post-hoc
 /// setting chosen on validation, when there is one.</summary>
 public sealed record ReportInfo(string Stage, string Loss, string Model, string Dataset, int Epochs, double Seconds,
-    double Imbalance, int Seed, string? TestPrior, string? CountsNote = null, TunedValue? Tuned = null);
+    double Imbalance, int Seed, string? TestPrior, string? CountsNote = null, TunedValue? Tuned = null, int Processes = 1, string Backend = "single");
 
 /// <summary>Writes a run's report.json, report.md and PNG plots into one folder.</summary>
 public static class Reports
@@ -21,6 +21,7 @@ public static class Reports
         var report = RunReport.From(result, info.Loss, info.Model, info.Dataset, info.Epochs, info.Seconds) with
         {
             Stage = info.Stage, Imbalance = info.Imbalance, Seed = info.Seed, TestPrior = info.TestPrior, CountsNote = info.CountsNote, Tuned = info.Tuned,
+            Processes = info.Processes, Backend = info.Backend,
             TestDistributions = testDistributions?.Select(TestDistributionMetrics.From).ToArray(),
             TestSplitSeed = testDistributions is null ? null : testSplitSeed,
         };

@@ -26,11 +26,12 @@ internal static class RunSetup
     }
 
     /// <summary>Sets up the process (allocator, threads: <c>--threads</c>, else the launcher's share of the
-    /// cores) and parses the device, once per run start.</summary>
+    /// cores) and parses the device (a bare cuda becomes this process's GPU), once per run start.</summary>
     public static TorchSharp.torch.Device Initialize(TrainConfig config)
     {
-        LivtRuntime.Initialize(config.Threads > 0 ? config.Threads : Livt.Distributed.LaunchEnvironment.Detect().DefaultThreads);
-        return TrainingDevice.Parse(config.Device);
+        var launch = Livt.Distributed.LaunchEnvironment.Detect();
+        LivtRuntime.Initialize(config.Threads > 0 ? config.Threads : launch.DefaultThreads);
+        return Livt.Distributed.ProcessGroups.LocalDevice(TrainingDevice.Parse(config.Device), launch);
     }
 
     /// <summary>Loads the dataset named by the config; see <see cref="TrainingData"/> for the validation split.</summary>
