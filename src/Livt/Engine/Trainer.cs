@@ -94,14 +94,14 @@ public sealed class Trainer
                         generator.manual_seed(Seeds.Derive(_config.Seed, randomPosition, Seeds.Stream.Torch));
                         value = step.Run(batch, new StepContext(epoch, s, globalStep, randomPosition, generator), epoch + (double)s / stepsPerEpoch);
                     }
-                    if (!double.IsFinite(value))
+                    int n = (int)batch.Images.shape[0];
+                    if (n > 0 && !double.IsFinite(value))
                         throw new LivtException($"{_stage.Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}; " +
                             (epoch > 0 || first > 0 ? $"the last checkpoint in {Path.Combine(_runDir, "checkpoints")} is intact (--resume {_runDir} continues from it); " : "") +
                             "try a lower --lr/--blr or --clip-grad 1.0");
-                    int n = (int)batch.Images.shape[0];
                     images += n;
                     epochImages += n;
-                    lossSum += value;
+                    if (n > 0) lossSum += value;
                     bool boundary = step.IsBoundary(s);
                     s++;
                     double ips = n / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
@@ -122,8 +122,10 @@ public sealed class Trainer
             // A partial accumulation at the end of an epoch is dropped, as the official loop does.
             step.DiscardPartial();
 
-            if (_loader.SkippedImages > skippedBefore)
-                Observer.Message($"{_stage.Name} epoch {epoch + 1}: skipped {_loader.SkippedImages - skippedBefore} unreadable images (--skip-corrupt)");
+            // Summed over the processes: the one that reports is not necessarily the one that skipped.
+            long skipped = (long)Parallel.Sum(_loader.SkippedImages - skippedBefore);
+            if (skipped > 0)
+                Observer.Message($"{_stage.Name} epoch {epoch + 1}: skipped {skipped} unreadable images (--skip-corrupt)");
             int steps = Math.Max(s, 1);
             lastLoss = lossSum / steps;
             double seconds = epochClock.Elapsed.TotalSeconds;

@@ -110,6 +110,40 @@ public class DataParallelTrainingTests
         Directory.Delete(root, recursive: true);
     }
 
+    [MpiFact]
+    public void ABatchOfUnreadableImagesOnOneRankDoesNotDesynchroniseTheSteps()
+    {
+        using var dir = new Data.TempDir();
+        const int count = 16, seed = 3;
+        // Rank 1's second batch of 2 (positions 5 and 7 of the epoch's order, shards interleaving) is
+        // unreadable: it arrives empty, and rank 1 must still take that step with rank 0.
+        int[] order = new Livt.Data.UniformSampler(count, seed).EpochIndices(0);
+        var broken = new HashSet<int> { order[5], order[7] };
+        var train = new List<string>();
+        var test = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            string name = $"img/{i}.png";
+            if (broken.Contains(i)) File.WriteAllText(dir.File(name), "not a png");
+            else
+            {
+                Data.DataFixtures.WritePng(dir.File(name), 8, 8, (byte)(i * 13));
+                test.Add($"{name} {i % 2}");
+            }
+            train.Add($"{name} {i % 2}");
+        }
+        File.WriteAllLines(dir.File("train.txt"), train);
+        File.WriteAllLines(dir.File("test.txt"), test);
+
+        var result = MpiRun.Livt("finetune", "--dataset", "list", "--data-dir", dir.Path, "--train-list", "train.txt", "--test-list", "test.txt",
+            "--skip-corrupt", "--mean", "0.5", "0.5", "0.5", "--std", "0.5", "0.5", "0.5", "--input-size", "8", "--patch-size", "4",
+            "--embed-dim", "16", "--depth", "1", "--num-heads", "2", "--batch-size", "2", "--epochs", "1", "--warmup-epochs", "0.5",
+            "--lr", "1e-3", "--mixup", "0", "--cutmix", "0", "--aa", "none", "--seed", $"{seed}", "--threads", "1", "--workers", "1",
+            "--dist-timeout", "20", "--out", dir.File("run"));
+        AssertSucceeded(result);
+        Assert.Contains("skipped 2 unreadable images", result.Stdout);
+    }
+
     private static void AssertSameMetrics(string expectedReport, string actualReport)
     {
         var expected = JsonNode.Parse(File.ReadAllText(expectedReport))!;
