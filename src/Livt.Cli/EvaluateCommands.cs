@@ -61,7 +61,7 @@ internal static class EvaluateCommands
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores; under mpirun/srun, the cores divided among the processes on the machine)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes report.json/.md and plots.")
         {
