@@ -15,7 +15,7 @@ internal static class DistributedCommands
         info.SetAction(_ =>
         {
             var launch = LaunchEnvironment.Detect();
-            using var group = ProcessGroups.Create(launch, CPU, new DistributedOptions { OnFatal = PrintFatal });
+            using var group = ProcessGroups.Create(launch, CPU, new DistributedOptions { OnFatal = Processes.PrintFatal });
             string library = group is MpiProcessGroup mpi ? $", {mpi.LibraryVersion}" : "";
             Console.WriteLine($"rank {group.Rank} of {group.WorldSize}, local rank {group.LocalRank}, backend {group.Backend}{library}; {launch.Describe()}");
             group.Barrier();
@@ -40,7 +40,7 @@ internal static class DistributedCommands
             {
                 Model = parse.GetValue(model)!, Iterations = parse.GetValue(iterations), Warmup = parse.GetValue(warmup),
                 BucketBytes = (long)(parse.GetValue(bucketMb) * 1048576), Device = parse.GetValue(device)!, Threads = parse.GetValue(threads),
-            }, PrintFatal);
+            }, Processes.PrintFatal);
             if (result.Rank != 0) return 0;
             var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true });
             if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
@@ -49,7 +49,4 @@ internal static class DistributedCommands
         });
         return new Command("distributed", "Multi-process (data-parallel) launch tools; see docs/DISTRIBUTED.md.") { info, bench };
     }
-
-    /// <summary>The watchdog's message, printed just before the job is ended.</summary>
-    private static void PrintFatal(string message) => Console.Error.WriteLine($"error: {message}");
 }

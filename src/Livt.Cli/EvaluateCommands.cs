@@ -61,7 +61,7 @@ internal static class EvaluateCommands
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores; under mpirun/srun, the cores divided among the processes on the machine)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var precision = PrecisionOption();
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes report.json/.md and plots.")
@@ -81,11 +81,13 @@ internal static class EvaluateCommands
                 }
                 : null;
             var runDir = Directory.Exists(ckpt) ? ckpt : Path.GetDirectoryName(Path.GetFullPath(ckpt))!;
+            using var processes = Processes.Join(parse.GetValue(device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
             var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), new ConsoleObserver(null), parse.GetValue(valFraction), parse.GetValue(valList),
-                parse.GetValue(testDistributions), parse.GetValue(splitSeed), parse.GetValue(precision)!);
-            Summary.Print(report);
+                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), processes.Shows ? new ConsoleObserver(null) : null,
+                parse.GetValue(valFraction), parse.GetValue(valList), parse.GetValue(testDistributions), parse.GetValue(splitSeed),
+                parse.GetValue(precision)!, processes.Parallel.Group);
+            if (report is not null) Summary.Print(report);
             return 0;
         });
         return command;

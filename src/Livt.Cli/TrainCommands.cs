@@ -29,12 +29,14 @@ internal static class TrainCommands
             var config = parse.GetValue(options.Resume) is { } resumeDir
                 ? ConfigResolver.ForResume(resumeDir, overrides)
                 : ConfigResolver.Resolve(stage, ConfigResolver.ReadRecipe(parse.GetValue(options.Config) ?? Livt.Training.QuickStart.Recipe), overrides);
+            using var processes = Processes.Join(config.Device, config.DistTimeout);
             return Interruptible(stop =>
             {
-                var result = ConsoleObserver.Run(o => run(config, new RunContext { Observer = o, Stop = stop }));
+                var result = processes.Run(o => run(config, new RunContext { Observer = o, Stop = stop, Parallel = processes.Parallel }));
+                if (!processes.Shows) return;
                 AnsiConsole.MarkupLine($"{stage} finished in {result.Seconds / 60:F1} min; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
                 if (result.ReportPath is not null) Summary.Print(result.ReportPath);
-            }, $"livt {stage} --resume");
+            }, $"livt {stage} --resume", processes.Shows);
         });
         return command;
     }
@@ -55,21 +57,25 @@ internal static class TrainCommands
             var overrides = common.Overrides(parse);
             var pre = parse.GetValue(pretrainEpochs) is { } pe ? new JsonObject { ["epochs"] = pe } : null;
             var ft = parse.GetValue(finetuneEpochs) is { } fe ? new JsonObject { ["epochs"] = fe } : null;
+            var configs = Livt.Training.QuickStart.Configs(parse.GetValue(outDir)!, overrides, pre, ft);
+            using var processes = Processes.Join(configs.Finetune.Device, configs.Finetune.DistTimeout);
             return Interruptible(stop =>
             {
                 var started = DateTime.UtcNow;
-                var result = ConsoleObserver.Run(o => Livt.Training.QuickStart.Run(parse.GetValue(outDir)!, overrides, pre, ft,
-                    new RunContext { Observer = o, Stop = stop }));
+                var result = processes.Run(o => Livt.Training.QuickStart.Run(configs,
+                    new RunContext { Observer = o, Stop = stop, Parallel = processes.Parallel }));
+                if (!processes.Shows) return;
                 AnsiConsole.MarkupLine($"Quick start finished in {(DateTime.UtcNow - started).TotalMinutes:F1} min.");
                 Summary.Print(result.ReportPath!);
-            }, null);
+            }, null, processes.Shows);
         });
         return command;
     }
 
     /// <summary>Runs <paramref name="work"/> so that Ctrl-C/SIGTERM stop it cleanly: the run writes a
-    /// checkpoint, the resume command is printed, and the exit status is the signal's.</summary>
-    private static int Interruptible(Action<CancellationToken> work, string? resumeCommand)
+    /// checkpoint, the resume command is printed (by the process that <paramref name="shows"/> results),
+    /// and the exit status is the signal's.</summary>
+    private static int Interruptible(Action<CancellationToken> work, string? resumeCommand, bool shows)
     {
         using var stop = new StopSignal();
         try
@@ -79,6 +85,7 @@ internal static class TrainCommands
         }
         catch (TrainingInterruptedException e)
         {
+            if (!shows) return stop.ExitCode;
             Console.Error.WriteLine($"interrupted: {e.Message}");
             Console.Error.WriteLine(resumeCommand is null
                 ? "Run the same command again to continue."

@@ -1,3 +1,8 @@
+using System.Text.Json.Nodes;
+using Livt.Configuration;
+using Livt.Data;
+using Livt.Engine;
+using Livt.Training;
 using Livt.Distributed;
 using Livt.Interop;
 using Livt.Models;
@@ -5,16 +10,19 @@ using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Usage: Livt.DistributedWorker <scenario> <out-dir> [timeout-seconds]
+// Usage: Livt.DistributedWorker <scenario> <out-dir> [timeout-seconds] [scenario arguments]
 // Scenarios: values (what every collective, the broadcast of parameters and the gradient averaging
 // produced, in <out-dir>/rank<r>.safetensors); stall | exit | finish (one rank stops taking part in
-// a different way each time).
+// a different way each time); finetune <overrides.json> every-rank-writes|kill-at:<epoch>:<step>
+// (a real data-parallel BFT run: every rank writing its own run folder <out-dir>/rank<r>, or one
+// shared run folder <out-dir> that every rank abandons at the same step, as a killed job does).
 string scenario = args[0], outDir = args[1];
 var options = new DistributedOptions
 {
     CollectiveTimeout = TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 60),
     OnFatal = message => Console.Error.WriteLine($"error: {message}"),
 };
+if (scenario == "finetune") return Finetune(args[3], args[4]);
 if (scenario != "values") return Fail(scenario);
 
 LivtRuntime.Initialize(threads: 1);
@@ -26,6 +34,28 @@ Collectives();
 Gradients();
 SafeTensors.Write(Path.Combine(outDir, $"rank{rank}.safetensors"), results, metadata);
 return 0;
+
+int Finetune(string overridesPath, string mode)
+{
+    var overrides = (JsonObject)JsonNode.Parse(File.ReadAllText(overridesPath))!;
+    var parallel = (ProcessGroupParallel)ProcessGroupParallel.Join(LaunchEnvironment.Detect(), CPU, options);
+    using var owner = parallel;
+    var context = new RunContext { Parallel = parallel };
+    if (mode == "every-rank-writes")
+    {
+        overrides["out"] = Path.Combine(outDir, $"rank{parallel.Rank}");
+        context = context with { Parallel = new EveryRankWrites(parallel) };
+    }
+    else
+    {
+        overrides["out"] = outDir;
+        var at = mode.Split(':');
+        context = context with { Observer = new KillAt(int.Parse(at[1]), int.Parse(at[2])) };
+    }
+    var config = ConfigResolver.Resolve("finetune", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
+    new FinetuneRunner(config, context: context).Run();
+    return 0;
+}
 
 // The failure scenarios use a barrier, which needs no tensor, so they do not pay for loading libtorch.
 int Fail(string scenario)
@@ -136,4 +166,30 @@ void Gradients()
     sync.AverageGradients();
     foreach (var (name, p) in named)
         if (p.grad is { } grad) Save($"averaged/{name}", grad);
+}
+
+/// <summary>The real data-parallel calls, but every rank writes (into its own run folder), so a test
+/// can compare the weights each rank ended with.</summary>
+sealed class EveryRankWrites(IDataParallel inner) : IDataParallel
+{
+    public IProcessGroup Group => inner.Group;
+    public int Rank => inner.Rank;
+    public int WorldSize => inner.WorldSize;
+    public bool IsWriter => true;
+    public void BroadcastParameters(nn.Module model) => inner.BroadcastParameters(model);
+    public void AverageGradients(IReadOnlyList<TorchSharp.Modules.Parameter> parameters) => inner.AverageGradients(parameters);
+    public ISampler Shard(ISampler sampler) => inner.Shard(sampler);
+    public double Sum(double value) => inner.Sum(value);
+}
+
+/// <summary>Abandons the run after a given step, as a killed process does (nothing more is written).</summary>
+sealed class KillAt(int epoch, int step) : ITrainingObserver
+{
+    public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir) { }
+    public void StepCompleted(StepProgress s)
+    {
+        if (s.Epoch == epoch && s.Step == step) Environment.Exit(9);
+    }
+    public void EpochCompleted(EpochSummary e) { }
+    public void Message(string text) { }
 }

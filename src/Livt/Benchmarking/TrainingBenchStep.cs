@@ -61,7 +61,7 @@ internal sealed class TrainingBenchStep : IBenchStep
         _generator.manual_seed(Seeds.Derive(_seed, index, Seeds.Stream.Torch));
         _timer.Begin(timed);
         // Mid-schedule: the learning rate does not change the work, and a warm-up's zero lr would hide nothing.
-        double loss = _step.Run(batch, new StepContext(0, index, index, _generator), progress: 0.5);
+        double loss = _step.Run(batch, new StepContext(0, index, index, index, _generator), progress: 0.5);
         if (!double.IsFinite(loss))
             throw new LivtException($"bench: the loss became {loss} at step {index + 1}, so backward and the optimizer were skipped; the timings would be wrong");
     }

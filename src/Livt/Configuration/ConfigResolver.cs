@@ -24,7 +24,7 @@ public static class ConfigResolver
     };
 
     /// <summary>The settings that may change when a run is resumed: how it executes, not what it computes.</summary>
-    public static IReadOnlyList<string> ResumableKeys { get; } = ["threads", "workers", "device", "save_every_steps"];
+    public static IReadOnlyList<string> ResumableKeys { get; } = ["threads", "workers", "device", "save_every_steps", "dist_timeout"];
 
     private const string ResourcePrefix = "Livt.recipes.";
 

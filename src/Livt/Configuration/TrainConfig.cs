@@ -99,10 +99,10 @@ public sealed record TrainConfig
     [Setting("Cap on steps per epoch (smoke tests)")]
     public int? StepsPerEpoch { get; init; }
 
-    [Setting("Batch size per step")]
+    [Setting("Batch size per step and process (under mpirun/srun each process takes this many images)")]
     public int BatchSize { get; init; } = 128;
 
-    [Setting("Gradient accumulation steps (effective batch = batch-size x accum-iter)")]
+    [Setting("Gradient accumulation steps (effective batch = batch-size x accum-iter x processes)")]
     public int AccumIter { get; init; } = 1;
 
     [Setting("Absolute learning rate (overrides --blr; a --blr given later, e.g. on the command line over a recipe's lr, wins)")]
@@ -192,7 +192,7 @@ public sealed record TrainConfig
     [Setting("Random seed (data subset, initialisation, order, augmentation)")]
     public int Seed { get; init; }
 
-    [Setting("libtorch threads (default: all cores)")]
+    [Setting("libtorch threads (default: all cores; under mpirun/srun, the cores divided among the processes on the machine)")]
     public int Threads { get; init; }
 
     [Setting("Data-loader threads (default: one per core)")]
@@ -200,6 +200,9 @@ public sealed record TrainConfig
 
     [Setting("cpu / cuda / cuda:N")]
     public string Device { get; init; } = "cpu";
+
+    [Setting("Multi-process runs: seconds a process waits in one collective (gradient averaging, evaluation, the checks at start) before it decides another process died or hung and ends the job")]
+    public double DistTimeout { get; init; } = Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds;
 
     [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (see Performance)")]
     public string Precision { get; init; } = "auto";

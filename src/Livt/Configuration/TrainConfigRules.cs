@@ -32,6 +32,7 @@ public static class TrainConfigRules
         Require(config.StepsPerEpoch is null or >= 1, $"--steps-per-epoch {config.StepsPerEpoch}: must be at least 1");
         Require(config.SaveEverySteps is null or >= 1, $"--save-every-steps {config.SaveEverySteps}: must be at least 1");
         Require(config.EvalEvery >= 0, $"--eval-every {config.EvalEvery}: must not be negative");
+        Require(config.DistTimeout > 0 && double.IsFinite(config.DistTimeout), $"--dist-timeout {config.DistTimeout}: must be a positive number of seconds");
         Require(config.Threads >= 0 && config.Workers >= 0, "--threads and --workers must not be negative (0 = all cores)");
         Require(config.ValFraction is >= 0 and < 1, $"--val-fraction {config.ValFraction}: must be in [0, 1)");
         Require(!(config.ValFraction > 0 && config.ValList is not null), "--val-fraction and --val-list: give one (the list is the dataset's own validation split)");

@@ -64,7 +64,10 @@ public sealed class DataLoader
     /// The batches of epoch <paramref name="epoch"/>, starting after the first
     /// <paramref name="skipBatches"/> (a resumed run continues mid-epoch with the same batches it
     /// would have seen). The caller disposes every batch. A batch whose images were all skipped as
-    /// unreadable is left out. Abandoning the enumeration stops the workers and frees pending batches.
+    /// unreadable comes as an empty batch (no rows) rather than not at all: an epoch always has
+    /// <see cref="BatchesPerEpoch"/> batches, so every process of a data-parallel job takes the same
+    /// steps, and a step count is a batch position to resume from. Abandoning the enumeration stops the
+    /// workers and frees pending batches.
     /// </summary>
     public IEnumerable<Batch> Epoch(int epoch, int skipBatches = 0)
     {
@@ -81,8 +84,7 @@ public sealed class DataLoader
         int end = BatchesPerEpoch;
         if (first >= end) yield break;
         using var run = new EpochRun(this, epoch, order, first, end);
-        for (int k = first; k < end; k++)
-            if (run.Take(k) is { } batch) yield return batch;
+        for (int k = first; k < end; k++) yield return run.Take(k);
     }
 
     /// <summary>One epoch's pipeline: worker threads, the batches under construction, and the
@@ -123,13 +125,13 @@ public sealed class DataLoader
             }
         }
 
-        /// <summary>Waits for batch <paramref name="k"/>, rethrowing a worker's error; null if all its images were
+        /// <summary>Waits for batch <paramref name="k"/>, rethrowing a worker's error; empty if all its images were
         /// skipped. Chunks of it that no worker has started yet are built here rather than waited for.</summary>
-        public Batch? Take(int k)
+        public Batch Take(int k)
         {
             var builder = _builders[k - _first]!;
             while (!builder.Completion.Task.IsCompleted && TryRunItemOf(k - _first)) { }
-            Batch? batch = builder.Completion.Task.GetAwaiter().GetResult();
+            Batch batch = builder.Completion.Task.GetAwaiter().GetResult();
             _builders[k - _first] = null;
             _permits.Release(_chunksPerBatch);
             return batch;
@@ -224,7 +226,7 @@ public sealed class DataLoader
 
         public int Size { get; }
 
-        public TaskCompletionSource<Batch?> Completion { get; } = new();
+        public TaskCompletionSource<Batch> Completion { get; } = new();
 
         public void Fill(int from, int to, CancellationToken token)
         {
@@ -297,14 +299,15 @@ public sealed class DataLoader
             }
         }
 
-        private unsafe Batch? Build()
+        private unsafe Batch Build()
         {
             var kept = new List<int>(Size);
             for (int p = 0; p < Size; p++) if (!_skipped[p]) kept.Add(p);
             if (kept.Count == 0)
             {
+                // No image was decoded, so the image size may be unknown (then 0 x 0 x 0).
                 _images?.Dispose();
-                return null;
+                return new Batch(TorchSharp.torch.empty([0, _channels, _height, _width]), TorchSharp.torch.empty([0], TorchSharp.torch.ScalarType.Int64), [], Size);
             }
             var images = _images!;
             if (kept.Count < Size)

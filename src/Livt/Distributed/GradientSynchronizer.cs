@@ -136,7 +136,9 @@ public sealed class GradientSynchronizer : IDisposable
             }
             flags.copy_(torch.tensor(present.Select(p => p ? 1f : 0f).ToArray()));
             group.AllReduce(_buffer);
-            _buffer.narrow(0, 0, _total).div_(group.WorldSize);
+            // Held for the call: a temporary Scalar can be finalized while libtorch still reads it.
+            using var world = ((double)group.WorldSize).ToScalar();
+            _buffer.narrow(0, 0, _total).div_(world);
             float[] holders = flags.to(ScalarType.Float32).cpu().data<float>().ToArray();
             for (int i = 0; i < _members.Length; i++)
             {

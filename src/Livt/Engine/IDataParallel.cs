@@ -1,4 +1,5 @@
 using Livt.Data;
+using Livt.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,10 +10,13 @@ namespace Livt.Engine;
 /// calls it at fixed points: parameters are made equal once at the start, gradients are averaged
 /// once per optimizer step (not on accumulation micro-steps), every epoch's sample order is cut into
 /// this process's shard, and only the first process writes files. <see cref="SingleProcessParallel"/> is the
-/// one-process case; a distributed backend implements the same calls.
+/// one-process case, <see cref="ProcessGroupParallel"/> the multi-process one.
 /// </summary>
 public interface IDataParallel
 {
+    /// <summary>The processes' group, for collectives beyond these calls (sharded evaluation, agreement checks).</summary>
+    IProcessGroup Group { get; }
+
     /// <summary>This process's index, 0 … <see cref="WorldSize"/> − 1.</summary>
     int Rank { get; }
 

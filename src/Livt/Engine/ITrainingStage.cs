@@ -38,6 +38,9 @@ public interface ITrainingStage
     (double? Top1, double? Balanced) EndEpoch(int epoch);
 }
 
-/// <summary>Where a step stands: its epoch, its index in the epoch and in the run, and the run's
-/// generator, reseeded from (seed, global step) before every step.</summary>
-public sealed record StepContext(int Epoch, int Step, long GlobalStep, Generator Generator);
+/// <summary>Where a step stands: its epoch, its index in the epoch and in the run, its position in the
+/// run's random streams, and the run's generator, reseeded from (seed, RandomPosition) before every
+/// step. RandomPosition is global step × processes + rank: every process draws its own masks and mixing
+/// for its own images (the official code seeds each rank apart), and a single process draws exactly as
+/// it did before data-parallel training existed (the position is then the global step).</summary>
+public sealed record StepContext(int Epoch, int Step, long GlobalStep, long RandomPosition, Generator Generator);

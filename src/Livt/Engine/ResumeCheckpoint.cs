@@ -10,9 +10,10 @@ namespace Livt.Engine;
 /// Where a resumable run stands: the next step to run is batch <see cref="Step"/> of epoch
 /// <see cref="Epoch"/> (0-based; step 0 is an epoch boundary). <see cref="EpochLoss"/> and
 /// <see cref="EpochImages"/> are the partial sums of that epoch so far, so its logged mean is the
-/// same whether or not the run was interrupted.
+/// same whether or not the run was interrupted. <see cref="WorldSize"/> is the number of processes
+/// that trained it: the global batch, and so the learning rate and the data order, depend on it.
 /// </summary>
-public sealed record ResumePoint(string Stage, int Epoch, int Step, double? BestMetric, double EpochLoss = 0, long EpochImages = 0);
+public sealed record ResumePoint(string Stage, int Epoch, int Step, double? BestMetric, double EpochLoss = 0, long EpochImages = 0, int WorldSize = 1);
 
 /// <summary>
 /// The state a killed run needs to continue exactly: weights, optimizer state and the position in the

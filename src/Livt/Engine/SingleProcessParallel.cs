@@ -1,4 +1,5 @@
 using Livt.Data;
+using Livt.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +11,7 @@ public sealed class SingleProcessParallel : IDataParallel
     /// <summary>The shared instance.</summary>
     public static SingleProcessParallel Instance { get; } = new();
 
+    public IProcessGroup Group => SingleProcess.Instance;
     public int Rank => 0;
     public int WorldSize => 1;
     public void BroadcastParameters(nn.Module model) { }

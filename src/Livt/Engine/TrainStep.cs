@@ -51,7 +51,9 @@ public sealed class TrainStep
     /// <summary>
     /// Runs micro-step <paramref name="step"/>.Step of its epoch at fractional epoch
     /// <paramref name="progress"/>. Returns the loss; a non-finite loss returns before backward, leaving
-    /// the weights as they were.
+    /// the weights as they were. An empty batch (every image unreadable, <c>--skip-corrupt</c>) adds no
+    /// gradient and returns NaN, but still counts as a micro-step and still ends an optimizer step at a
+    /// boundary, so every process takes the same steps and joins the same gradient averaging.
     /// </summary>
     public double Run(Batch batch, StepContext step, double progress)
     {
@@ -60,17 +62,22 @@ public sealed class TrainStep
             Lr = _schedule.At(progress);
             _schedule.Apply(_optimizer, _groups, progress);
         }
-        var loss = _stage.Loss(batch, step);
-        double value = loss.item<float>();
-        Timer?.PartEnded(StepPart.Forward);
-        if (!double.IsFinite(value)) return value;
-        (AccumIter == 1 ? loss : loss / AccumIter).backward();
-        _stage.Precision?.PullGrads();
-        Timer?.PartEnded(StepPart.Backward);
+        double value = double.NaN;
+        if (batch.Count > 0)
+        {
+            var loss = _stage.Loss(batch, step);
+            value = loss.item<float>();
+            Timer?.PartEnded(StepPart.Forward);
+            if (!double.IsFinite(value)) return value;
+            (AccumIter == 1 ? loss : loss / AccumIter).backward();
+            _stage.Precision?.PullGrads();
+            Timer?.PartEnded(StepPart.Backward);
+        }
         if (IsBoundary(step.Step))
         {
             _parallel.AverageGradients(_parameters);
-            if (_clipGrad is { } clip) nn.utils.clip_grad_norm_(_parameters, clip);
+            // Nothing to clip when no process had an image in the whole window.
+            if (_clipGrad is { } clip && _parameters.Any(p => p.grad is not null)) nn.utils.clip_grad_norm_(_parameters, clip);
             _optimizer.step();
             _optimizer.zero_grad();
             _stage.Precision?.PushWeights();

@@ -54,6 +54,8 @@ public sealed class Trainer
         var step = TrainStep.For(_config, _stage, _optimizer, _groups, Parallel);
         var model = _stage.Model;
         var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer);
+        AgreeOnResumePoint(resumed);
+        // Rank 0's weights everywhere, before the bf16 working copy is refreshed from them below.
         Parallel.BroadcastParameters(model);
         _stage.BestMetric = resumed?.BestMetric;
         int startEpoch = resumed?.Epoch ?? 0, startStep = resumed?.Step ?? 0;
@@ -84,20 +86,21 @@ public sealed class Trainer
                     if (s >= stepsPerEpoch) break;
                     var stepClock = Stopwatch.StartNew();
                     long globalStep = (long)epoch * stepsPerEpoch + s;
+                    long randomPosition = globalStep * Parallel.WorldSize + Parallel.Rank;
                     double value;
                     using (torch.NewDisposeScope())
                     {
-                        generator.manual_seed(Seeds.Derive(_config.Seed, globalStep, Seeds.Stream.Torch));
-                        value = step.Run(batch, new StepContext(epoch, s, globalStep, generator), epoch + (double)s / stepsPerEpoch);
+                        generator.manual_seed(Seeds.Derive(_config.Seed, randomPosition, Seeds.Stream.Torch));
+                        value = step.Run(batch, new StepContext(epoch, s, globalStep, randomPosition, generator), epoch + (double)s / stepsPerEpoch);
                     }
-                    if (!double.IsFinite(value))
+                    int n = (int)batch.Images.shape[0];
+                    if (n > 0 && !double.IsFinite(value))
                         throw new LivtException($"{_stage.Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}; " +
                             (epoch > 0 || first > 0 ? $"the last checkpoint in {Path.Combine(_runDir, "checkpoints")} is intact (--resume {_runDir} continues from it); " : "") +
                             "try a lower --lr/--blr or --clip-grad 1.0");
-                    int n = (int)batch.Images.shape[0];
                     images += n;
                     epochImages += n;
-                    lossSum += value;
+                    if (n > 0) lossSum += value;
                     bool boundary = step.IsBoundary(s);
                     s++;
                     double ips = n / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
@@ -111,20 +114,22 @@ public sealed class Trainer
                     optimizerSteps++;
                     bool stop = StopRequested();
                     if (stop || (_config.SaveEverySteps is { } every && optimizerSteps % every == 0))
-                        Save(new ResumePoint(_stage.Name, epoch, s, _stage.BestMetric, lossSum, images));
+                        Save(new ResumePoint(_stage.Name, epoch, s, _stage.BestMetric, lossSum, images, Parallel.WorldSize));
                     if (stop) throw new TrainingInterruptedException(_stage.Name, _runDir, epoch, s);
                 }
             }
             // A partial accumulation at the end of an epoch is dropped, as the official loop does.
             step.DiscardPartial();
 
-            if (_loader.SkippedImages > skippedBefore)
-                Observer.Message($"{_stage.Name} epoch {epoch + 1}: skipped {_loader.SkippedImages - skippedBefore} unreadable images (--skip-corrupt)");
+            // Summed over the processes: the one that reports is not necessarily the one that skipped.
+            long skipped = (long)Parallel.Sum(_loader.SkippedImages - skippedBefore);
+            if (skipped > 0)
+                Observer.Message($"{_stage.Name} epoch {epoch + 1}: skipped {skipped} unreadable images (--skip-corrupt)");
             int steps = Math.Max(s, 1);
             lastLoss = lossSum / steps;
             double seconds = epochClock.Elapsed.TotalSeconds;
             var (top1, balanced) = _stage.EndEpoch(epoch);
-            Save(new ResumePoint(_stage.Name, epoch + 1, 0, _stage.BestMetric));
+            Save(new ResumePoint(_stage.Name, epoch + 1, 0, _stage.BestMetric, WorldSize: Parallel.WorldSize));
             double ips2 = epochImages * Parallel.WorldSize / Math.Max(seconds, 1e-9);
             _log?.Write("epoch", _stage.Name, (epoch + 1) * stepsPerEpoch, new Dictionary<string, double?>
             {
@@ -143,6 +148,26 @@ public sealed class Trainer
     {
         double local = _context.Stop.IsCancellationRequested ? 1 : 0;
         return (Parallel.WorldSize == 1 ? local : Parallel.Sum(local)) > 0;
+    }
+
+    /// <summary>
+    /// Every process must continue from the same checkpoint (a run folder on a shared file system) with
+    /// the number of processes that wrote it; otherwise all of them stop with the same message rather
+    /// than train apart or wait for each other until the timeout.
+    /// </summary>
+    private void AgreeOnResumePoint(ResumePoint? resumed)
+    {
+        if (resumed is not null && resumed.WorldSize != Parallel.WorldSize)
+            throw new LivtException($"--resume {_runDir}: the run was trained by {resumed.WorldSize} process(es), this job has {Parallel.WorldSize}: " +
+                $"the global batch (--batch-size x --accum-iter x processes), the learning rate and each process's data would change; resume with {resumed.WorldSize}");
+        if (Parallel.WorldSize == 1) return;
+        using var mine = torch.tensor(new long[] { resumed is null ? -1 : resumed.Epoch, resumed?.Step ?? 0 });
+        using var all = Parallel.Group.AllGather(mine);
+        var points = all.data<long>().ToArray();
+        var seen = Enumerable.Range(0, Parallel.WorldSize).Select(r => points[2 * r] < 0 ? "no checkpoint" : $"epoch {points[2 * r]} step {points[2 * r + 1]}").ToArray();
+        if (seen.Distinct().Count() > 1)
+            throw new LivtException($"{_runDir}: the processes found different checkpoints ({string.Join("; ", seen.Select((p, r) => $"rank {r}: {p}"))}): " +
+                "every process must see the same run folder (put --out on a file system all machines share)");
     }
 
     private void Save(ResumePoint point)

@@ -8,7 +8,8 @@ namespace Livt.Evaluation;
 /// setting chosen on validation, when there is one; <paramref name="Precision"/> the precision the model was
 /// run in, with its reason.</summary>
 public sealed record ReportInfo(string Stage, string Loss, string Model, string Dataset, int Epochs, double Seconds,
-    double Imbalance, int Seed, string? TestPrior, string? CountsNote = null, TunedValue? Tuned = null, PrecisionChoice? Precision = null);
+    double Imbalance, int Seed, string? TestPrior, string? CountsNote = null, TunedValue? Tuned = null, PrecisionChoice? Precision = null,
+    int Processes = 1, string Backend = "single");
 
 /// <summary>Writes a run's report.json, report.md and PNG plots into one folder.</summary>
 public static class Reports
@@ -23,7 +24,7 @@ public static class Reports
         var report = RunReport.From(result, info.Loss, info.Model, info.Dataset, info.Epochs, info.Seconds) with
         {
             Stage = info.Stage, Imbalance = info.Imbalance, Seed = info.Seed, TestPrior = info.TestPrior, CountsNote = info.CountsNote, Tuned = info.Tuned,
-            Precision = info.Precision?.Precision, PrecisionReason = info.Precision?.Reason,
+            Precision = info.Precision?.Precision, PrecisionReason = info.Precision?.Reason, Processes = info.Processes, Backend = info.Backend,
             TestDistributions = testDistributions?.Select(TestDistributionMetrics.From).ToArray(),
             TestSplitSeed = testDistributions is null ? null : testSplitSeed,
         };

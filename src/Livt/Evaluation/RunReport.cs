@@ -45,6 +45,10 @@ public sealed record RunReport
     /// <summary>Imbalance factor n_max / n_min of the training set.</summary>
     [JsonPropertyName("imbalance")] public double? Imbalance { get; init; }
     [JsonPropertyName("seed")] public int? Seed { get; init; }
+    /// <summary>Processes that trained (or evaluated) data-parallel; 1 for an ordinary run.</summary>
+    [JsonPropertyName("processes")] public int? Processes { get; init; }
+    /// <summary>Their communication backend: "single", "mpi" or "nccl".</summary>
+    [JsonPropertyName("backend")] public string? Backend { get; init; }
     /// <summary>Training throughput, images per second.</summary>
     [JsonPropertyName("images_per_second")] public double? ImagesPerSecond { get; init; }
     /// <summary>The test label distribution the logits were adjusted for (a file path or a name such as

@@ -16,6 +16,7 @@ internal static class RunReportMarkdown
         var details = new List<string> { $"loss {r.Loss}", Invariant($"{r.Epochs} epochs"), Invariant($"{r.Seconds:F0} s") };
         if (r.Imbalance is { } imbalance) details.Add(Invariant($"imbalance factor {imbalance:G4}"));
         if (r.Seed is { } seed) details.Add(Invariant($"seed {seed}"));
+        if (r.Processes is > 1 and var processes) details.Add(Invariant($"{processes} processes ({r.Backend})"));
         if (r.ImagesPerSecond is { } ips) details.Add(Invariant($"{ips:F1} images/s"));
         if (r.PrecisionReason is { } precision) details.Add(precision);
         details.Add(r.TestPrior is { } prior ? $"logits adjusted for test prior {prior}" : "raw logits");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Distributed;
 using Livt.Evaluation;
 using Livt.Runtime;
 
@@ -24,16 +25,20 @@ public static class EvaluationRun
     /// <paramref name="splitSeed"/>) to the report. <paramref name="tau"/>
     /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
     /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).
-    /// <paramref name="precision"/>: auto (bf16 where the device has it natively), fp32 or bf16.</summary>
-    public static (EvaluationResult Result, string ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
+    /// <paramref name="precision"/>: auto (bf16 where the device has it natively), fp32 or bf16.
+    /// With <paramref name="group"/> (a job of several processes, all calling this alike) every process
+    /// predicts its share of the images, all get the same result, and only the first writes the report:
+    /// the others get a null path.</summary>
+    public static (EvaluationResult Result, string? ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
         string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads,
         RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, double? valFraction = null, string? valList = null,
-        string? testDistributions = null, int splitSeed = 0, string precision = "auto")
+        string? testDistributions = null, int splitSeed = 0, string precision = "auto", IProcessGroup? group = null)
     {
         var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
         var clock = Stopwatch.StartNew();
-        LivtRuntime.Initialize(threads);
-        var dev = TrainingDevice.Parse(device);
+        var launch = LaunchEnvironment.Detect();
+        LivtRuntime.Initialize(threads > 0 ? threads : launch.DefaultThreads);
+        var dev = ProcessGroups.LocalDevice(TrainingDevice.Parse(device), launch);
         var choice = PrecisionPolicy.Resolve(precision, dev);
         var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
         using (model)
@@ -63,13 +68,15 @@ public static class EvaluationRun
             {
                 if (shift is not { } s) throw new LivtException("--tau auto tunes post-hoc logit adjustment: give --test-prior too");
                 tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = options }, splits.Train, s.Item1, s.Item2, valFraction, valList,
-                    transform, dev, batchSize, workers, choice);
+                    transform, dev, batchSize, workers, choice, group);
             }
-            var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers, choice), shift, tuned?.Value ?? tau!.Value);
+            var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers, choice, group), shift, tuned?.Value ?? tau!.Value);
             var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
             var splitMetrics = distributions is null ? null : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
+            if (group is { IsFirst: false }) return (result, null);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice), null, splitMetrics, splitSeed);
+                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice,
+                Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single"), null, splitMetrics, splitSeed);
             return (result, report);
         }
     }

@@ -1,5 +1,6 @@
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Distributed;
 using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Models;
@@ -9,15 +10,22 @@ using static TorchSharp.torch;
 
 namespace Livt.Inference;
 
-/// <summary>Runs a classifier over a dataset (eval mode, no gradients) and scores it.</summary>
+/// <summary>
+/// Runs a classifier over a dataset (eval mode, no gradients) and scores it. Under a process group of
+/// several processes each evaluates its own batches (<see cref="BatchShardSampler"/>) and the logits are
+/// gathered, in dataset order, on every process: every metric, post-hoc adjustment and report then
+/// equals a single-process evaluation exactly, and each process holds what a single process would.
+/// </summary>
 public static class Evaluator
 {
     /// <summary>Collects the logits of every image of <paramref name="data"/>, in dataset order. With a bf16
     /// <paramref name="precision"/> a bf16 copy of the model computes them (LayerNorm and softmax in fp32,
-    /// logits returned as fp32); null or fp32 runs the model as it is.</summary>
+    /// logits returned as fp32); null or fp32 runs the model as it is. With <paramref name="group"/>, every
+    /// process of it must call this with the same arguments.</summary>
     public static MetricsAccumulator Predict(VisionTransformer model, IImageDataset data, IImageTransform transform,
-        Device device, int batchSize, int workers, PrecisionChoice? precision = null)
+        Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null)
     {
+        bool sharded = group is { WorldSize: > 1 };
         bool wasTraining = model.training;
         model.eval();
         using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, () => new VisionTransformer(model.Config), device);
@@ -27,6 +35,7 @@ public static class Evaluator
         var loader = new DataLoader(data, transform, new LoaderOptions
         {
             BatchSize = batchSize, Shuffle = false, DropLast = false, Workers = workers,
+            Sampler = sharded ? new BatchShardSampler(data.Count, batchSize, group!.Rank, group.WorldSize) : null,
         });
         using (torch.no_grad())
         {
@@ -38,18 +47,46 @@ public static class Evaluator
             }
         }
         if (wasTraining) model.train();
-        return acc;
+        return sharded ? Gather(acc, data.Count, batchSize, group!) : acc;
+    }
+
+    /// <summary>Every process's logits, padded to the longest shard, all-gathered and put back in
+    /// dataset order: batch b is the (b / world)-th batch of rank b mod world.</summary>
+    private static MetricsAccumulator Gather(MetricsAccumulator local, int count, int batchSize, IProcessGroup group)
+    {
+        using var scope = torch.NewDisposeScope();
+        int world = group.WorldSize, classes = local.NumClasses;
+        int batches = (count + batchSize - 1) / batchSize;
+        long rows = (long)((batches + world - 1) / world) * batchSize; // rank 0's shard, the longest, rounded up
+        var logits = torch.zeros(rows, classes);
+        var labels = torch.zeros(rows, ScalarType.Int64);
+        if (local.Count > 0)
+        {
+            logits.narrow(0, 0, local.Count).copy_(local.Logits);
+            labels.narrow(0, 0, local.Count).copy_(local.Labels);
+        }
+        var allLogits = group.AllGather(logits);
+        var allLabels = group.AllGather(labels);
+        var result = new MetricsAccumulator(classes);
+        for (int b = 0; b < batches; b++)
+        {
+            long start = (b % world) * rows + (long)(b / world) * batchSize;
+            long size = Math.Min(batchSize, count - (long)b * batchSize);
+            result.Add(allLogits.narrow(0, start, size), allLabels.narrow(0, start, size));
+        }
+        return result;
     }
 
     /// <summary>Top-1, Many/Medium/Few, ECE and the rest, with shot groups from the training counts.
     /// With a prior shift (<paramref name="priorShift"/>: the prior the logits assume, and the test
-    /// prior), logits are first adjusted post hoc: z − τ·log from + τ·log to. <paramref name="precision"/>:
-    /// as in <see cref="Predict"/>.</summary>
+    /// prior), logits are first adjusted post hoc: z − τ·log from + τ·log to. <paramref name="precision"/>
+    /// and <paramref name="group"/>: as in <see cref="Predict"/>.</summary>
     public static EvaluationResult Evaluate(VisionTransformer model, IImageDataset data, IImageTransform transform,
         IReadOnlyList<long> trainCounts, Device device, int batchSize, int workers, IReadOnlyList<string>? classNames,
-        (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0, PrecisionChoice? precision = null)
+        (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0, PrecisionChoice? precision = null,
+        IProcessGroup? group = null)
     {
-        var acc = Adjust(Predict(model, data, transform, device, batchSize, workers, precision), priorShift, tau);
+        var acc = Adjust(Predict(model, data, transform, device, batchSize, workers, precision, group), priorShift, tau);
         return acc.Compute(trainCounts, classNames: classNames);
     }
 

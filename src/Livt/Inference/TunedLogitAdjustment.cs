@@ -1,3 +1,4 @@
+using Livt.Distributed;
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Evaluation;
@@ -21,16 +22,16 @@ public static class TunedLogitAdjustment
     /// <paramref name="from"/> to <paramref name="to"/>, on <paramref name="source"/>'s validation set:
     /// <paramref name="valList"/>, or <paramref name="valFraction"/> of each class of
     /// <paramref name="train"/> (null: the fine-tuning run's own fraction, else 0.1), computed in
-    /// <paramref name="precision"/> (null: the model as it is).</summary>
+    /// <paramref name="precision"/> (null: the model as it is); sharded over <paramref name="group"/> when given.</summary>
     public static TunedValue Choose(VisionTransformer model, FineTunedData source, IImageDataset train,
         IReadOnlyList<double> from, IReadOnlyList<double> to, double? valFraction, string? valList,
-        IImageTransform transform, Device device, int batchSize, int workers, PrecisionChoice? precision = null)
+        IImageTransform transform, Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null)
     {
         double fraction = valList is not null ? 0 : valFraction ?? (source.ValFraction > 0 ? source.ValFraction : 0.1);
         if (fraction <= 0 && valList is null)
             throw new LivtException($"--val-fraction {fraction}: --tau auto needs a validation split (a fraction above 0, or --val-list)");
         var (_, val) = source.Split(train, fraction, valList);
-        var predictions = Evaluator.Predict(model, val!, transform, device, batchSize, workers, precision);
+        var predictions = Evaluator.Predict(model, val!, transform, device, batchSize, workers, precision, group);
         using var scope = torch.NewDisposeScope();
         var logits = predictions.Logits;
         return ValidationSearch.Select("logit_adjustment_tau", ValidationSearch.TauGrid, t => LogitAdjustment.Apply(logits, from, to, t), predictions.Labels,

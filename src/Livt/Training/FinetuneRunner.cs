@@ -90,10 +90,11 @@ public sealed class FinetuneRunner
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
         observer.Message($"Evaluating on the {data.Test.Count}-image test split");
         var result = Evaluator.Evaluate(model, data.Test, evalTransform, counts, device, _config.BatchSize, _config.Workers, train.ClassNames,
-            precision: _precision);
+            precision: _precision, group: _context.Parallel.Group);
         string? report = writer
             ? Reports.Write(RunDir, result, new ReportInfo("finetune", _config.Loss, _config.Model, data.Name, _config.Epochs,
-                clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote, Precision: _precision), log?.Path)
+                clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote, Precision: _precision,
+                Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend), log?.Path)
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
@@ -113,7 +114,8 @@ public sealed class FinetuneRunner
         bool last = epoch + 1 == _config.Epochs;
         if (val is null || !(_config.SaveBest || (_config.EvalEvery > 0 && (epoch + 1) % _config.EvalEvery == 0) || last))
             return (null, null);
-        var r = Evaluator.Evaluate(model, val, evalTransform, counts, device, _config.BatchSize, _config.Workers, val.ClassNames, precision: _precision);
+        var r = Evaluator.Evaluate(model, val, evalTransform, counts, device, _config.BatchSize, _config.Workers, val.ClassNames,
+            precision: _precision, group: _context.Parallel.Group);
         double balanced = r.PerClass.Where(double.IsFinite).Average();
         if (_config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
         {

@@ -48,7 +48,7 @@ internal sealed class FinetuneStage : ITrainingStage
         Tensor Logits(Tensor x) => _compute.call(x).to(ScalarType.Float32);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
         var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
-            _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.GlobalStep, Seeds.Stream.Mixup));
+            _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
         var (mixed, targets, _) = mixer.Apply(images, labels);
         return _loss.Forward(Logits(mixed), targets);
     }

@@ -64,6 +64,8 @@ public sealed class PretrainRunner
                 ClassNames = data.Train.ClassNames.ToArray(), ClassCounts = DatasetStats.ClassCounts(data.Train),
                 Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed,
             });
+        // The next stage (quickstart's fine-tuning) reads this file on every process.
+        _context.Parallel.Group.Barrier();
         observer.Message($"MGP model written to {modelPath}");
         return new RunResult("pretrain", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, loss, null);
     }

@@ -21,23 +21,33 @@ public static class QuickStart
     /// names, e.g. threads, seed, data_dir); <paramref name="pretrain"/> and <paramref name="finetune"/>
     /// override one stage (e.g. epochs).</summary>
     public static RunResult Run(string outDir, JsonObject? common, JsonObject? pretrain, JsonObject? finetune,
-        RunContext? context = null, string recipe = Recipe)
+        RunContext? context = null, string recipe = Recipe) =>
+        Run(Configs(outDir, common, pretrain, finetune, recipe), context);
+
+    /// <summary>The two stages' resolved configs, as <see cref="Run(string, JsonObject?, JsonObject?, JsonObject?, RunContext?, string)"/>
+    /// builds them (a caller that must know the device or the processes' timeout before the run reads them here).</summary>
+    public static (TrainConfig Pretrain, TrainConfig Finetune) Configs(string outDir, JsonObject? common, JsonObject? pretrain,
+        JsonObject? finetune, string recipe = Recipe)
     {
-        context ??= new RunContext();
-        var observer = context.Observer;
         var recipeJson = ConfigResolver.ReadRecipe(recipe);
         var pretrainDir = Path.GetFullPath(Path.Combine(outDir, "pretrain"));
         var finetuneDir = Path.GetFullPath(Path.Combine(outDir, "finetune"));
-
         var pre = ConfigResolver.Resolve("pretrain", recipeJson, Merge(common, pretrain, new JsonObject { ["out"] = pretrainDir }));
-        if (File.Exists(Path.Combine(pretrainDir, ModelCheckpoint.FileName)))
-            observer.Message($"Reusing the finished pretraining in {pretrainDir}");
-        else
-            new PretrainRunner(pre, context: context).Run();
-
         var ft = ConfigResolver.Resolve("finetune", recipeJson,
             Merge(common, finetune, new JsonObject { ["out"] = finetuneDir, ["init"] = pretrainDir }));
-        return new FinetuneRunner(ft, context: context).Run();
+        return (pre, ft);
+    }
+
+    /// <summary>Runs both stages from their resolved configs (<see cref="Configs"/>).</summary>
+    public static RunResult Run((TrainConfig Pretrain, TrainConfig Finetune) configs, RunContext? context = null)
+    {
+        context ??= new RunContext();
+        var pretrainDir = configs.Pretrain.Out!;
+        if (File.Exists(Path.Combine(pretrainDir, ModelCheckpoint.FileName)))
+            context.Observer.Message($"Reusing the finished pretraining in {pretrainDir}");
+        else
+            new PretrainRunner(configs.Pretrain, context: context).Run();
+        return new FinetuneRunner(configs.Finetune, context: context).Run();
     }
 
     private static JsonObject Merge(params JsonObject?[] parts)

@@ -44,11 +44,13 @@ internal static class RunSetup
         return (config with { PrecisionUsed = choice.Precision, PrecisionReason = choice.Reason }, choice);
     }
 
-    /// <summary>Sets up the process (allocator, threads) and parses the device, once per run start.</summary>
+    /// <summary>Sets up the process (allocator, threads: <c>--threads</c>, else the launcher's share of the
+    /// cores) and parses the device (a bare cuda becomes this process's GPU), once per run start.</summary>
     public static TorchSharp.torch.Device Initialize(TrainConfig config)
     {
-        LivtRuntime.Initialize(config.Threads);
-        return TrainingDevice.Parse(config.Device);
+        var launch = Livt.Distributed.LaunchEnvironment.Detect();
+        LivtRuntime.Initialize(config.Threads > 0 ? config.Threads : launch.DefaultThreads);
+        return Livt.Distributed.ProcessGroups.LocalDevice(TrainingDevice.Parse(config.Device), launch);
     }
 
     /// <summary>Loads the dataset named by the config; see <see cref="TrainingData"/> for the validation split.</summary>

@@ -130,6 +130,21 @@ public class DataLoaderTests
     }
 
     [Fact]
+    public void ABatchOfOnlyUnreadableImagesComesEmptySoTheEpochKeepsItsLength()
+    {
+        using var dir = new TempDir();
+        var (train, _) = ListSetWithBrokenImages(dir);
+        var loader = new DataLoader(train, null, new LoaderOptions { BatchSize = 1, Shuffle = false, Workers = 2, SkipCorrupt = true });
+        var batches = new List<(int Count, int Skipped, long Rows)>();
+        foreach (var batch in loader.Epoch(0, skipBatches: 2))
+            using (batch) batches.Add((batch.Count, batch.Skipped, batch.Images.shape[0]));
+        Assert.Equal(loader.BatchesPerEpoch - 2, batches.Count);
+        Assert.Equal((0, 1, 0L), batches[3 - 2]);
+        Assert.Equal((0, 1, 0L), batches[8 - 2]);
+        Assert.Equal(8, batches.Count(b => b == (1, 0, 1L)));
+    }
+
+    [Fact]
     public void ImagesOfDifferentSizesInABatchAreAnError()
     {
         using var dir = new TempDir();

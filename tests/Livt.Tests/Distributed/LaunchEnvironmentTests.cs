@@ -31,6 +31,21 @@ public class LaunchEnvironmentTests
         Assert.False(From(("OMPI_COMM_WORLD_RANK", "0"), ("OMPI_COMM_WORLD_SIZE", "1")).IsDistributed);
     }
 
+    [Fact]
+    public void ProcessesPerMachineDivideTheCoresByDefault()
+    {
+        var openMpi = From(("OMPI_COMM_WORLD_RANK", "0"), ("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"));
+        Assert.Equal(2, openMpi.LocalSize);
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), openMpi.DefaultThreads);
+        Assert.Equal(3, From(("PMI_RANK", "0"), ("PMI_SIZE", "3"), ("MPI_LOCALNRANKS", "3")).LocalSize);
+        // Slurm compresses the per-node counts: 4 tasks on each of nodes 0 and 1, 3 on node 2.
+        Assert.Equal(3, From(("SLURM_PROCID", "9"), ("SLURM_STEP_NUM_TASKS", "11"), ("SLURM_NODEID", "2"), ("SLURM_STEP_TASKS_PER_NODE", "4(x2),3")).LocalSize);
+        Assert.Equal(4, LaunchEnvironment.SlurmTasksOnNode("4(x2),3", 1));
+        Assert.Equal(1, LaunchEnvironment.SlurmTasksOnNode("garbled", 0));
+        // A single process keeps libtorch's own default.
+        Assert.Null(From().DefaultThreads);
+    }
+
     [Theory]
     [InlineData("OMPI_COMM_WORLD_RANK", "two", "OMPI_COMM_WORLD_RANK=two")]
     [InlineData("OMPI_COMM_WORLD_RANK", "4", "is not below OMPI_COMM_WORLD_SIZE=4")]

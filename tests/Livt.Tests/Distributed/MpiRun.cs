@@ -22,7 +22,14 @@ public static class MpiRun
     }
 
     /// <summary>Runs <paramref name="scenario"/> of the worker on <see cref="Processes"/> ranks.</summary>
-    public static Result Worker(string scenario, string outDir, double timeoutSeconds = 60)
+    public static Result Worker(string scenario, string outDir, double timeoutSeconds = 60, params string[] more) =>
+        Dotnet("Livt.DistributedWorker.dll", [scenario, outDir, timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), .. more]);
+
+    /// <summary>Runs the livt command (the built livt.dll) on <see cref="Processes"/> ranks.</summary>
+    public static Result Livt(params string[] args) => Dotnet("livt.dll", args);
+
+    /// <summary>Runs <paramref name="dll"/> (beside the tests) with <paramref name="args"/> on <see cref="Processes"/> ranks.</summary>
+    private static Result Dotnet(string dll, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("mpirun")
         {
@@ -33,9 +40,8 @@ public static class MpiRun
                      "-np", $"{Processes}", "--oversubscribe", "--bind-to", "none",
                      "--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
                      "-x", "OMP_NUM_THREADS=1",
-                     "dotnet", Path.Combine(AppContext.BaseDirectory, "Livt.DistributedWorker.dll"),
-                     scenario, outDir, timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 })
+                     "dotnet", Path.Combine(AppContext.BaseDirectory, dll),
+                 }.Concat(args))
             psi.ArgumentList.Add(a);
         // Containers and CI run as root, which mpirun refuses unless told twice.
         psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
@@ -49,7 +55,7 @@ public static class MpiRun
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            Assert.Fail($"mpirun {scenario} did not finish within {HardLimit.TotalSeconds} s and was killed\nstderr:\n{stderr.Result}");
+            Assert.Fail($"mpirun {dll} {string.Join(" ", args)} did not finish within {HardLimit.TotalSeconds} s and was killed\nstderr:\n{stderr.Result}");
         }
         process.WaitForExit(); // drains the redirected streams
         return new Result(process.ExitCode, stdout.Result, stderr.Result, clock.Elapsed);

@@ -39,12 +39,12 @@ public class TrainStepTimerTests
         using var generator = new Generator(1);
         using var before = parts.Model.parameters().First().detach().clone();
 
-        using (torch.NewDisposeScope()) step.Run(batch, new StepContext(0, 0, 0, generator), 0.5);
+        using (torch.NewDisposeScope()) step.Run(batch, new StepContext(0, 0, 0, 0, generator), 0.5);
         Assert.Equal([StepPart.Forward, StepPart.Backward], recorder.Parts);
         Assert.True(parts.Model.parameters().First().equal(before).all().item<bool>(), "an accumulation micro-step stepped the optimizer");
 
         recorder.Parts.Clear();
-        using (torch.NewDisposeScope()) step.Run(batch, new StepContext(0, 1, 1, generator), 0.5);
+        using (torch.NewDisposeScope()) step.Run(batch, new StepContext(0, 1, 1, 1, generator), 0.5);
         Assert.Equal([StepPart.Forward, StepPart.Backward, StepPart.Optimizer], recorder.Parts);
         Assert.False(parts.Model.parameters().First().equal(before).all().item<bool>(), "the boundary did not step the optimizer");
     }
