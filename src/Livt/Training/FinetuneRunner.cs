@@ -7,6 +7,8 @@ using Livt.Engine.Optimization;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Losses;
+using Livt.Losses.Contrastive;
+using Livt.Training.Contrastive;
 using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,7 +21,7 @@ namespace Livt.Training;
 /// an MGP encoder (<see cref="TrainConfig.Init"/>, at any input size: the position embedding is
 /// resampled) or from scratch, as LiVT's main_finetune.py: layer-wise lr decay, AdamW, per-iteration
 /// warm-up + cosine, the DeiT augmentation recipe, Mixup/CutMix with label smoothing folded into soft
-/// targets. Ends by evaluating the final weights on the test split and writing <c>report.json</c>,
+/// targets; a supervised contrastive <c>--loss</c> hands the run to <see cref="ContrastiveRunner"/>. Ends by evaluating the final weights on the test split and writing <c>report.json</c>,
 /// <c>report.md</c> and plots.
 /// </summary>
 public sealed class FinetuneRunner
@@ -43,6 +45,7 @@ public sealed class FinetuneRunner
     /// <summary>Runs the stage to the end (resuming from the run folder's checkpoint if there is one).</summary>
     public RunResult Run()
     {
+        if (ContrastiveLosses.Canonical(_config.Loss) is not null) return new ContrastiveRunner(_config, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(_config);
         RunSetup.WriteConfig(_config, RunDir, _context);
