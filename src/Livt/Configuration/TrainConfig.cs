@@ -170,6 +170,9 @@ public sealed record TrainConfig
     [Setting("Contrastive losses: width of the projection (default: gpaco 128, bcl 1024, tsc 128, rescom 128)", FinetuneOnly = true)]
     public int? ProjDim { get; init; }
 
+    [Setting("tsc: Adam steps of the one-off optimisation of the class targets on the hypersphere (target_generation.py; saved with the run)", FinetuneOnly = true)]
+    public int TscTargetSteps { get; init; } = 10000;
+
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
     public double Mixup { get; init; } = 0.8;
 

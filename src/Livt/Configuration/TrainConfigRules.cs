@@ -88,6 +88,7 @@ public static class TrainConfigRules
         Require(config.QueueSize is null || config.QueueSize >= (method == "gpaco" ? 0 : 1),
             $"--queue-size {config.QueueSize}: must be at least {(method == "gpaco" ? 0 : 1)} for {method}");
         Require(config.ProjDim is null or >= 1, $"--proj-dim {config.ProjDim}: must be at least 1");
+        Require(config.TscTargetSteps >= 1, $"--tsc-target-steps {config.TscTargetSteps}: must be at least 1");
         try
         {
             // The methods' own range checks, on a two-class probe (the real counts come with the data).
@@ -135,7 +136,7 @@ public static class TrainConfigRules
         return d with
         {
             Temperature = c.ConTemperature ?? d.Temperature, TargetWeight = c.ConBeta ?? d.TargetWeight,
-            QueueSize = c.QueueSize ?? d.QueueSize, ProjectionDim = c.ProjDim ?? d.ProjectionDim,
+            QueueSize = c.QueueSize ?? d.QueueSize, ProjectionDim = c.ProjDim ?? d.ProjectionDim, TargetIterations = c.TscTargetSteps,
         };
     }
 
