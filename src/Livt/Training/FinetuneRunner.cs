@@ -21,8 +21,8 @@ namespace Livt.Training;
 /// an MGP encoder (<see cref="TrainConfig.Init"/>, at any input size: the position embedding is
 /// resampled) or from scratch, as LiVT's main_finetune.py: layer-wise lr decay, AdamW, per-iteration
 /// warm-up + cosine, the DeiT augmentation recipe, Mixup/CutMix with label smoothing folded into soft
-/// targets; a supervised contrastive <c>--loss</c> hands the run to <see cref="ContrastiveRunner"/>. Ends by evaluating the final weights on the test split and writing <c>report.json</c>,
-/// <c>report.md</c> and plots.
+/// targets; a supervised contrastive <c>--loss</c> hands the run to <see cref="ContrastiveRunner"/>. Ends
+/// by evaluating the final weights on the test split and writing <c>report.json</c>, <c>report.md</c> and plots.
 /// </summary>
 public sealed class FinetuneRunner
 {
