@@ -29,6 +29,10 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
     public RunResult Run()
     {
+        // Each rank would keep its own queues and centroids: the state would drift apart and a resume
+        // would hand every rank the writer's.
+        if (context.Parallel.WorldSize > 1)
+            throw new LivtException($"--loss {config.Loss}: the contrastive methods run in one process for now (this run has {context.Parallel.WorldSize}); start it without mpirun/srun");
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(config);
         RunSetup.WriteConfig(config, runDir, context);
