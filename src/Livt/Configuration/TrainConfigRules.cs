@@ -2,6 +2,7 @@ using Livt.Data;
 using Livt.Engine;
 using Livt.Engine.Optimization;
 using Livt.Losses;
+using Livt.Losses.Contrastive;
 using Livt.Models;
 using Livt.Runtime;
 
@@ -56,16 +57,106 @@ public static class TrainConfigRules
             return;
         }
 
-        string loss = LossFactory.Canonical(config.Loss)
-            ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names)})");
+        string loss = LossFactory.Canonical(config.Loss) ?? ContrastiveLosses.Canonical(config.Loss)
+            ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names.Concat(ContrastiveLosses.Names))})");
         Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && config.Dataset != "imagefolder"),
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
+        if (ContrastiveLosses.Canonical(loss) is not null)
+        {
+            CheckContrastive(config, loss);
+            return;
+        }
+        Require(config is { ConTemperature: null, ConAlpha: null, ConBeta: null, QueueSize: null, ProjDim: null },
+            $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", ContrastiveLosses.Names)}), not of --loss {loss}");
         Require(config.DrwEpoch is null || loss == "ldam", $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
             $"--drw-epoch {config.DrwEpoch}: must be within the run's {config.Epochs} epochs");
         var probe = LossFactory.Create(loss, [2, 1], LossOptions(config));
         Require(!(config.Mixup > 0 || config.Cutmix > 0) || probe.AcceptsSoftTargets,
             $"--loss {config.Loss} needs hard labels: turn Mixup/CutMix off (--mixup 0 --cutmix 0)");
+    }
+
+    private static void CheckContrastive(TrainConfig config, string method)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new LivtException(message);
+        }
+        Require(!string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase),
+            $"--precision bf16: --loss {method} trains in fp32 only; drop --precision (auto then means fp32)");
+        Require(config.DrwEpoch is null, $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {method}");
+        Require(config.ConTemperature is null or (> 0 and < double.PositiveInfinity), $"--con-temperature {config.ConTemperature}: must be finite and > 0");
+        Require(config.ConAlpha is null or (>= 0 and < double.PositiveInfinity), $"--con-alpha {config.ConAlpha}: must be finite and >= 0");
+        Require(config.ConAlpha is null || method is "gpaco" or "bcl", $"--con-alpha: {method} has no alpha weight (gpaco and bcl have)");
+        Require(config.ConBeta is null or (>= 0 and < double.PositiveInfinity), $"--con-beta {config.ConBeta}: must be finite and >= 0");
+        Require(config.QueueSize is null || method != "bcl", "--queue-size: bcl keeps no queue");
+        Require(config.QueueSize is null || config.QueueSize >= (method == "gpaco" ? 0 : 1),
+            $"--queue-size {config.QueueSize}: must be at least {(method == "gpaco" ? 0 : 1)} for {method}");
+        Require(config.ProjDim is null or >= 1, $"--proj-dim {config.ProjDim}: must be at least 1");
+        Require(config.TscTargetSteps >= 1, $"--tsc-target-steps {config.TscTargetSteps}: must be at least 1");
+        try
+        {
+            // The methods' own range checks, on a two-class probe (the real counts come with the data).
+            long[] probe = [2, 1];
+            _ = method switch
+            {
+                "gpaco" => (object)new GpacoLoss(probe, GpacoOptions(config)),
+                "bcl" => new BclLoss(probe, BclOptions(config)),
+                "tsc" => new TscLoss(probe.Length, TscOptions(config)),
+                _ => new ResComLoss(probe, ResComOptions(config) with { HardNegatives = 0 }),
+            };
+        }
+        catch (LivtException e)
+        {
+            throw new LivtException($"--loss {method}: {e.Message} (set by --con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim)");
+        }
+    }
+
+    /// <summary>GPaCo's options: the official long-tail defaults, overridden by the contrastive settings given.</summary>
+    public static GpacoOptions GpacoOptions(TrainConfig c)
+    {
+        var d = new GpacoOptions();
+        return d with
+        {
+            Temperature = c.ConTemperature ?? d.Temperature, Alpha = c.ConAlpha ?? d.Alpha, Beta = c.ConBeta ?? d.Beta,
+            QueueSize = c.QueueSize ?? d.QueueSize, ProjectionDim = c.ProjDim ?? d.ProjectionDim,
+        };
+    }
+
+    /// <summary>BCL's options: the official defaults, overridden by the contrastive settings given.</summary>
+    public static BclOptions BclOptions(TrainConfig c)
+    {
+        var d = new BclOptions();
+        return d with
+        {
+            Temperature = c.ConTemperature ?? d.Temperature, CeWeight = c.ConAlpha ?? d.CeWeight,
+            ContrastWeight = c.ConBeta ?? d.ContrastWeight, ProjectionDim = c.ProjDim ?? d.ProjectionDim,
+        };
+    }
+
+    /// <summary>TSC's options: the official defaults, overridden by the contrastive settings given.</summary>
+    public static TscOptions TscOptions(TrainConfig c)
+    {
+        var d = new TscOptions();
+        return d with
+        {
+            Temperature = c.ConTemperature ?? d.Temperature, TargetWeight = c.ConBeta ?? d.TargetWeight,
+            QueueSize = c.QueueSize ?? d.QueueSize, ProjectionDim = c.ProjDim ?? d.ProjectionDim, TargetIterations = c.TscTargetSteps,
+        };
+    }
+
+    /// <summary>ResCom's options: the defaults, overridden by the contrastive settings given; a given queue size
+    /// also sets the mined positives to half of it, as the default 4 of 8. The mined negatives (32) are
+    /// capped by the stage once the class count is known.</summary>
+    public static ResComOptions ResComOptions(TrainConfig c)
+    {
+        var d = new ResComOptions();
+        return d with
+        {
+            Temperature = c.ConTemperature ?? d.Temperature, ContrastWeight = c.ConBeta ?? d.ContrastWeight,
+            QueuePerClass = c.QueueSize ?? d.QueuePerClass, HardPositives = c.QueueSize is { } q ? Math.Max(1, q / 2) : d.HardPositives,
+            ProjectionDim = c.ProjDim ?? d.ProjectionDim,
+        };
     }
 
     /// <summary>The loss options the config sets.</summary>

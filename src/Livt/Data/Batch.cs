@@ -17,8 +17,12 @@ public sealed class Batch : IDisposable
         Skipped = skipped;
     }
 
-    /// <summary>[N, C, H, W] float32 images.</summary>
+    /// <summary>[N, C, H, W] float32 images; [N, V, C, H, W] when the loader makes V views of each
+    /// sample (<see cref="Views"/> &gt; 1).</summary>
     public Tensor Images { get; }
+
+    /// <summary>Views per sample: 1 for a plain batch, V for a multi-view loader's.</summary>
+    public int Views => Images.dim() == 5 ? (int)Images.shape[1] : 1;
 
     /// <summary>[N] int64 labels.</summary>
     public Tensor Labels { get; }

@@ -17,24 +17,32 @@ namespace Livt.Data;
 /// on one thread); and a consumer that would wait for a batch builds its unstarted chunks itself, at
 /// normal priority, so a starved worker never stalls training.
 /// </para>
+/// <para>
+/// With a <see cref="MultiViewTransform"/> each sample becomes V independently augmented views, drawn
+/// from that same per-sample generator, and a batch holds them as [N, V, C, H, W] (<see cref="Batch.Views"/>).
+/// </para>
 /// </summary>
 public sealed class DataLoader
 {
     private readonly IImageDataset _dataset;
     private readonly IImageTransform? _transform;
+    private readonly MultiViewTransform? _multiView;
     private readonly LoaderOptions _options;
     private readonly ISampler _sampler;
     private readonly int _epochLength;
     private long _skipped;
 
     /// <summary>Creates a loader; <paramref name="transform"/> (may be null) runs on every sample.</summary>
-    public DataLoader(IImageDataset dataset, IImageTransform? transform, LoaderOptions options)
+    public DataLoader(IImageDataset dataset, IImageTransform? transform, LoaderOptions options) : this(dataset, transform, null, options) { }
+
+    private DataLoader(IImageDataset dataset, IImageTransform? transform, MultiViewTransform? multiView, LoaderOptions options)
     {
         if (options.BatchSize <= 0) throw new LivtException($"batch size must be positive, got {options.BatchSize}");
         if (options.Prefetch <= 0) throw new LivtException($"prefetch must be positive, got {options.Prefetch}");
         if (options.Workers < 0) throw new LivtException($"worker count must be 0 (all cores) or positive, got {options.Workers}");
         _dataset = dataset;
         _transform = transform;
+        _multiView = multiView;
         _options = options;
         _sampler = options.Sampler ?? new UniformSampler(dataset, options.Seed, options.Shuffle);
         _epochLength = _sampler.EpochIndices(0).Length;
@@ -45,6 +53,13 @@ public sealed class DataLoader
     /// leave free, or half the cores (at least one) when compute takes them all.</summary>
     public static int DefaultWorkers(int cores, int computeThreads) =>
         cores > computeThreads ? cores - computeThreads : Math.Max(1, cores / 2);
+
+    /// <summary>A loader whose batches carry <paramref name="views"/>.Count views of every sample.</summary>
+    public static DataLoader MultiView(IImageDataset dataset, MultiViewTransform views, LoaderOptions options) =>
+        new(dataset, null, views ?? throw new ArgumentNullException(nameof(views)), options);
+
+    /// <summary>Views per sample: 1, or the multi-view transform's count.</summary>
+    public int ViewCount => _multiView?.Count ?? 1;
 
     /// <summary>Batches in every epoch.</summary>
     public int BatchesPerEpoch => _options.DropLast
@@ -210,6 +225,7 @@ public sealed class DataLoader
         private TorchSharp.torch.Tensor? _images;
         private IntPtr _data;
         private int _channels, _height, _width;
+        private readonly int _views;
         private int _pendingChunks;
         private Exception? _error;
 
@@ -222,6 +238,7 @@ public sealed class DataLoader
             Size = size;
             _skipped = new bool[size];
             _pendingChunks = chunks;
+            _views = loader.ViewCount;
         }
 
         public int Size { get; }
@@ -241,9 +258,15 @@ public sealed class DataLoader
                 try
                 {
                     Image image = _loader._dataset.GetImage(index);
+                    if (_loader._multiView is { } multiView)
+                    {
+                        var views = multiView.Apply(image, new Random(SeedMixer.Mix(_loader._options.Seed, _epoch, _loader._sampler.SeedPosition(_start + p))));
+                        for (int v = 0; v < views.Length; v++) Write(p, v, views[v], index);
+                        continue;
+                    }
                     if (_loader._transform is { } transform)
                         image = transform.Apply(image, new Random(SeedMixer.Mix(_loader._options.Seed, _epoch, _loader._sampler.SeedPosition(_start + p))));
-                    Write(p, image, index);
+                    Write(p, 0, image, index);
                 }
                 catch (CorruptImageException) when (_loader._options.SkipCorrupt)
                 {
@@ -257,7 +280,7 @@ public sealed class DataLoader
             }
         }
 
-        private unsafe void Write(int position, Image image, int index)
+        private unsafe void Write(int position, int view, Image image, int index)
         {
             lock (_gate)
             {
@@ -265,7 +288,8 @@ public sealed class DataLoader
                 {
                     (_channels, _height, _width) = (image.Channels, image.Height, image.Width);
                     // Made on a loader thread, outside any dispose scope: the Batch owns it.
-                    _images = TorchSharp.torch.empty([Size, _channels, _height, _width], TorchSharp.torch.ScalarType.Float32);
+                    long[] shape = _views == 1 ? [Size, _channels, _height, _width] : [Size, _views, _channels, _height, _width];
+                    _images = TorchSharp.torch.empty(shape, TorchSharp.torch.ScalarType.Float32);
                     _data = (IntPtr)System.Runtime.CompilerServices.Unsafe.AsPointer(
                         ref System.Runtime.InteropServices.MemoryMarshal.GetReference(_images.bytes));
                 }
@@ -276,7 +300,7 @@ public sealed class DataLoader
                 }
             }
             int size = _channels * _height * _width;
-            image.Pixels.AsSpan().CopyTo(new Span<float>((float*)_data + (long)position * size, size));
+            image.Pixels.AsSpan().CopyTo(new Span<float>((float*)_data + ((long)position * _views + view) * size, size));
         }
 
         public void ChunkDone()
@@ -313,7 +337,7 @@ public sealed class DataLoader
             if (kept.Count < Size)
             {
                 // Close the gaps left by skipped images, then keep a view of the filled rows.
-                int size = _channels * _height * _width;
+                int size = _views * _channels * _height * _width;
                 float* data = (float*)_data;
                 for (int row = 0; row < kept.Count; row++)
                     if (kept[row] != row)

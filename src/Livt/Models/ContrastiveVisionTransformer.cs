@@ -24,8 +24,10 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
     /// <param name="centerProjector">BCL's centre head (input width the ViT's, output the projector's), or null.</param>
     /// <param name="cosineScale">Scale s of a cosine classifier (BCL's <c>NormedLinear</c>), or null for the
     /// linear head. The cosine head's weight starts as BCL's (uniform, unit rows).</param>
+    /// <param name="generator">Where the initial weights are drawn from (libtorch's global generator when null).</param>
     /// <exception cref="ArgumentException">Widths disagree or a configuration is invalid.</exception>
-    public ContrastiveVisionTransformer(VitConfig config, ProjectionHeadConfig projector, ProjectionHeadConfig? centerProjector = null, double? cosineScale = null)
+    public ContrastiveVisionTransformer(VitConfig config, ProjectionHeadConfig projector, ProjectionHeadConfig? centerProjector = null, double? cosineScale = null,
+        Generator? generator = null)
         : base(nameof(ContrastiveVisionTransformer))
     {
         if (projector.InDim != config.EmbedDim)
@@ -34,9 +36,9 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"the centre head must map the classifier's {config.EmbedDim}-d weights to the projection's {projector.OutDim} dimensions");
         if (cosineScale is { } s && !(s > 0 && double.IsFinite(s)))
             throw new ArgumentException($"cosine classifier scale {s} must be finite and > 0");
-        vit = new VisionTransformer(config);
-        this.projector = new ProjectionHead(projector);
-        center_projector = centerProjector is null ? null : new ProjectionHead(centerProjector);
+        vit = new VisionTransformer(config, generator);
+        this.projector = new ProjectionHead(projector, generator);
+        center_projector = centerProjector is null ? null : new ProjectionHead(centerProjector, generator);
         CosineScale = cosineScale;
         register_module(nameof(vit), vit);
         register_module(nameof(projector), this.projector);
@@ -46,7 +48,7 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         {
             using var _ = torch.no_grad();
             var head = vit.Head;
-            head.weight!.uniform_(-1, 1);
+            head.weight!.uniform_(-1, 1, generator);
             head.weight!.copy_(torch.nn.functional.normalize(head.weight!, dim: 1));
             head.bias!.zero_();
             head.bias!.requires_grad = false;
@@ -88,7 +90,9 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         if (CosineScale is not { } s) return vit.Head.call(pooled);
         using var scope = torch.NewDisposeScope();
         var cos = torch.nn.functional.normalize(pooled, dim: 1).matmul(torch.nn.functional.normalize(vit.Head.weight!, dim: 1).t());
-        return (cos * s).MoveToOuterDisposeScope();
+        // Held to the end: a temporary Scalar can be finalized while libtorch reads it.
+        using var scale = s.ToScalar();
+        return cos.mul(scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>BCL's class centres: the L2-normalised centre head applied to the classifier weights [C, P]

@@ -58,6 +58,9 @@ public sealed class MomentumEncoder
     public void Update()
     {
         using var _ = torch.no_grad();
-        foreach (var (online, key) in _pairs) key.mul_(Momentum).add_(online, alpha: 1 - Momentum);
+        // Scalars held for the whole loop: a temporary one can be finalized while libtorch reads it.
+        using var m = Momentum.ToScalar();
+        using var rest = (1 - Momentum).ToScalar();
+        foreach (var (online, key) in _pairs) key.mul_(m).add_(online, rest);
     }
 }

@@ -14,9 +14,10 @@ public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
 {
     private readonly List<nn.Module<Tensor, Tensor>> _layers = new();
 
-    /// <summary>Builds the head.</summary>
+    /// <summary>Builds the head; with <paramref name="generator"/> the Linear layers' PyTorch default init,
+    /// U(±1/√fan_in) for weight and bias, is drawn from it instead of libtorch's global generator.</summary>
     /// <exception cref="ArgumentException">The configuration is invalid.</exception>
-    public ProjectionHead(ProjectionHeadConfig config) : base(nameof(ProjectionHead))
+    public ProjectionHead(ProjectionHeadConfig config, Generator? generator = null) : base(nameof(ProjectionHead))
     {
         config.Validate();
         Config = config;
@@ -29,6 +30,14 @@ public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
             width = config.HiddenDim;
         }
         Add(nn.Linear(width, config.OutDim));
+        if (generator is null) return;
+        using var _ = torch.no_grad();
+        foreach (var linear in _layers.OfType<Linear>())
+        {
+            double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
+            linear.weight!.uniform_(-bound, bound, generator);
+            linear.bias!.uniform_(-bound, bound, generator);
+        }
     }
 
     /// <summary>The configuration.</summary>

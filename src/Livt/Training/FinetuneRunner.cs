@@ -6,6 +6,8 @@ using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Losses;
+using Livt.Losses.Contrastive;
+using Livt.Training.Contrastive;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
@@ -19,8 +21,8 @@ namespace Livt.Training;
 /// an MGP encoder (<see cref="TrainConfig.Init"/>, at any input size: the position embedding is
 /// resampled) or from scratch, as LiVT's main_finetune.py: layer-wise lr decay, AdamW, per-iteration
 /// warm-up + cosine, the DeiT augmentation recipe, Mixup/CutMix with label smoothing folded into soft
-/// targets. Ends by evaluating the final weights on the test split and writing <c>report.json</c>,
-/// <c>report.md</c> and plots.
+/// targets; a supervised contrastive <c>--loss</c> hands the run to <see cref="ContrastiveRunner"/>. Ends
+/// by evaluating the final weights on the test split and writing <c>report.json</c>, <c>report.md</c> and plots.
 /// </summary>
 public sealed class FinetuneRunner
 {
@@ -35,7 +37,14 @@ public sealed class FinetuneRunner
         if (config.Init is not null) ModelCheckpoint.Resolve(config.Init);
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "finetune");
-        (_config, _precision) = RunSetup.ResolvePrecision(config, RunDir);
+        bool contrastive = ContrastiveLosses.Canonical(config.Loss) is not null;
+        // The contrastive stages have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
+        (_config, _precision) = RunSetup.ResolvePrecision(contrastive ? config with { Precision = "fp32" } : config, RunDir);
+        if (contrastive)
+        {
+            const string why = "fp32: the contrastive methods train in fp32 only";
+            (_config, _precision) = (_config with { PrecisionReason = why }, _precision with { Reason = why });
+        }
     }
 
     /// <summary>The run folder.</summary>
@@ -44,6 +53,7 @@ public sealed class FinetuneRunner
     /// <summary>Runs the stage to the end (resuming from the run folder's checkpoint if there is one).</summary>
     public RunResult Run()
     {
+        if (ContrastiveLosses.Canonical(_config.Loss) is not null) return new ContrastiveRunner(_config, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(_config);
         RunSetup.WriteConfig(_config, RunDir, _context);

@@ -94,7 +94,14 @@ internal static class RunSetup
 
     /// <summary>The training loader: the configured sampler, cut to this process's shard.</summary>
     public static DataLoader TrainLoader(TrainConfig config, IImageDataset data, IImageTransform transform, RunContext context) =>
-        new(data, transform, new LoaderOptions
+        new(data, transform, TrainLoaderOptions(config, data, context));
+
+    /// <summary>The training loader of a multi-view method: each batch carries every sample's views.</summary>
+    public static DataLoader TrainLoader(TrainConfig config, IImageDataset data, MultiViewTransform views, RunContext context) =>
+        DataLoader.MultiView(data, views, TrainLoaderOptions(config, data, context));
+
+    private static LoaderOptions TrainLoaderOptions(TrainConfig config, IImageDataset data, RunContext context) =>
+        new()
         {
             BatchSize = config.BatchSize,
             DropLast = true,
@@ -102,5 +109,5 @@ internal static class RunSetup
             Workers = config.Workers,
             SkipCorrupt = config.SkipCorrupt,
             Sampler = context.Parallel.Shard(Samplers.Create(config.Sampler, data, config.Seed, config.Epochs)),
-        });
+        };
 }

@@ -21,8 +21,7 @@ public sealed class SliceRun : IDisposable
         Root = TinyRuns.TempDir();
         DataDir = Path.Combine(Root, "data");
         Directory.CreateDirectory(DataDir);
-        WriteSlice("train", 60);
-        WriteSlice("t10k", 20);
+        FashionSlice.Write(DataDir, train: 60, test: 20);
         var o = TinyRuns.Overrides(Path.Combine(Root, "finetune"), epochs: 2, steps: 4);
         o["data_dir"] = DataDir;
         o["imbalance"] = 10;
@@ -40,26 +39,6 @@ public sealed class SliceRun : IDisposable
 
     /// <summary>The slice's splits as the fine-tuned model's metadata loads them.</summary>
     public DatasetSplits Load() => DatasetCatalog.Load(new DatasetOptions { DataDir = DataDir, Imbalance = 10, Seed = 3 });
-
-    private void WriteSlice(string split, int perClass)
-    {
-        var (dims, images) = IdxFile.Read(Path.Combine(DataFixtures.FashionMnistDir, $"{split}-images-idx3-ubyte.gz"));
-        var (_, labels) = IdxFile.Read(Path.Combine(DataFixtures.FashionMnistDir, $"{split}-labels-idx1-ubyte.gz"));
-        int pixels = dims[1] * dims[2];
-        var taken = new int[10];
-        var keep = new List<int>();
-        for (int i = 0; i < labels.Length && keep.Count < 10 * perClass; i++)
-            if (taken[labels[i]]++ < perClass) keep.Add(i);
-        var outImages = new byte[keep.Count * pixels];
-        var outLabels = new byte[keep.Count];
-        for (int k = 0; k < keep.Count; k++)
-        {
-            images.AsSpan(keep[k] * pixels, pixels).CopyTo(outImages.AsSpan(k * pixels));
-            outLabels[k] = labels[keep[k]];
-        }
-        DataFixtures.WriteIdx(Path.Combine(DataDir, $"{split}-images-idx3-ubyte"), [keep.Count, dims[1], dims[2]], outImages, magicType: 0x08);
-        DataFixtures.WriteIdx(Path.Combine(DataDir, $"{split}-labels-idx1-ubyte"), [keep.Count], outLabels, magicType: 0x08);
-    }
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

@@ -37,5 +37,7 @@ public class ValidationSearchTests
         Assert.Equal([0.75, 0.25], PriorCorrection.SourcePrior("ce", counts));
         Assert.Equal([0.5, 0.5], PriorCorrection.SourcePrior("ce", counts, "class-balanced"));
         Assert.Equal([0.5, 0.5], PriorCorrection.SourcePrior("bal-bce", counts));
+        Assert.Equal([0.5, 0.5], PriorCorrection.SourcePrior("GPaCo", counts));
+        Assert.Equal([0.5, 0.5], PriorCorrection.SourcePrior("rescom", counts));
     }
 }

@@ -1,0 +1,117 @@
+using Livt.Runtime;
+using System.Diagnostics;
+using Livt.Augmentation;
+using Livt.Configuration;
+using Livt.Data;
+using Livt.Engine;
+using Livt.Engine.Optimization;
+using Livt.Evaluation;
+using Livt.Inference;
+using Livt.Interop;
+using Livt.Losses.Contrastive;
+using Livt.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Training.Contrastive;
+
+/// <summary>
+/// <c>livt finetune --loss gpaco|bcl|tsc|rescom</c>: fine-tuning with a supervised contrastive method, from
+/// an MGP encoder or from scratch, with the same optimiser, schedule, checkpoints and evaluation as BFT
+/// (<see cref="FinetuneRunner"/> hands the run over). The loader carries the method's views instead of
+/// the BFT augmentation. Leaves <c>model.safetensors</c>, an ordinary ViT classifier (timm names) that
+/// <c>livt evaluate</c> and <c>predict</c> load, <c>contrastive.safetensors</c> with the whole contrastive
+/// model (projection heads included) and, for TSC, <c>tsc_targets.safetensors</c>.
+/// </summary>
+internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, string runDir)
+{
+    /// <summary>The whole contrastive model (ViT and heads) in the run folder.</summary>
+    public const string ModelFile = "contrastive.safetensors";
+
+    public RunResult Run()
+    {
+        // Each rank would keep its own queues and centroids: the state would drift apart and a resume
+        // would hand every rank the writer's.
+        if (context.Parallel.WorldSize > 1)
+            throw new LivtException($"--loss {config.Loss}: the contrastive methods run in one process for now (this run has {context.Parallel.WorldSize}); start it without mpirun/srun");
+        var clock = Stopwatch.StartNew();
+        var device = RunSetup.Initialize(config);
+        RunSetup.WriteConfig(config, runDir, context);
+        var observer = context.Observer;
+        bool writer = context.Parallel.IsWriter;
+        string loss = ContrastiveLosses.Canonical(config.Loss)!;
+        observer.Message($"Loading {config.Dataset}");
+        var data = RunSetup.LoadData(config);
+        var train = data.Train;
+        var val = data.Validation;
+        var counts = DatasetStats.ClassCounts(train);
+
+        WeightsFile? init = null;
+        ModelMetadata? initMeta = null;
+        string? initPath = null;
+        if (config.Init is not null) (init, initMeta, initPath) = ModelCheckpoint.Open(config.Init);
+        using var initScope = init;
+        var (mean, std) = RunSetup.MeanStd(config, train, initMeta is not null ? (initMeta.Mean, initMeta.Std) : null);
+
+        var modelConfig = RunSetup.ModelConfig(config, train.Channels, train.NumClasses, config.DropPath);
+        using var initGenerator = new Generator((ulong)Seeds.Derive(config.Seed, 0, Seeds.Stream.Init));
+        using var method = ContrastiveMethod.Create(loss, config, modelConfig, counts, device, initGenerator,
+            vit => { if (init is not null) EncoderLoader.Load(vit, init, initMeta, initPath!, observer); },
+            (classes, dim) => TscMethod.Targets(runDir, classes, dim, TrainConfigRules.TscOptions(config), config.Seed, writer));
+
+        var groups = ParamGroups.LayerDecay(method.Model.LayerDecayNamedParameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
+        double lr = config.ResolvedLr(context.Parallel.WorldSize);
+        using var optimizer = OptimizerFactory.AdamW(groups, lr, config.Beta1, config.Beta2);
+        var views = method.Views(modelConfig.ImageSize, mean, std);
+        var loader = RunSetup.TrainLoader(config, train, views, context);
+        var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, config.CropPct);
+        var metadata = new ModelMetadata
+        {
+            Kind = "vit", Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
+            ClassCounts = counts, Dataset = config.Dataset, Imbalance = config.Imbalance, Seed = config.Seed, Loss = loss,
+        };
+
+        using var log = writer ? new RunLog(runDir) : null;
+        observer.Message($"Contrastive fine-tuning ({loss}, {views.Count} views per image) on {train.Count} images ({train.NumClasses} classes" +
+                         $"{(val is not null ? $", {val.Count} for validation" : "")}), sampler {config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}" +
+                         $"{(init is not null ? $", encoder from {initPath}" : ", from scratch")}; the method's views replace the BFT augmentation (--aa, --reprob, --mixup, --cutmix, --smoothing, --scale-min)");
+
+        ContrastiveStage stage = null!;
+        stage = new ContrastiveStage(method, device, observer, epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage));
+        double finalLoss = new Trainer(config, runDir, stage, loader, optimizer, groups, log, context).Run();
+
+        var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
+        using var classifier = method.Classifier(device);
+        if (writer)
+        {
+            ModelCheckpoint.Save(modelPath, classifier, metadata);
+            SafeTensors.Write(Path.Combine(runDir, ModelFile), method.Model.state_dict());
+        }
+        observer.Message($"Evaluating on the {data.Test.Count}-image test split");
+        var result = Evaluator.Evaluate(classifier, data.Test, evalTransform, counts, device, config.BatchSize, config.Workers, train.ClassNames);
+        string? report = writer
+            ? Reports.Write(runDir, result, new ReportInfo("finetune", loss, config.Model, data.Name, config.Epochs,
+                clock.Elapsed.TotalSeconds, config.Imbalance, config.Seed, null, data.CountsNote,
+                Precision: new PrecisionChoice(config.Precision, "fp32", config.PrecisionReason ?? "fp32")), log?.Path)
+            : null;
+        return new RunResult("finetune", runDir, modelPath, config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
+    }
+
+    private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ContrastiveMethod method, IImageDataset? val,
+        IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage)
+    {
+        bool last = epoch + 1 == config.Epochs;
+        if (val is null || !(config.SaveBest || (config.EvalEvery > 0 && (epoch + 1) % config.EvalEvery == 0) || last))
+            return (null, null);
+        using var classifier = method.Classifier(device);
+        var r = Evaluator.Evaluate(classifier, val, evalTransform, counts, device, config.BatchSize, config.Workers, val.ClassNames);
+        double balanced = r.PerClass.Where(double.IsFinite).Average();
+        if (config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
+        {
+            stage.BestMetric = balanced;
+            if (context.Parallel.IsWriter) ModelCheckpoint.Save(Path.Combine(runDir, "best.safetensors"), classifier, metadata);
+            context.Observer.Message($"Epoch {epoch + 1}: best validation balanced accuracy so far ({balanced:F2} %), saved best.safetensors");
+        }
+        return (r.Top1, balanced);
+    }
+}
