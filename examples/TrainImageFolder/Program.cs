@@ -1,5 +1,6 @@
 // LiVT on your own long-tailed ImageFolder with the Livt.Core package: MGP (masked-autoencoder
-// pretraining on the training images) → BFT (Bal-BCE fine-tuning from that encoder) → evaluation.
+// pretraining on the training images) → BFT (Bal-BCE fine-tuning from that encoder) → evaluation →
+// ONNX export (the model an application runs with ONNX Runtime alone; see examples/OnnxClassify).
 //
 //   dotnet run -- --make-sample sample    a tiny long-tailed ImageFolder (sample/train, sample/val) of real Fashion-MNIST images
 //   dotnet run -- sample runs             train on it; reports in runs/
@@ -33,6 +34,10 @@ var bft = new FinetuneRunner(Stage("finetune") with { Init = mgp.RunDir, Loss = 
 var (result, report) = EvaluationRun.Run(bft.ModelPath, dataset: null, dataDir: data, testPrior: null, tau: 1.0,
     outDir: Path.Combine(runs, "evaluate"), device: "cpu", batchSize: 256, workers: 2, threads: 2);
 Console.WriteLine($"val split: top-1 {result.Top1:F1} %, many {result.Many:F1} / medium {result.Medium:F1} / few {result.Few:F1} %; {report}");
+
+// For deployment: an ONNX graph with the preprocessing inside, checked against the model in ONNX Runtime.
+var onnx = OnnxExport.Run(bft.ModelPath, Path.Combine(runs, "model.onnx"), testPrior: "uniform");
+Console.WriteLine($"{onnx.Path}: {onnx.Nodes} nodes, max |logit difference| to Livt {onnx.MaxAbsDiff:E1}");
 
 /// <summary>Shows what the runs report; the library itself never writes to the console.</summary>
 sealed class ConsoleLog : ITrainingObserver

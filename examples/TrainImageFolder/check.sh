@@ -7,3 +7,4 @@ trap 'rm -rf "$work"' EXIT
 dotnet run -c Release --no-build -- --make-sample "$work/sample"
 dotnet run -c Release --no-build -- "$work/sample" "$work/runs"
 test -f "$work/runs/evaluate/report.json"
+test -f "$work/runs/model.onnx"
