@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Livt.Data;
 using Livt.Evaluation;
 using Livt.Losses;
-using Livt.Training;
 using Livt.Engine.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;

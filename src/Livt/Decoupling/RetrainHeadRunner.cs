@@ -8,7 +8,6 @@ using Livt.Interop;
 using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
-using Livt.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
