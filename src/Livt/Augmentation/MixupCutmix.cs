@@ -52,8 +52,10 @@ public sealed class MixupCutmix
             }
             else
             {
-                var flipped = images.flip(0).mul_(1.0 - lambda);
-                images.mul_(lambda).add_(flipped);
+                // Scalars held to the end: a temporary one can be finalized while libtorch reads it (see Block).
+                using Scalar keep = lambda, other = 1.0 - lambda, one = 1.0;
+                var flipped = images.flip(0).mul_(other);
+                images.mul_(keep).add_(flipped, one);
             }
         }
         return (images, MixTargets(labels, lambda), lambda);
@@ -65,7 +67,8 @@ public sealed class MixupCutmix
         var y1 = SoftTargets.OneHot(labels, _numClasses, _smoothing);
         if (lambda >= 1) return y1.MoveToOuterDisposeScope();
         var y2 = SoftTargets.OneHot(labels.flip(0), _numClasses, _smoothing);
-        return y1.mul_(lambda).add_(y2.mul_(1.0 - lambda)).MoveToOuterDisposeScope();
+        using Scalar keep = lambda, other = 1.0 - lambda, one = 1.0;
+        return y1.mul_(keep).add_(y2.mul_(other), one).MoveToOuterDisposeScope();
     }
 
     /// <summary>timm's _params_per_batch.</summary>

@@ -16,6 +16,8 @@ public static class SoftTargets
         using var scope = NewDisposeScope();
         double off = smoothing / numClasses, on = 1.0 - smoothing + off;
         var hot = nn.functional.one_hot(labels.to_type(ScalarType.Int64).view(-1), numClasses).to_type(ScalarType.Float32);
-        return hot.mul_(on - off).add_(off).MoveToOuterDisposeScope();
+        // Scalars held to the end: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar scale = on - off, offset = off;
+        return hot.mul_(scale).add_(offset).MoveToOuterDisposeScope();
     }
 }

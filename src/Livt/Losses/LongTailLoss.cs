@@ -89,7 +89,9 @@ public abstract class LongTailLoss
         if (labels is null) return targets.to(logits.dtype);
         double off = smoothing / NumClasses, on = 1.0 - smoothing + off;
         var oneHot = torch.nn.functional.one_hot(labels.to(logits.device), NumClasses).to(logits.dtype);
-        return oneHot.mul(on - off).add(off);
+        // Scalars held to the end: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar scale = on - off, offset = off;
+        return oneHot.mul(scale).add(offset);
     }
 
     /// <summary>A per-class constant [C] on the logits' device, in their dtype.</summary>

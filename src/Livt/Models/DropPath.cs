@@ -29,7 +29,9 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[0] = x.shape[0];
-        using var keepMask = torch.empty(shape, dtype: x.dtype, device: x.device).bernoulli_(keep, _random?.Generator).div_(keep);
+        // The Scalar held to the end: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar keepScalar = keep;
+        using var keepMask = torch.empty(shape, dtype: x.dtype, device: x.device).bernoulli_(keep, _random?.Generator).div_(keepScalar);
         return x.mul(keepMask);
     }
 }
