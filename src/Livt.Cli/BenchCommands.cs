@@ -46,6 +46,8 @@ internal static class BenchCommands
         if (mode == "infer") command.Add(engine);
         command.SetAction(parse =>
         {
+            // Under mpirun/srun every process joins the job and trains data-parallel; only rank 0 reports.
+            using var processes = Processes.Join(parse.GetValue(device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
             var result = BenchmarkRunner.Run(new BenchOptions
             {
                 Mode = mode, Model = parse.GetValue(model)!, ImageSize = parse.GetValue(imageSize), BatchSize = parse.GetValue(batch),
@@ -53,7 +55,11 @@ internal static class BenchCommands
                 Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
                 Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, DataDir = parse.GetValue(dataDir),
                 Engine = mode == "infer" ? parse.GetValue(engine)! : defaults.Engine,
-            }, line => Console.Error.WriteLine(line));
+            }, line => { if (processes.Shows) Console.Error.WriteLine(line); }, processes.Parallel);
+            if (!processes.Shows) return 0;
+            if (result.Processes > 1)
+                Console.Error.WriteLine($"{result.Processes} processes ({result.Backend}): {result.JobImagesPerSecond:F1} images/s for the job; " +
+                    $"all-reduce {result.Breakdown!.AllReduceMs:F1} ms per step ({result.AllReduceShare:P1} of the step)");
             var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
             if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
             else Console.WriteLine(text);
