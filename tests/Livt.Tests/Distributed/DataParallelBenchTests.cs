@@ -30,4 +30,12 @@ public class DataParallelBenchTests
         Assert.DoesNotContain("\"mode\"", result.Stdout, StringComparison.Ordinal);
         Directory.Delete(dir, recursive: true);
     }
+
+    [MpiFact]
+    public void BenchInferUnderMpirunRefusesSayingOnlyTrainingRunsDataParallel()
+    {
+        var result = MpiRun.Livt("bench", "infer", "--threads", "1", "--batch-size", "8", "--steps", "1", "--warmup", "0");
+        Assert.True(result.ExitCode != 0, result.Output);
+        Assert.Contains("bench infer times one process; run it without mpirun/srun", result.Stderr);
+    }
 }
