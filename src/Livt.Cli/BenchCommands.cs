@@ -9,7 +9,7 @@ internal static class BenchCommands
 {
     public static Command Bench()
     {
-        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks.");
+        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks. Under mpirun/srun, train and pretrain run data-parallel on every process and rank 0 reports the whole job's images/s and the all-reduce time per step.");
         foreach (var (mode, what) in new[]
                  {
                      ("train", "fine-tuning step of a quick-start run (the trainer's TrainStep): forward, Bal-BCE, backward, AdamW"),
@@ -27,7 +27,7 @@ internal static class BenchCommands
         var model = new Option<string>("--model") { DefaultValueFactory = _ => defaults.Model, Description = "Model preset" };
         var imageSize = new Option<int?>("--image-size") { Description = "Input size (default: the preset's)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize, Description = "Batch size" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores; under mpirun/srun, each process's share of them)" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: the cores libtorch leaves free, at least 1)" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => defaults.Steps, Description = "Timed steps (of each kind with a real --source: bare and end to end)" };
         var blockSteps = new Option<int>("--block-steps") { DefaultValueFactory = _ => defaults.BlockSteps, Description = "Steps per block when bare and end-to-end steps alternate" };
