@@ -9,7 +9,7 @@ internal static class BenchCommands
 {
     public static Command Bench()
     {
-        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks.");
+        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks. Under mpirun/srun, train and pretrain run data-parallel on every process and rank 0 reports the whole job's images/s and the all-reduce time per step.");
         foreach (var (mode, what) in new[]
                  {
                      ("train", "fine-tuning step of a quick-start run (the trainer's TrainStep): forward, Bal-BCE, backward, AdamW"),
@@ -27,7 +27,7 @@ internal static class BenchCommands
         var model = new Option<string>("--model") { DefaultValueFactory = _ => defaults.Model, Description = "Model preset" };
         var imageSize = new Option<int?>("--image-size") { Description = "Input size (default: the preset's)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize, Description = "Batch size" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores; under mpirun/srun, each process's share of them)" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: the cores libtorch leaves free, at least 1)" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => defaults.Steps, Description = "Timed steps (of each kind with a real --source: bare and end to end)" };
         var blockSteps = new Option<int>("--block-steps") { DefaultValueFactory = _ => defaults.BlockSteps, Description = "Steps per block when bare and end-to-end steps alternate" };
@@ -46,6 +46,8 @@ internal static class BenchCommands
         if (mode == "infer") command.Add(engine);
         command.SetAction(parse =>
         {
+            // Under mpirun/srun every process joins the job and trains data-parallel; only rank 0 reports.
+            using var processes = Processes.Join(parse.GetValue(device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
             var result = BenchmarkRunner.Run(new BenchOptions
             {
                 Mode = mode, Model = parse.GetValue(model)!, ImageSize = parse.GetValue(imageSize), BatchSize = parse.GetValue(batch),
@@ -53,7 +55,11 @@ internal static class BenchCommands
                 Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
                 Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, DataDir = parse.GetValue(dataDir),
                 Engine = mode == "infer" ? parse.GetValue(engine)! : defaults.Engine,
-            }, line => Console.Error.WriteLine(line));
+            }, line => { if (processes.Shows) Console.Error.WriteLine(line); }, processes.Parallel);
+            if (!processes.Shows) return 0;
+            if (result.Processes > 1)
+                Console.Error.WriteLine($"{result.Processes} processes ({result.Backend}): {result.JobImagesPerSecond:F1} images/s for the job; " +
+                    $"all-reduce {result.Breakdown!.AllReduceMs:F1} ms per step ({result.AllReduceShare:P1} of the step)");
             var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
             if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
             else Console.WriteLine(text);

@@ -10,7 +10,7 @@ public sealed record BenchOptions
     /// <summary>Input size; null keeps the preset's.</summary>
     public int? ImageSize { get; init; }
     public int BatchSize { get; init; } = 128;
-    /// <summary>libtorch threads; 0 = all cores.</summary>
+    /// <summary>libtorch threads; 0 = all cores, or under a launcher this process's share of them.</summary>
     public int Threads { get; init; }
     /// <summary>Loader threads; 0 = one per core.</summary>
     public int Workers { get; init; }

@@ -3,8 +3,9 @@ using Livt.Runtime;
 
 namespace Livt.Benchmarking;
 
-/// <summary>Median milliseconds per part of a step.</summary>
-public sealed record StepBreakdown(double DataWaitMs, double ForwardMs, double BackwardMs, double OptimizerMs);
+/// <summary>Median milliseconds per part of a step; <paramref name="AllReduceMs"/> is the gradient averaging
+/// across the processes (0 in one process), including the wait for the slowest process.</summary>
+public sealed record StepBreakdown(double DataWaitMs, double ForwardMs, double BackwardMs, double AllReduceMs, double OptimizerMs);
 
 /// <summary>ONNX Runtime's inference throughput from the same run as TorchSharp's (<c>bench infer --engine both</c>).</summary>
 /// <param name="ImagesPerSecond">Median images/s, end to end (as <see cref="BenchResult.ImagesPerSecond"/>).</param>
@@ -40,6 +41,17 @@ public sealed record BenchResult
     /// <summary>The same ratio from the blocks' total times.</summary>
     public double? LoaderRatioOfTotals { get; init; }
     public StepBreakdown? Breakdown { get; init; }
+    /// <summary>The processes that ran the step together (started by mpirun/srun), 1 without a launcher.</summary>
+    public required int Processes { get; init; }
+    /// <summary>Their process group's backend: mpi, nccl, or single.</summary>
+    public required string Backend { get; init; }
+    /// <summary>The whole job's images/s: the global batch (<see cref="Processes"/> × <see cref="BatchSize"/>) over
+    /// the median step time, end to end. Every step ends in the gradient averaging, which waits for the
+    /// slowest process, so rank 0's step time is the job's.</summary>
+    public required double JobImagesPerSecond { get; init; }
+    /// <summary>The median all-reduce time (<see cref="StepBreakdown.AllReduceMs"/>) over the median step
+    /// time; null in infer and data modes.</summary>
+    public double? AllReduceShare { get; init; }
     /// <summary>FLOPs, achieved GFLOP/s and share of the CPU's peak; null in data mode.</summary>
     public ComputeUse? Compute { get; init; }
     public required CpuInfo Cpu { get; init; }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
+using Livt.Distributed;
 using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
@@ -15,14 +16,18 @@ namespace Livt.Benchmarking;
 /// <summary>
 /// Measures training, pretraining, inference and loader throughput the way users pay for it: median
 /// images/s over timed steps after a warm-up, a per-step breakdown, the same step on in-memory tensors
-/// (so the loader's cost shows as a ratio), and resident memory including native allocations.
+/// (so the loader's cost shows as a ratio), and resident memory including native allocations. Training
+/// modes also run data-parallel on the processes of a launcher's job: every process times the same steps,
+/// each averaging gradients with the others, and the whole job's throughput and all-reduce time come out.
 /// </summary>
 public static class BenchmarkRunner
 {
-    /// <summary>Runs one benchmark. <paramref name="progress"/> receives a line per phase.</summary>
-    public static BenchResult Run(BenchOptions o, Action<string>? progress = null)
+    /// <summary>Runs one benchmark. <paramref name="progress"/> receives a line per phase; <paramref name="parallel"/>
+    /// is the launcher's job this process joined (train and pretrain only), or null for one process.</summary>
+    public static BenchResult Run(BenchOptions o, Action<string>? progress = null, IDataParallel? parallel = null)
     {
         progress ??= _ => { };
+        parallel ??= SingleProcessParallel.Instance;
         if (o.Mode is not ("train" or "pretrain" or "infer" or "data"))
             throw new LivtException($"bench mode '{o.Mode}': expected train, pretrain, infer or data");
         if (o.Source is not ("synthetic" or "fashion-mnist-lt" or "imagefolder-224"))
@@ -36,9 +41,14 @@ public static class BenchmarkRunner
         if (o.Engine != "torchsharp" && (o.Mode != "infer" || o.Device != "cpu"))
             throw new LivtException($"--engine {o.Engine} applies to bench infer on the cpu");
         if (o.Engine == "both")
-            return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress), Run(o with { Engine = "onnxruntime" }, progress));
-        LivtRuntime.Initialize(o.Threads);
-        var device = TrainingDevice.Parse(o.Device);
+            return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress, parallel), Run(o with { Engine = "onnxruntime" }, progress, parallel));
+        // Inference and the loader involve no communication: several processes would only measure a shared machine.
+        if (parallel.WorldSize > 1 && o.Mode is not ("train" or "pretrain"))
+            throw new LivtException($"bench {o.Mode} times one process; run it without mpirun/srun (only train and pretrain run data-parallel)");
+        var launch = LaunchEnvironment.Detect();
+        // As a run starts: --threads, else the launcher's share of the cores (all of them without one).
+        LivtRuntime.Initialize(o.Threads > 0 ? o.Threads : launch.DefaultThreads);
+        var device = ProcessGroups.LocalDevice(TrainingDevice.Parse(o.Device), launch);
         // ONNX Runtime runs the exported fp32 graph whatever --precision says; the value is still checked.
         var precision = o.Engine == "onnxruntime"
             ? PrecisionPolicy.Resolve(o.Precision, device) with { Precision = "fp32", Reason = "fp32: ONNX Runtime runs the exported fp32 graph" }
@@ -62,12 +72,12 @@ public static class BenchmarkRunner
         var loader = data is null ? null
             : run is not null ? RunSetup.TrainLoader(run, data.Train, o.Mode == "pretrain"
                     ? PretrainRunner.TrainTransform(run, config.ImageSize, mean, std)
-                    : FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext())
+                    : FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext { Parallel = parallel })
             : new DataLoader(data.Train,
                 o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std) : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
                 new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
 
-        using var step = BuildStep(o, run, config, device, data, precision, mean, std);
+        using var step = BuildStep(o, run, config, device, data, precision, mean, std, parallel);
         var batches = loader is null ? null : new BatchStream(loader, o.Source, o.BatchSize);
         var bare = new StepTimings();
         var total = new StepTimings();
@@ -110,7 +120,8 @@ public static class BenchmarkRunner
                 ? $"loader alone on {o.Source}: {o.Warmup} warm-up + {o.Steps} timed batches"
                 : loader is null
                     ? $"{o.Mode} step ({precision.Precision}) on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps"
-                    : $"{o.Mode} step ({precision.Precision}), bare and with the {o.Source} loader in alternating blocks of {o.BlockSteps}: {o.Warmup} warm-up + {o.Steps} timed steps each"));
+                    : $"{o.Mode} step ({precision.Precision}), bare and with the {o.Source} loader in alternating blocks of {o.BlockSteps}: {o.Warmup} warm-up + {o.Steps} timed steps each")
+                + (parallel.WorldSize > 1 ? $", on each of {parallel.WorldSize} processes ({parallel.Group.Backend}), gradients averaged every step" : ""));
             for (int i = 0; i < o.Warmup; i++)
             {
                 if (step is not null) BareStep(false);
@@ -164,8 +175,12 @@ public static class BenchmarkRunner
             LoaderRatio = blocks.Count == 0 ? null : StepTimings.MedianOf(blocks.Select(b => b.Bare / b.EndToEnd)),
             LoaderRatioOfTotals = blocks.Count == 0 ? null : blocks.Sum(b => b.Bare) / blocks.Sum(b => b.EndToEnd),
             Breakdown = step is { } st && o.Mode != "infer"
-                ? new StepBreakdown(loader is null ? 0 : wait.Median * 1000, st.Parts[0].Median * 1000, st.Parts[1].Median * 1000, st.Parts[2].Median * 1000)
+                ? new StepBreakdown(loader is null ? 0 : wait.Median * 1000, PartMs(st, StepPart.Forward), PartMs(st, StepPart.Backward),
+                    PartMs(st, StepPart.AllReduce), PartMs(st, StepPart.Optimizer))
                 : null,
+            Processes = parallel.WorldSize, Backend = parallel.Group.Backend,
+            JobImagesPerSecond = parallel.WorldSize * ips,
+            AllReduceShare = step is { } s && o.Mode is "train" or "pretrain" ? PartMs(s, StepPart.AllReduce) / 1000 / total.Median : null,
             Compute = step is null ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
                 double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
                 device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16) : "peak not known for this device",
@@ -192,6 +207,8 @@ public static class BenchmarkRunner
             Engine = o.Engine,
         };
     }
+
+    private static double PartMs(IBenchStep step, StepPart part) => step.Parts[(int)part].Median * 1000;
 
     /// <summary>Batches from the loader without end, epoch after epoch.</summary>
     private sealed class BatchStream(DataLoader loader, string source, int batchSize) : IDisposable
@@ -233,18 +250,18 @@ public static class BenchmarkRunner
     }
 
     private static IBenchStep? BuildStep(BenchOptions o, TrainConfig? run, VitConfig config, Device device, DatasetSplits? data,
-        PrecisionChoice precision, float[] mean, float[] std)
+        PrecisionChoice precision, float[] mean, float[] std, IDataParallel parallel)
     {
         switch (o.Mode)
         {
             case "pretrain":
-                return TrainingBenchStep.Pretrain(run!, config, precision, device);
+                return TrainingBenchStep.Pretrain(run!, config, precision, device, parallel);
             case "train":
                 // Without data, a long tail of the preset's classes like Fashion-MNIST-LT's (IF 100) for the loss.
                 var counts = data is null
                     ? Enumerable.Range(0, config.NumClasses).Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, config.NumClasses - 1)))).ToArray()
                     : DatasetStats.ClassCounts(data.Train);
-                return TrainingBenchStep.Finetune(run!, config, counts, precision, device);
+                return TrainingBenchStep.Finetune(run!, config, counts, precision, device, parallel);
             case "infer":
                 var vit = new VisionTransformer(config);
                 vit.to(device);

@@ -6,7 +6,7 @@ namespace Livt.Benchmarking;
 /// pass (<see cref="InferenceBenchStep"/>), fed a batch from the loader or one kept in memory.</summary>
 internal interface IBenchStep : IDisposable
 {
-    /// <summary>The parts' durations over the timed steps: forward, backward, optimizer (inference: forward only).</summary>
+    /// <summary>The parts' durations over the timed steps: indexed by <see cref="Livt.Engine.StepPart"/> (inference: forward only).</summary>
     IReadOnlyList<StepTimings> Parts { get; }
 
     /// <summary>Runs step <paramref name="index"/> on <paramref name="batch"/>; <paramref name="timed"/> false

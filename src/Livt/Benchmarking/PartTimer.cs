@@ -11,8 +11,8 @@ internal sealed class PartTimer : IStepTimer
     private double _last;
     private bool _timed;
 
-    /// <summary>Forward, backward and optimizer durations of the timed steps.</summary>
-    public StepTimings[] Parts { get; } = [new(), new(), new()];
+    /// <summary>The timed steps' durations of each <see cref="StepPart"/>, indexed by it.</summary>
+    public StepTimings[] Parts { get; } = Enum.GetValues<StepPart>().Select(_ => new StepTimings()).ToArray();
 
     /// <summary>Starts a step; <paramref name="timed"/> false leaves its parts unrecorded.</summary>
     public void Begin(bool timed)

@@ -13,7 +13,9 @@ namespace Livt.Benchmarking;
 /// <summary>
 /// <c>livt bench train</c> and <c>pretrain</c>: the step a run of a resolved config takes, built as the
 /// runners build it (<see cref="StageModel"/>, the stage, <see cref="TrainStep.For"/>) and run as the trainer
-/// runs it (a generator reseeded from the step), its parts timed through <see cref="IStepTimer"/>.
+/// runs it (a generator reseeded from the step), its parts timed through <see cref="IStepTimer"/>. Under a
+/// launcher every process builds the same step on the job's <see cref="IDataParallel"/>, starts from rank 0's
+/// weights and averages gradients every step, as a data-parallel run does.
 /// </summary>
 internal sealed class TrainingBenchStep : IBenchStep
 {
@@ -34,26 +36,31 @@ internal sealed class TrainingBenchStep : IBenchStep
 
     /// <summary>The fine-tuning step: the classifier of <paramref name="modelConfig"/> with the run's loss
     /// (class counts <paramref name="classCounts"/>), Mixup/CutMix as configured, in training mode.</summary>
-    public static TrainingBenchStep Finetune(TrainConfig config, VitConfig modelConfig, long[] classCounts, PrecisionChoice precision, Device device)
+    public static TrainingBenchStep Finetune(TrainConfig config, VitConfig modelConfig, long[] classCounts, PrecisionChoice precision, Device device,
+        IDataParallel parallel)
     {
-        var parts = StageModel.Classifier(config, modelConfig, precision, device, worldSize: 1);
+        var parts = StageModel.Classifier(config, modelConfig, precision, device, parallel.WorldSize);
         var loss = LossFactory.Create(config.Loss, classCounts, TrainConfigRules.LossOptions(config));
         var stage = new FinetuneStage(parts.Model, parts.Precision, loss, config, device, modelConfig.NumClasses, _ => (null, null));
-        return Train(parts, stage, config, device);
+        return Train(parts, stage, config, device, parallel);
     }
 
     /// <summary>The MGP step: the masked autoencoder of <paramref name="modelConfig"/>.</summary>
-    public static TrainingBenchStep Pretrain(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision, Device device)
+    public static TrainingBenchStep Pretrain(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision, Device device, IDataParallel parallel)
     {
-        var parts = StageModel.Autoencoder(config, modelConfig, precision, device, worldSize: 1);
-        return Train(parts, new PretrainStage(parts.Model, parts.Precision, config.MaskRatio, device), config, device);
+        var parts = StageModel.Autoencoder(config, modelConfig, precision, device, parallel.WorldSize);
+        return Train(parts, new PretrainStage(parts.Model, parts.Precision, config.MaskRatio, device), config, device, parallel);
     }
 
-    private static TrainingBenchStep Train<T>(StageModel<T> parts, ITrainingStage stage, TrainConfig config, Device device) where T : nn.Module
+    private static TrainingBenchStep Train<T>(StageModel<T> parts, ITrainingStage stage, TrainConfig config, Device device, IDataParallel parallel)
+        where T : nn.Module
     {
         parts.Model.train();
         parts.Precision?.Work.train();
-        return new TrainingBenchStep(parts, TrainStep.For(config, stage, parts.Optimizer, parts.Groups, SingleProcessParallel.Instance), config, device);
+        // As the trainer starts: rank 0's weights everywhere, then the bf16 working copy refreshed from them.
+        parallel.BroadcastParameters(parts.Model);
+        parts.Precision?.PushWeights();
+        return new TrainingBenchStep(parts, TrainStep.For(config, stage, parts.Optimizer, parts.Groups, parallel), config, device);
     }
 
     public void Run(Batch batch, int index, bool timed)

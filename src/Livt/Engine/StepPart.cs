@@ -9,7 +9,12 @@ public enum StepPart
     /// <summary>Backward and, under bf16, the working copy's gradients pulled into the master.</summary>
     Backward,
 
-    /// <summary>On an optimizer-step boundary: gradient averaging, clipping, the optimizer step and the
-    /// bf16 refresh. Not reported on an accumulation-only micro-step.</summary>
+    /// <summary>On an optimizer-step boundary: the gradients averaged across the processes (nothing to do in
+    /// one process), including any wait for a slower process to reach it. Not reported on an
+    /// accumulation-only micro-step.</summary>
+    AllReduce,
+
+    /// <summary>On an optimizer-step boundary: clipping, the optimizer step and the bf16 refresh. Not
+    /// reported on an accumulation-only micro-step.</summary>
     Optimizer,
 }

@@ -76,6 +76,7 @@ public sealed class TrainStep
         if (IsBoundary(step.Step))
         {
             _parallel.AverageGradients(_parameters);
+            Timer?.PartEnded(StepPart.AllReduce);
             // Nothing to clip when no process had an image in the whole window.
             if (_clipGrad is { } clip && _parameters.Any(p => p.grad is not null)) nn.utils.clip_grad_norm_(_parameters, clip);
             _optimizer.step();

@@ -34,6 +34,9 @@ public class CliCommandTests
         Assert.True((double)r["compute"]!["flops_per_image"]! > 0 && (double)r["compute"]!["gflops_per_second"]! > 0);
         Assert.True((double)r["images_per_second"]! > 0);
         Assert.True((double)r["breakdown"]!["backward_ms"]! > 0);
+        // Without a launcher: one process, whose throughput is the job's.
+        Assert.Equal((1, "single"), ((int)r["processes"]!, (string?)r["backend"]));
+        Assert.Equal((double)r["images_per_second"]!, (double)r["job_images_per_second"]!);
     }
 
     [Fact]
