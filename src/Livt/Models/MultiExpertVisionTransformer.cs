@@ -31,6 +31,7 @@ public sealed class MultiExpertVisionTransformer : nn.Module<Tensor, Tensor>
     /// <param name="config">The full ViT (its <see cref="VitConfig.Depth"/> counts shared and expert blocks).</param>
     /// <param name="numExperts">Experts (SADE: 3, forward / uniform / backward).</param>
     /// <param name="expertDepth">k: blocks each expert owns, 1 ≤ k ≤ depth.</param>
+    /// <param name="generator">Source of the initial weights (the run's); null for libtorch's global one.</param>
     /// <exception cref="ArgumentException">An inconsistent configuration.</exception>
     public MultiExpertVisionTransformer(VitConfig config, int numExperts = 3, int expertDepth = 2, Generator? generator = null) : base(nameof(MultiExpertVisionTransformer))
     {
