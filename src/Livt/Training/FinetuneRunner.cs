@@ -65,17 +65,12 @@ public sealed class FinetuneRunner
         var val = data.Validation;
         var counts = DatasetStats.ClassCounts(train);
 
-        // An MGP checkpoint fixes the preprocessing: the encoder learnt on inputs normalised its way.
-        WeightsFile? init = null;
-        ModelMetadata? initMeta = null;
-        string? initPath = null;
-        if (_config.Init is not null) (init, initMeta, initPath) = ModelCheckpoint.Open(_config.Init);
-        using var initScope = init;
-        var (mean, std) = RunSetup.MeanStd(_config, train, initMeta is not null ? (initMeta.Mean, initMeta.Std) : null);
+        using var init = EncoderInit.Open(_config.Init);
+        var (mean, std) = RunSetup.MeanStd(_config, train, init.Normalization);
 
         var modelConfig = RunSetup.ModelConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
         using var parts = StageModel.Classifier(_config, modelConfig, _precision, device, _context.Parallel.WorldSize,
-            init is null ? null : m => EncoderLoader.Load(m, init, initMeta, initPath!, observer));
+            init.Path is null ? null : m => init.LoadInto(m, observer));
         var model = parts.Model;
         double lr = _config.ResolvedLr(_context.Parallel.WorldSize);
         var loss = LossFactory.Create(_config.Loss, counts, TrainConfigRules.LossOptions(_config));
@@ -89,7 +84,7 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{(init is not null ? $", encoder from {initPath}" : ", from scratch")}, {_precision.Reason}");
+                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
 
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,

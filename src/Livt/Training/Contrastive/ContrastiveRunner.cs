@@ -46,17 +46,13 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         var val = data.Validation;
         var counts = DatasetStats.ClassCounts(train);
 
-        WeightsFile? init = null;
-        ModelMetadata? initMeta = null;
-        string? initPath = null;
-        if (config.Init is not null) (init, initMeta, initPath) = ModelCheckpoint.Open(config.Init);
-        using var initScope = init;
-        var (mean, std) = RunSetup.MeanStd(config, train, initMeta is not null ? (initMeta.Mean, initMeta.Std) : null);
+        using var init = EncoderInit.Open(config.Init);
+        var (mean, std) = RunSetup.MeanStd(config, train, init.Normalization);
 
         var modelConfig = RunSetup.ModelConfig(config, train.Channels, train.NumClasses, config.DropPath);
         using var initGenerator = new Generator((ulong)Seeds.Derive(config.Seed, 0, Seeds.Stream.Init));
         using var method = ContrastiveMethod.Create(loss, config, modelConfig, counts, device, initGenerator,
-            vit => { if (init is not null) EncoderLoader.Load(vit, init, initMeta, initPath!, observer); },
+            vit => init.LoadInto(vit, observer),
             (classes, dim) => TscMethod.Targets(runDir, classes, dim, TrainConfigRules.TscOptions(config), config.Seed, writer));
 
         var groups = ParamGroups.LayerDecay(method.Model.LayerDecayNamedParameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
@@ -74,7 +70,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"Contrastive fine-tuning ({loss}, {views.Count} views per image) on {train.Count} images ({train.NumClasses} classes" +
                          $"{(val is not null ? $", {val.Count} for validation" : "")}), sampler {config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}" +
-                         $"{(init is not null ? $", encoder from {initPath}" : ", from scratch")}; the method's views replace the BFT augmentation (--aa, --reprob, --mixup, --cutmix, --smoothing, --scale-min)");
+                         $"{init.Describe()}; the method's views replace the BFT augmentation (--aa, --reprob, --mixup, --cutmix, --smoothing, --scale-min)");
 
         ContrastiveStage stage = null!;
         stage = new ContrastiveStage(method, device, observer, epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage));
