@@ -15,7 +15,9 @@ using static TorchSharp.torch;
 // produced, in <out-dir>/rank<r>.safetensors); stall | exit | finish (one rank stops taking part in
 // a different way each time); finetune <overrides.json> every-rank-writes|kill-at:<epoch>:<step>
 // (a real data-parallel BFT run: every rank writing its own run folder <out-dir>/rank<r>, or one
-// shared run folder <out-dir> that every rank abandons at the same step, as a killed job does).
+// shared run folder <out-dir> that every rank abandons at the same step, as a killed job does);
+// contrast (BCL's loss and gradients on this rank's slice of a seeded global batch, and the queues and
+// centroids after enqueueing it, all through ProcessGather, in <out-dir>/rank<r>.safetensors).
 string scenario = args[0], outDir = args[1];
 var options = new DistributedOptions
 {
@@ -23,6 +25,7 @@ var options = new DistributedOptions
     OnFatal = message => Console.Error.WriteLine($"error: {message}"),
 };
 if (scenario == "finetune") return Finetune(args[3], args[4]);
+if (scenario == "contrast") return Contrast();
 if (scenario != "values") return Fail(scenario);
 
 LivtRuntime.Initialize(threads: 1);
@@ -54,6 +57,40 @@ int Finetune(string overridesPath, string mode)
     }
     var config = ConfigResolver.Resolve("finetune", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
     new FinetuneRunner(config, context: context).Run();
+    return 0;
+}
+
+int Contrast()
+{
+    LivtRuntime.Initialize(threads: 1);
+    using var parallel = (ProcessGroupParallel)ProcessGroupParallel.Join(LaunchEnvironment.Detect(), CPU, options);
+    int r = parallel.Rank;
+    var gather = Livt.Training.Contrastive.ProcessGather.For(parallel)!;
+    var batch = ContrastBatch.Make(parallel.WorldSize);
+    var mine = batch.Slice(r);
+    var saved = new Dictionary<string, Tensor>();
+    var loss = new Livt.Losses.Contrastive.BclLoss(ContrastBatch.Counts).Forward(mine.Logits, torch.nn.functional.normalize(mine.Views, dim: 2),
+        torch.nn.functional.normalize(batch.Centers, dim: 1), mine.Labels, gather, r).Total;
+    loss.backward();
+    saved["loss"] = loss.detach().clone();
+    saved["grad.views"] = mine.Views.grad!.clone();
+    saved["grad.logits"] = mine.Logits.grad!.clone();
+    saved["grad.centers"] = batch.Centers.grad!.clone();
+
+    using var keys = torch.nn.functional.normalize(mine.Views.detach().select(1, 0), dim: 1).to(ScalarType.Float32);
+    using var queue = new Livt.Losses.Contrastive.LabeledFeatureQueue(ContrastBatch.QueueSize, ContrastBatch.Dim);
+    using var balanced = new Livt.Losses.Contrastive.ClassBalancedQueue(ContrastBatch.Counts.Length, 2, ContrastBatch.Dim, seed: 9);
+    using var centroids = new Livt.Losses.Contrastive.TargetAssignment(ContrastBatch.Counts.Length, ContrastBatch.Dim, seed: 9);
+    for (int i = 0; i < 2; i++)
+    {
+        queue.Enqueue(keys, mine.Labels, gather);
+        balanced.Enqueue(keys, mine.Labels, gather);
+    }
+    centroids.Update(keys, mine.Labels, gather);
+    foreach (var (name, t) in queue.State()) saved[name] = t.clone();
+    foreach (var (name, t) in balanced.State("balanced.")) saved[name] = t.clone();
+    saved["centroids"] = centroids.Centroids.clone();
+    SafeTensors.Write(Path.Combine(outDir, $"rank{r}.safetensors"), saved);
     return 0;
 }
 
@@ -192,4 +229,33 @@ sealed class KillAt(int epoch, int step) : ITrainingObserver
     }
     public void EpochCompleted(EpochSummary e) { }
     public void Message(string text) { }
+}
+
+/// <summary>The "contrast" scenario's global batch: every rank draws the same seeded tensors and takes its
+/// slice; the test draws them again to compute what one process gets on the whole batch.</summary>
+public sealed record ContrastBatch(Tensor Views, Tensor Logits, Tensor Centers, Tensor Labels)
+{
+    public const int PerRank = 4, Dim = 6, QueueSize = 6;
+    public static readonly long[] Counts = [500, 200, 80, 20, 5];
+    private static readonly long[] LabelPattern = [0, 1, 1, 4, 0, 2, 0, 1, 3, 0];
+
+    /// <summary>The batch of <paramref name="world"/> ranks (float64): views [W·4, 2, 6], logits [W·4, 5],
+    /// class centres [5, 6] (a leaf with gradient), labels [W·4].</summary>
+    public static ContrastBatch Make(int world)
+    {
+        using var g = new Generator(17);
+        int n = PerRank * world;
+        var views = torch.randn([n, 2, Dim], dtype: ScalarType.Float64, generator: g);
+        var logits = torch.randn([n, Counts.Length], dtype: ScalarType.Float64, generator: g);
+        var centers = torch.randn([Counts.Length, Dim], dtype: ScalarType.Float64, generator: g).requires_grad_(true);
+        var labels = torch.tensor(Enumerable.Range(0, n).Select(i => LabelPattern[i % LabelPattern.Length]).ToArray());
+        return new(views, logits, centers, labels);
+    }
+
+    /// <summary>Rank <paramref name="rank"/>'s rows, views and logits as leaves with gradient; the centres shared.</summary>
+    public ContrastBatch Slice(int rank)
+    {
+        var rows = (rank * PerRank)..((rank + 1) * PerRank);
+        return new(Views[rows].detach().clone().requires_grad_(true), Logits[rows].detach().clone().requires_grad_(true), Centers, Labels[rows]);
+    }
 }

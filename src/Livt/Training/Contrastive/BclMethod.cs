@@ -23,6 +23,6 @@ internal sealed class BclMethod(ContrastiveVisionTransformer model, long[] count
         using var outputs = Model.Encode(ViewMajor(views));
         var contrast = SplitViews(outputs.Projection[n..], 2);
         using var centres = Model.ClassCenters();
-        return _loss.Forward(outputs.Logits[..n], contrast, centres, labels);
+        return _loss.Forward(outputs.Logits[..n], contrast, centres, labels, Gather, Rank);
     }
 }

@@ -28,6 +28,20 @@ internal abstract class ContrastiveMethod : nn.Module
     /// <summary>The trained model: the ViT classifier (timm names under <c>vit.</c>) and its heads.</summary>
     public ContrastiveVisionTransformer Model { get; }
 
+    /// <summary>Concatenates a tensor over the job's processes in rank order (<see cref="ProcessGather"/>),
+    /// or null in one process: queues and centroids take every rank's keys, BCL contrasts the global batch.</summary>
+    protected Func<Tensor, Tensor>? Gather { get; private set; }
+
+    /// <summary>This process's rank (where its rows sit in a gathered batch).</summary>
+    protected int Rank { get; private set; }
+
+    /// <summary>Trains as one of <paramref name="parallel"/>'s processes (before the first step).</summary>
+    public void UseProcesses(IDataParallel parallel)
+    {
+        Gather = ProcessGather.For(parallel);
+        Rank = parallel.Rank;
+    }
+
     /// <summary>The views every training sample is turned into.</summary>
     public abstract MultiViewTransform Views(int inputSize, float[] mean, float[] std);
 

@@ -30,10 +30,10 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
     public RunResult Run()
     {
-        // Each rank would keep its own queues and centroids: the state would drift apart and a resume
-        // would hand every rank the writer's.
-        if (context.Parallel.WorldSize > 1)
-            throw new LivtException($"--loss {config.Loss}: the contrastive methods run in one process for now (this run has {context.Parallel.WorldSize}); start it without mpirun/srun");
+        // Every step gathers every rank's keys: a rank whose batch lost unreadable images would gather
+        // fewer rows than the others (or, with none left, skip the step's collectives).
+        if (context.Parallel.WorldSize > 1 && config.SkipCorrupt)
+            throw new LivtException($"--skip-corrupt: a contrastive run (--loss {config.Loss}) on {context.Parallel.WorldSize} processes gathers every rank's full batch each step; remove the unreadable images or run in one process");
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(config);
         RunSetup.WriteConfig(config, runDir, context);
@@ -54,6 +54,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         using var method = ContrastiveMethod.Create(loss, config, modelConfig, counts, device, initGenerator,
             vit => init.LoadInto(vit, observer),
             (classes, dim) => TscMethod.Targets(runDir, classes, dim, TrainConfigRules.TscOptions(config), config.Seed, writer));
+        method.UseProcesses(context.Parallel);
 
         var groups = ParamGroups.LayerDecay(method.Model.LayerDecayNamedParameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
         double lr = config.ResolvedLr(context.Parallel.WorldSize);
@@ -84,11 +85,13 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
             SafeTensors.Write(Path.Combine(runDir, ModelFile), method.Model.state_dict());
         }
         observer.Message($"Evaluating on the {data.Test.Count}-image test split");
-        var result = Evaluator.Evaluate(classifier, data.Test, evalTransform, counts, device, config.BatchSize, config.Workers, train.ClassNames);
+        var result = Evaluator.Evaluate(classifier, data.Test, evalTransform, counts, device, config.BatchSize, config.Workers, train.ClassNames,
+            group: context.Parallel.Group);
         string? report = writer
             ? Reports.Write(runDir, result, new ReportInfo("finetune", loss, config.Model, data.Name, config.Epochs,
                 clock.Elapsed.TotalSeconds, config.Imbalance, config.Seed, null, data.CountsNote,
-                Precision: new PrecisionChoice(config.Precision, "fp32", config.PrecisionReason ?? "fp32")), log?.Path)
+                Precision: new PrecisionChoice(config.Precision, "fp32", config.PrecisionReason ?? "fp32"),
+                Processes: context.Parallel.WorldSize, Backend: context.Parallel.Group.Backend), log?.Path)
             : null;
         return new RunResult("finetune", runDir, modelPath, config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
@@ -100,7 +103,8 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         if (val is null || !(config.SaveBest || (config.EvalEvery > 0 && (epoch + 1) % config.EvalEvery == 0) || last))
             return (null, null);
         using var classifier = method.Classifier(device);
-        var r = Evaluator.Evaluate(classifier, val, evalTransform, counts, device, config.BatchSize, config.Workers, val.ClassNames);
+        var r = Evaluator.Evaluate(classifier, val, evalTransform, counts, device, config.BatchSize, config.Workers, val.ClassNames,
+            group: context.Parallel.Group);
         double balanced = r.PerClass.Where(double.IsFinite).Average();
         if (config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
         {

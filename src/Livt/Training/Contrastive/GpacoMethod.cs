@@ -34,7 +34,7 @@ internal sealed class GpacoMethod : ContrastiveMethod
         var projections = SplitViews(outputs.Projection, 2);
         if (_queue is null) return _loss.ForwardViews(projections, labels, outputs.Logits);
         var terms = _loss.ForwardViews(projections, labels, outputs.Logits, _queue.Keys, _queue.Labels);
-        _queue.Enqueue(projections.select(1, 1), labels);
+        _queue.Enqueue(projections.select(1, 1), labels, Gather);
         SyncState(_queue.State());
         return terms;
     }

@@ -33,7 +33,7 @@ internal sealed class ResComMethod : ContrastiveMethod
         using var outputs = Model.Encode(ViewMajor(views));
         var projections = SplitViews(outputs.Projection, 2);
         var terms = _loss.Forward(projections, labels, outputs.Logits, _queue.Keys);
-        _queue.Enqueue(projections.select(1, 0), labels);
+        _queue.Enqueue(projections.select(1, 0), labels, Gather);
         SyncState(_queue.State());
         return terms;
     }

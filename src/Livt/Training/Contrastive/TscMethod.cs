@@ -78,13 +78,13 @@ internal sealed class TscMethod : ContrastiveMethod
         Tensor? targets = null, assigned = null;
         if (_epoch >= _targetsFromEpoch)
         {
-            _assignment.Update(query, labels);
+            _assignment.Update(query, labels, Gather);
             (targets, assigned) = (_targets, _assignment.Assign(_targets));
         }
         var queueKeys = _queue.Keys;
         var positives = KclPositives.Sample(KclPositives.Candidates(labels, _queue.Labels), _options.NumPositives, step.Generator);
         var contrast = _loss.Forward(query, key, labels, queueKeys, positives, targets, assigned);
-        _queue.Enqueue(key, labels);
+        _queue.Enqueue(key, labels, Gather);
         SyncState(_queue.State());
 
         using var detached = pooled.detach();
