@@ -137,7 +137,7 @@ public sealed record TrainConfig
     public bool NormPixLoss { get; init; } = true;
 
     // --- BFT ---
-    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal / iif; or a supervised contrastive method, gpaco / bcl / tsc / rescom, trained on its own multi-view augmentation (the BFT augmentation flags do not apply; docs/LOSSES.md)", FinetuneOnly = true)]
+    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal / iif; or a supervised contrastive method, gpaco / paco / bcl / tsc / rescom, trained on its own multi-view augmentation (the BFT augmentation flags do not apply; docs/LOSSES.md)", FinetuneOnly = true)]
     public string Loss { get; init; } = "bal-bce";
 
     [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]
@@ -155,19 +155,19 @@ public sealed record TrainConfig
     [Setting("LDAM: margin of the rarest class", FinetuneOnly = true)]
     public double LdamMaxMargin { get; init; } = 0.5;
 
-    [Setting("Contrastive losses: temperature of the contrast (default: the method's, gpaco 0.2, bcl 0.07, tsc 0.07, rescom 0.1)", FinetuneOnly = true)]
+    [Setting("Contrastive losses: temperature of the contrast (default: the method's, gpaco / paco 0.2, bcl 0.07, tsc 0.07, rescom 0.1)", FinetuneOnly = true)]
     public double? ConTemperature { get; init; }
 
-    [Setting("gpaco: weight alpha of the same-class sample positives (default 0.05); bcl: weight alpha of the logit-adjusted CE (default 1)", FinetuneOnly = true)]
+    [Setting("gpaco / paco: weight alpha of the same-class sample positives (default 0.05); bcl: weight alpha of the logit-adjusted CE (default 1)", FinetuneOnly = true)]
     public double? ConAlpha { get; init; }
 
-    [Setting("gpaco: weight beta of the class-centre positive (default 1); bcl: weight beta of the contrastive term (default 0.35); rescom: weight of the contrastive term (default 1); tsc: weight of the target term (default 0.2)", FinetuneOnly = true)]
+    [Setting("gpaco / paco: weight beta of the class-centre positive (default 1); bcl: weight beta of the contrastive term (default 0.35); rescom: weight of the contrastive term (default 1); tsc: weight of the target term (default 0.2)", FinetuneOnly = true)]
     public double? ConBeta { get; init; }
 
-    [Setting("gpaco / tsc: keys in the FIFO queue (default 8192 / 65536; gpaco 0: the batch only); rescom: keys per class (default 8)", FinetuneOnly = true)]
+    [Setting("gpaco / paco / tsc: keys in the FIFO queue (default 8192 / 8192 / 65536; gpaco / paco 0: the batch only); rescom: keys per class (default 8)", FinetuneOnly = true)]
     public int? QueueSize { get; init; }
 
-    [Setting("Contrastive losses: width of the projection (default: gpaco 128, bcl 1024, tsc 128, rescom 128)", FinetuneOnly = true)]
+    [Setting("Contrastive losses: width of the projection (default: gpaco / paco 128, bcl 1024, tsc 128, rescom 128)", FinetuneOnly = true)]
     public int? ProjDim { get; init; }
 
     [Setting("tsc: Adam steps of the one-off optimisation of the class targets on the hypersphere (target_generation.py; saved with the run)", FinetuneOnly = true)]

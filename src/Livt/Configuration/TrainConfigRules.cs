@@ -87,11 +87,11 @@ public static class TrainConfigRules
         Require(config.DrwEpoch is null, $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {method}");
         Require(config.ConTemperature is null or (> 0 and < double.PositiveInfinity), $"--con-temperature {config.ConTemperature}: must be finite and > 0");
         Require(config.ConAlpha is null or (>= 0 and < double.PositiveInfinity), $"--con-alpha {config.ConAlpha}: must be finite and >= 0");
-        Require(config.ConAlpha is null || method is "gpaco" or "bcl", $"--con-alpha: {method} has no alpha weight (gpaco and bcl have)");
+        Require(config.ConAlpha is null || method is "gpaco" or "paco" or "bcl", $"--con-alpha: {method} has no alpha weight (gpaco, paco and bcl have)");
         Require(config.ConBeta is null or (>= 0 and < double.PositiveInfinity), $"--con-beta {config.ConBeta}: must be finite and >= 0");
         Require(config.QueueSize is null || method != "bcl", "--queue-size: bcl keeps no queue");
-        Require(config.QueueSize is null || config.QueueSize >= (method == "gpaco" ? 0 : 1),
-            $"--queue-size {config.QueueSize}: must be at least {(method == "gpaco" ? 0 : 1)} for {method}");
+        int minQueue = method is "gpaco" or "paco" ? 0 : 1;
+        Require(config.QueueSize is null || config.QueueSize >= minQueue, $"--queue-size {config.QueueSize}: must be at least {minQueue} for {method}");
         Require(config.ProjDim is null or >= 1, $"--proj-dim {config.ProjDim}: must be at least 1");
         Require(config.TscTargetSteps >= 1, $"--tsc-target-steps {config.TscTargetSteps}: must be at least 1");
         try
@@ -100,7 +100,7 @@ public static class TrainConfigRules
             long[] probe = [2, 1];
             _ = method switch
             {
-                "gpaco" => (object)new GpacoLoss(probe, GpacoOptions(config)),
+                "gpaco" or "paco" => (object)new GpacoLoss(probe, GpacoOptions(config)),
                 "bcl" => new BclLoss(probe, BclOptions(config)),
                 "tsc" => new TscLoss(probe.Length, TscOptions(config)),
                 _ => new ResComLoss(probe, ResComOptions(config) with { HardNegatives = 0 }),
@@ -112,7 +112,7 @@ public static class TrainConfigRules
         }
     }
 
-    /// <summary>GPaCo's options: the official long-tail defaults, overridden by the contrastive settings given.</summary>
+    /// <summary>GPaCo's (and PaCo's) options: the official long-tail defaults, overridden by the contrastive settings given.</summary>
     public static GpacoOptions GpacoOptions(TrainConfig c)
     {
         var d = new GpacoOptions();

@@ -3,7 +3,7 @@ namespace Livt.Losses.Contrastive;
 /// <summary>The supervised contrastive long-tail methods a run can select with <c>--loss</c>.</summary>
 public static class ContrastiveLosses
 {
-    private static readonly string[] AllNames = ["gpaco", "bcl", "tsc", "rescom"];
+    private static readonly string[] AllNames = ["gpaco", "paco", "bcl", "tsc", "rescom"];
 
     /// <summary>Their names, as <c>--loss</c> takes them.</summary>
     public static IReadOnlyList<string> Names => AllNames;

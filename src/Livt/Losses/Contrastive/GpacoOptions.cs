@@ -38,6 +38,10 @@ public sealed record GpacoOptions
     /// <summary>Width of the projection the contrast runs on (read by the stage) [--moco-dim].</summary>
     public int ProjectionDim { get; init; } = 128;
 
+    /// <summary>PaCo's key encoder follows the online model by EMA with this momentum (read by the stage;
+    /// GPaCo has no key encoder) [--moco-m].</summary>
+    public double EncoderMomentum { get; init; } = 0.999;
+
     internal void Validate()
     {
         const string m = "GPaCo";
@@ -51,5 +55,6 @@ public sealed record GpacoOptions
         ContrastiveInputs.Require(Smoothing is >= 0 and < 1, m, nameof(Smoothing), Smoothing, "in [0, 1)");
         ContrastiveInputs.Require(QueueSize >= 0, m, nameof(QueueSize), QueueSize, "≥ 0");
         ContrastiveInputs.Require(ProjectionDim >= 1, m, nameof(ProjectionDim), ProjectionDim, "≥ 1");
+        ContrastiveInputs.Require(EncoderMomentum is >= 0 and <= 1, m, nameof(EncoderMomentum), EncoderMomentum, "in [0, 1]");
     }
 }

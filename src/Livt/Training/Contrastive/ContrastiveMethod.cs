@@ -95,6 +95,15 @@ internal abstract class ContrastiveMethod : nn.Module
                 var o = TrainConfigRules.GpacoOptions(config);
                 return new GpacoMethod(Model(ProjectionHeadConfig.Gpaco(d, o.ProjectionDim)), counts, o, device);
             }
+            case "paco":
+            {
+                var o = TrainConfigRules.GpacoOptions(config);
+                var head = ProjectionHeadConfig.Gpaco(d, o.ProjectionDim);
+                using var scratch = new Generator(0);
+                var key = new ContrastiveVisionTransformer(vit, head, generator: scratch);
+                key.to(device);
+                return new PacoMethod(Model(head), key, counts, o, device);
+            }
             case "bcl":
             {
                 var o = TrainConfigRules.BclOptions(config);

@@ -16,7 +16,7 @@ using static TorchSharp.torch;
 namespace Livt.Training.Contrastive;
 
 /// <summary>
-/// <c>livt finetune --loss gpaco|bcl|tsc|rescom</c>: fine-tuning with a supervised contrastive method, from
+/// <c>livt finetune --loss gpaco|paco|bcl|tsc|rescom</c>: fine-tuning with a supervised contrastive method, from
 /// an MGP encoder or from scratch, with the same optimiser, schedule, checkpoints and evaluation as BFT
 /// (<see cref="FinetuneRunner"/> hands the run over). The loader carries the method's views instead of
 /// the BFT augmentation. Leaves <c>model.safetensors</c>, an ordinary ViT classifier (timm names) that
