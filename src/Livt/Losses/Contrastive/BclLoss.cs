@@ -55,10 +55,13 @@ public sealed class BclLoss
         ContrastiveInputs.CheckMatrix(centers, nameof(centers), NumClasses, d);
         var ids = ContrastiveInputs.CheckLabels(labels, n, NumClasses, nameof(labels), views.device);
 
-        var z = logits + ContrastiveInputs.Constant(_adjustment, logits);
+        // Scalars held to the end: a temporary one (an implicit double → Scalar, or the alpha of `a + b`) can be
+        // finalized while libtorch still reads it (see Block).
+        using Scalar one = 1.0, ceWeight = Options.CeWeight, contrastWeight = Options.ContrastWeight;
+        var z = logits.add(ContrastiveInputs.Constant(_adjustment, logits), one);
         var ce = torch.nn.functional.cross_entropy(z, ids.to(logits.device));
         var scl = BalancedContrast(views, centers.to(views.dtype), ids, allGather, rank);
-        var total = Options.CeWeight * ce + Options.ContrastWeight * scl.to(ce.dtype);
+        var total = ce.mul(ceWeight).add(scl.to(ce.dtype).mul(contrastWeight), one);
         var parts = new Dictionary<string, double> { ["ce"] = ContrastiveInputs.Number(ce), ["scl"] = ContrastiveInputs.Number(scl) };
         return new LossTerms(total.MoveToOuterDisposeScope(), parts);
     }
@@ -79,23 +82,24 @@ public sealed class BclLoss
                 throw new ArgumentException($"all-gather returned {world} rows for {n} local rows at rank {rank}", nameof(allGather));
             offset = rank * n;
         }
-        var classes = torch.arange(NumClasses, device: views.device);
+        using Scalar one = 1.0, t = Options.Temperature;
+        var classes = ContrastiveInputs.Range(0, NumClasses, views.device);
         var rowLabels = torch.cat(new[] { contrastLabels.repeat(2), classes });               // 2W + C
         var rows = torch.cat(new[] { ContrastiveInputs.FlattenViews(contrastViews), centers });
 
         // An anchor's own row sits in both view blocks of the gathered batch: block v, rank offset, sample.
-        var selfColumn = torch.cat(new[] { torch.arange(n, device: views.device) + offset, torch.arange(n, device: views.device) + world + offset });
+        var selfColumn = torch.cat(new[] { ContrastiveInputs.Range(offset, n, views.device), ContrastiveInputs.Range(world + offset, n, views.device) });
         var notSelf = torch.ones(2 * n, rows.shape[0], dtype: views.dtype, device: views.device)
             .scatter_(1, selfColumn.unsqueeze(1), torch.zeros(2 * n, 1, dtype: views.dtype, device: views.device));
         var positives = anchorLabels.unsqueeze(1).eq(rowLabels.unsqueeze(0)).to(views.dtype) * notSelf;
 
-        var scores = anchors.matmul(rows.t()) / Options.Temperature;
-        var logits = scores - scores.max(1, keepdim: true).values.detach();
+        var scores = anchors.matmul(rows.t()).div(t);
+        var logits = scores.sub(scores.max(1, keepdim: true).values.detach());
         var classCount = torch.nn.functional.one_hot(rowLabels, NumClasses).sum(dim: 0).to(views.dtype);  // per class, incl. centres
-        var perColumn = classCount.index_select(0, rowLabels).unsqueeze(0) - positives;            // class-averaging weight
-        var denominator = (logits.exp() * notSelf / perColumn).sum(1, keepdim: true);
-        var logProb = logits - denominator.log();
-        var meanLogProbPos = (positives * logProb).sum(1) / positives.sum(1);
-        return -meanLogProbPos.mean();
+        var perColumn = classCount.index_select(0, rowLabels).unsqueeze(0).sub(positives);   // class-averaging weight
+        var denominator = logits.exp().mul(notSelf).div(perColumn).sum(1, keepdim: true);
+        var logProb = logits.sub(denominator.log());
+        var meanLogProbPos = positives.mul(logProb).sum(1).div(positives.sum(1));
+        return meanLogProbPos.mean().neg();
     }
 }

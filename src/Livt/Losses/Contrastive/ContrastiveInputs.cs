@@ -52,8 +52,17 @@ internal static class ContrastiveInputs
     public static Tensor SelfExclusion(long rows, long cols, long offset, Tensor like)
     {
         var mask = torch.ones(rows, cols, dtype: like.dtype, device: like.device);
-        var index = (torch.arange(rows, device: like.device) + offset).unsqueeze(1);
+        var index = Range(offset, rows, like.device).unsqueeze(1);
         return mask.scatter_(1, index, torch.zeros(rows, 1, dtype: like.dtype, device: like.device));
+    }
+
+    /// <summary>start, start + 1, … (count values, int64) on <paramref name="device"/>: <c>arange</c> built
+    /// from an array, so no temporary Scalar is handed to libtorch.</summary>
+    public static Tensor Range(long start, long count, Device device)
+    {
+        var values = new long[count];
+        for (long i = 0; i < count; i++) values[i] = start + i;
+        return torch.tensor(values, device: device);
     }
 
     /// <summary>A per-class constant on <paramref name="like"/>'s device, in its dtype.</summary>

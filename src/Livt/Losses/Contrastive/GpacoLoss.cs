@@ -89,25 +89,29 @@ public sealed class GpacoLoss
             throw new ArgumentException($"{a} anchor logits for {m} contrast rows; the anchors are the first rows of the contrast set", nameof(anchorLogits));
         var labels = ContrastiveInputs.CheckLabels(contrastLabels, m, NumClasses, nameof(contrastLabels), contrast.device);
         var o = Options;
+        double off = o.Smoothing / (NumClasses - 1), on = 1 - o.Smoothing;
+        double scale = o.Temperature / (o.BaseTemperature ?? o.Temperature);
+        // Scalars held to the end: a temporary one (an implicit double → Scalar, or the alpha of `a + b`) can be
+        // finalized while libtorch still reads it (see Block).
+        using Scalar one = 1.0, supT = o.SupervisedTemperature, t = o.Temperature, alpha = o.Alpha, beta = o.Beta, gamma = o.Gamma,
+            onMinusOff = on - off, offValue = off, eps = 1e-12, negScale = -scale;
 
         var anchors = contrast[..(int)a];
         var anchorLabels = labels[..(int)a];
         var sameClass = anchorLabels.unsqueeze(1).eq(labels.unsqueeze(0)).to(contrast.dtype);        // A × M
         var z = anchorLogits.to(contrast.dtype);
-        if (_logPrior is not null) z = z + ContrastiveInputs.Constant(_logPrior, z);
-        var scores = torch.cat(new[] { z / o.SupervisedTemperature, anchors.matmul(contrast.t()) / o.Temperature }, 1);
-        var logits = scores - scores.max(1, keepdim: true).values.detach();
+        if (_logPrior is not null) z = z.add(ContrastiveInputs.Constant(_logPrior, z), one);
+        var scores = torch.cat(new[] { z.div(supT), anchors.matmul(contrast.t()).div(t) }, 1);
+        var logits = scores.sub(scores.max(1, keepdim: true).values.detach());
 
         var notSelf = ContrastiveInputs.SelfExclusion(a, m, 0, contrast);
-        double off = o.Smoothing / (NumClasses - 1), on = 1 - o.Smoothing;
-        var centreTarget = torch.nn.functional.one_hot(anchorLabels, NumClasses).to(contrast.dtype) * (on - off) + off;
-        var positives = torch.cat(new[] { centreTarget * o.Beta, sameClass * notSelf * o.Alpha }, 1);
-        var inDenominator = torch.cat(new[] { torch.ones(a, NumClasses, dtype: contrast.dtype, device: contrast.device), notSelf * o.Gamma }, 1);
+        var centreTarget = torch.nn.functional.one_hot(anchorLabels, NumClasses).to(contrast.dtype).mul(onMinusOff).add(offValue, one);
+        var positives = torch.cat(new[] { centreTarget.mul(beta), sameClass.mul(notSelf).mul(alpha) }, 1);
+        var inDenominator = torch.cat(new[] { torch.ones(a, NumClasses, dtype: contrast.dtype, device: contrast.device), notSelf.mul(gamma) }, 1);
 
-        var logProb = logits - (logits.exp() * inDenominator).sum(1, keepdim: true).add(1e-12).log();
-        var meanLogProbPos = (positives * logProb).sum(1) / positives.sum(1);
-        double scale = o.Temperature / (o.BaseTemperature ?? o.Temperature);
-        var loss = (-scale * meanLogProbPos).mean();
+        var logProb = logits.sub(logits.exp().mul(inDenominator).sum(1, keepdim: true).add(eps, one).log());
+        var meanLogProbPos = positives.mul(logProb).sum(1).div(positives.sum(1));
+        var loss = meanLogProbPos.mul(negScale).mean();
         return new LossTerms(loss.MoveToOuterDisposeScope(), new Dictionary<string, double> { ["paco"] = ContrastiveInputs.Number(loss) });
     }
 }

@@ -59,6 +59,10 @@ public static class HypersphereTargets
     }
 
     /// <summary>mean_i log Σ_j exp(x_i·x_j / t) over normalised rows (the diagonal included, as the official).</summary>
-    public static Tensor UniformityLoss(Tensor normalised, double temperature) =>
-        normalised.matmul(normalised.t()).div(temperature).exp().sum(-1).log().mean();
+    public static Tensor UniformityLoss(Tensor normalised, double temperature)
+    {
+        // The Scalar held to the end: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar t = temperature;
+        return normalised.matmul(normalised.t()).div(t).exp().sum(-1).log().mean();
+    }
 }

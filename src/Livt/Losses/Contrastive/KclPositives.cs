@@ -29,10 +29,12 @@ public static class KclPositives
         var noise = generator is null
             ? torch.rand(mask.shape, device: mask.device)
             : torch.rand(mask.shape, generator: generator).to(mask.device);
-        var score = torch.where(mask.gt(0), noise, torch.full_like(noise, -1.0));
+        // Scalars held to the end: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar zero = 0.0, none = -1.0;
+        var score = torch.where(mask.gt(zero), noise, torch.full_like(noise, none));
         int take = (int)Math.Min(k, mask.shape[1]);
         var (values, indices) = score.topk(take, 1);
-        var chosen = torch.zeros_like(mask).scatter_(1, indices, values.ge(0).to(mask.dtype));
+        var chosen = torch.zeros_like(mask).scatter_(1, indices, values.ge(zero).to(mask.dtype));
         return chosen.to(candidates.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -57,7 +57,9 @@ public sealed class LabeledFeatureQueue : IDisposable
         if (allGather is not null) { k = allGather(k); l = allGather(l); }
         long b = k.shape[0];
         if (b > Capacity) { k = k[(int)(b - Capacity)..]; l = l[(int)(b - Capacity)..]; b = Capacity; }
-        var slots = (torch.arange(b, device: _keys.device) + Pointer).remainder(Capacity);
+        var slotIds = new long[b];
+        for (long i = 0; i < b; i++) slotIds[i] = (Pointer + i) % Capacity;
+        var slots = torch.tensor(slotIds, device: _keys.device);
         _keys.index_copy_(0, slots, k.to(_keys.dtype).to(_keys.device));
         _labels.index_copy_(0, slots, l.to(_labels.device));
         Pointer = (int)((Pointer + b) % Capacity);
@@ -84,7 +86,8 @@ public sealed class LabeledFeatureQueue : IDisposable
         _keys.copy_(keys);
         _labels.copy_(labels);
         Pointer = (int)pointer.to(ScalarType.Int64).item<long>();
-        Count = (int)_labels.ge(0).sum().item<long>();
+        using Scalar empty = 0L;
+        Count = (int)_labels.ge(empty).sum().item<long>();
         if (Pointer < 0 || Pointer >= Capacity)
             throw new LivtException($"queue state: {prefix}pointer = {Pointer} is outside [0, {Capacity})");
     }

@@ -61,7 +61,10 @@ public sealed class ResComLoss
         ContrastiveInputs.CheckMatrix(queueKeys, nameof(queueKeys), (long)c * q, d);
         var ids = ContrastiveInputs.CheckLabels(labels, n, c, nameof(labels), views.device).repeat(2);
 
-        var cls = torch.nn.functional.cross_entropy(logits + ContrastiveInputs.Constant(_logPrior, logits), ids.to(logits.device));
+        // Scalars held to the end: a temporary one (an implicit double → Scalar, or the alpha of `a + b`) can be
+        // finalized while libtorch still reads it (see Block).
+        using Scalar one = 1.0, t = Options.Temperature, eps = 1e-9, contrastWeight = Options.ContrastWeight;
+        var cls = torch.nn.functional.cross_entropy(logits.add(ContrastiveInputs.Constant(_logPrior, logits), one), ids.to(logits.device));
 
         var feat = ContrastiveInputs.FlattenViews(views);                                          // 2N × D
         var queueSim = feat.matmul(queueKeys.detach().to(feat.dtype).to(feat.device).t());          // 2N × CQ
@@ -80,12 +83,12 @@ public sealed class ResComLoss
         {
             batchPos, torch.ones_like(hardPositives), torch.zeros_like(hardNegatives),
         }, 1);
-        var logProb = torch.nn.functional.log_softmax(sim / Options.Temperature, 1);
-        var perAnchor = -(positives * logProb).sum(1) / (positives.sum(1) + 1e-9);
+        var logProb = torch.nn.functional.log_softmax(sim.div(t), 1);
+        var perAnchor = (positives * logProb).sum(1).neg().div(positives.sum(1).add(eps, one));
         var weight = ContrastiveInputs.Constant(_classWeight, feat).index_select(0, ids);
         var con = (weight * perAnchor).mean();
 
-        var total = cls + Options.ContrastWeight * con.to(cls.dtype);
+        var total = cls.add(con.to(cls.dtype), contrastWeight);
         var parts = new Dictionary<string, double> { ["cls"] = ContrastiveInputs.Number(cls), ["con"] = ContrastiveInputs.Number(con) };
         return new LossTerms(total.MoveToOuterDisposeScope(), parts);
     }

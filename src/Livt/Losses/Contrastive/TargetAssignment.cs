@@ -49,10 +49,13 @@ public sealed class TargetAssignment : IDisposable
         ids = ids.to(_centroids.device);
         var oneHot = torch.nn.functional.one_hot(ids, c).to(f.dtype);                          // N × C
         var counts = oneHot.sum(dim: 0);
-        var means = oneHot.t().matmul(f) / counts.clamp_min(1).unsqueeze(1);
+        // Scalars held to the end: a temporary one (an implicit double → Scalar, or the alpha of `a + b`) can be
+        // finalized while libtorch still reads it (see Block).
+        using Scalar one = 1.0, zero = 0.0, keep = Momentum, move = 1 - Momentum;
+        var means = oneHot.t().matmul(f).div(counts.clamp_min(one).unsqueeze(1));
         var moved = torch.nn.functional.normalize(
-            Momentum * _centroids + (1 - Momentum) * torch.nn.functional.normalize(means, dim: 1), dim: 1);
-        var present = counts.gt(0).unsqueeze(1);
+            _centroids.mul(keep).add(torch.nn.functional.normalize(means, dim: 1), move), dim: 1);
+        var present = counts.gt(zero).unsqueeze(1);
         _centroids.copy_(torch.where(present, moved, _centroids));
     }
 

@@ -55,6 +55,9 @@ public sealed class TscLoss
         if ((targets is null) != (targetOfClass is null))
             throw new ArgumentException("targets and their class assignment go together", nameof(targets));
 
+        // Scalars held to the end: a temporary one (an implicit double → Scalar, or the alpha of `a + b`) can be
+        // finalized while libtorch still reads it (see Block).
+        using Scalar one = 1.0, t = Options.Temperature, targetWeight = Options.TargetWeight, rows = n;
         var own = (queries * keys).sum(1, keepdim: true);
         var queuePos = positives.to(queries.dtype).to(queries.device);
         var parts = new List<Tensor> { own, queries.matmul(queueKeys.to(queries.dtype).t()) };
@@ -66,20 +69,20 @@ public sealed class TscLoss
             parts.Add(queries.matmul(targets.to(queries.dtype).t()));
             targetPos = torch.nn.functional.one_hot(assigned.index_select(0, ids), NumClasses).to(queries.dtype);
         }
-        var logProb = torch.nn.functional.log_softmax(torch.cat(parts, 1) / Options.Temperature, 1);
+        var logProb = torch.nn.functional.log_softmax(torch.cat(parts, 1).div(t), 1);
 
         var ownLogProb = logProb[.., 0];
         var queueLogProb = logProb[.., 1..(int)(1 + k)];
-        var count = 1 + queuePos.sum(1);
-        if (targetPos is not null) count = count + targetPos.sum(1);
-        var classTerm = -((ownLogProb + (queuePos * queueLogProb).sum(1)) / count).sum() / n;
+        var count = queuePos.sum(1).add(one, one);
+        if (targetPos is not null) count = count.add(targetPos.sum(1), one);
+        var classTerm = ownLogProb.add((queuePos * queueLogProb).sum(1), one).div(count).sum().div(rows).neg();
         var total = classTerm;
         var result = new Dictionary<string, double> { ["class"] = ContrastiveInputs.Number(classTerm) };
         if (targetPos is not null)
         {
             var targetLogProb = logProb[.., (int)(1 + k)..];
-            var targetTerm = -((targetPos * targetLogProb).sum(1) / count).sum() / n * Options.TargetWeight;
-            total = classTerm + targetTerm;
+            var targetTerm = (targetPos * targetLogProb).sum(1).div(count).sum().div(rows).mul(targetWeight).neg();
+            total = classTerm.add(targetTerm, one);
             result["target"] = ContrastiveInputs.Number(targetTerm);
         }
         return new LossTerms(total.MoveToOuterDisposeScope(), result);
