@@ -25,6 +25,12 @@ public interface ITrainingStage
     /// restores it on resume, so a resumed run keeps choosing its best epoch the same way.</summary>
     double? BestMetric { get; set; }
 
+    /// <summary>The epoch at which the stage's objective changes so much that its official code re-creates
+    /// the optimizer and restarts the learning-rate schedule (TSC's switch from KCL), or null. From its first
+    /// step the optimizer starts from an empty state and the schedule is a fresh cosine over the remaining
+    /// epochs (<see cref="Optimization.LrSchedule.RestartEpoch"/>).</summary>
+    int? RestartEpoch => null;
+
     /// <summary>Called before the first step of <paramref name="epoch"/> (0-based), also when a
     /// resumed run starts in the middle of it.</summary>
     void BeginEpoch(int epoch);

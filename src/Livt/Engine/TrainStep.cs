@@ -36,8 +36,17 @@ public sealed class TrainStep
     /// and cosine from the resolved learning rate over the configured epochs, accumulation and clipping.</summary>
     public static TrainStep For(TrainConfig config, ITrainingStage stage, optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups,
         IDataParallel parallel) =>
-        new(stage, optimizer, groups, new LrSchedule(config.ResolvedLr(parallel.WorldSize), config.MinLr, config.WarmupEpochs, config.Epochs),
-            config.AccumIter, config.ClipGrad, parallel);
+        new(stage, optimizer, groups, Schedule(config, stage, parallel), config.AccumIter, config.ClipGrad, parallel);
+
+    private static LrSchedule Schedule(TrainConfig config, ITrainingStage stage, IDataParallel parallel)
+    {
+        var schedule = new LrSchedule(config.ResolvedLr(parallel.WorldSize), config.MinLr, config.WarmupEpochs, config.Epochs);
+        if (stage.RestartEpoch is not { } restart) return schedule;
+        if (restart <= config.WarmupEpochs)
+            throw new LivtException($"--warmup-epochs {config.WarmupEpochs}: {stage.Name} restarts its optimizer and schedule at epoch {restart + 1} " +
+                $"of {config.Epochs}; the warm-up must end before (lower --warmup-epochs or raise --epochs)");
+        return schedule with { RestartEpoch = restart };
+    }
 
     /// <summary>Hears when each part of a micro-step ends (<c>livt bench</c>); null in a run.</summary>
     public IStepTimer? Timer { get; set; }

@@ -73,6 +73,12 @@ public sealed class Trainer
             int first = epoch == startEpoch ? startStep : 0;
             double lossSum = epoch == startEpoch ? resumed?.EpochLoss ?? 0 : 0;
             long images = epoch == startEpoch ? resumed?.EpochImages ?? 0 : 0;
+            // The official code re-creates the optimizer here; a run resumed later in this epoch loaded the fresh state.
+            if (epoch == _stage.RestartEpoch && first == 0)
+            {
+                OptimizerState.Reset(_optimizer);
+                Observer.Message($"{_stage.Name} epoch {epoch + 1}: the optimizer starts from an empty state and the learning-rate schedule restarts (a new cosine over the last {_config.Epochs - epoch} epochs)");
+            }
             _stage.BeginEpoch(epoch);
             model.train();
             _stage.Precision?.Work.train();

@@ -57,4 +57,19 @@ public class LrScheduleTests
         var e = Assert.Throws<LivtException>(() => new LrSchedule(1e-3, 0, 10, 10));
         Assert.Contains("epochs", e.Message);
     }
+
+    [Fact]
+    public void ARestartEndsTheFirstCosineAndStartsAFreshOneWithoutWarmup()
+    {
+        // TSC's official script: cosine over the KCL epochs, then a new optimizer and a cosine over the TSC epochs.
+        var restarted = Bft with { RestartEpoch = 40 };
+        var first = new LrSchedule(4e-3, 1e-6, 10, 40);
+        var second = new LrSchedule(4e-3, 1e-6, 0, 60);
+        foreach (var e in new[] { 0.0, 5.0, 10.0, 25.0, 39.99 }) Assert.Equal(first.At(e), restarted.At(e), 1e-18);
+        foreach (var e in new[] { 40.0, 40.5, 70.0, 100.0 }) Assert.Equal(second.At(e - 40), restarted.At(e), 1e-18);
+        Assert.Equal(4e-3, restarted.At(40), 1e-18);
+        Assert.Equal(1e-6, restarted.At(100), 1e-18);
+        Assert.Contains("warm-up", Assert.Throws<LivtException>(() => Bft with { RestartEpoch = 10 }).Message);
+        Assert.Contains("end", Assert.Throws<LivtException>(() => Bft with { RestartEpoch = 100 }).Message);
+    }
 }

@@ -116,4 +116,20 @@ public class OptimizerStateTests : IDisposable
         var missing = Path.Combine(_dir, "none.bin");
         Assert.Contains(missing, Assert.Throws<LivtException>(() => OptimizerState.Load(smaller.Optimizer, missing)).Message);
     }
+
+    [Fact]
+    public void ResetStateEqualsANewlyBuiltOptimizers()
+    {
+        var init = InitialWeights();
+        using var trained = new Run(init);
+        for (int i = 0; i < 3; i++) trained.Step(i);
+        using var fresh = new Run(init);
+        string before = Path.Combine(_dir, "before.bin"), reset = Path.Combine(_dir, "reset.bin"), built = Path.Combine(_dir, "built.bin");
+        OptimizerState.Save(trained.Optimizer, before);
+        OptimizerState.Reset(trained.Optimizer);
+        OptimizerState.Save(trained.Optimizer, reset);
+        OptimizerState.Save(fresh.Optimizer, built);
+        Assert.False(File.ReadAllBytes(before).SequenceEqual(File.ReadAllBytes(built)));
+        Assert.True(File.ReadAllBytes(reset).SequenceEqual(File.ReadAllBytes(built)), "a reset optimizer's state differs from a new one's");
+    }
 }

@@ -113,7 +113,7 @@ public sealed class ContrastiveTrainingTests : IDisposable
     }
 
     /// <summary>The methods with a momentum encoder and a queue: a run killed in the middle of its second
-    /// epoch and resumed from its mid-epoch checkpoint ends with the same bytes — model, contrastive model,
+    /// epoch (TSC's phase, after the optimizer restart) and resumed from its mid-epoch checkpoint ends with the same bytes — model, contrastive model,
     /// and the last checkpoint's key encoder and queue (and TSC's targets, not recomputed) — as an
     /// uninterrupted one.</summary>
     [Theory]
@@ -122,7 +122,10 @@ public sealed class ContrastiveTrainingTests : IDisposable
     public void RunKilledMidEpochAndResumedEqualsUninterruptedRun(string loss)
     {
         var extra = new JsonObject { ["save_every_steps"] = 1 };
-        var whole = new FinetuneRunner(Config(loss, "whole", epochs: 2, steps: 3, extra)).Run();
+        var messages = new MessageLog();
+        var whole = new FinetuneRunner(Config(loss, "whole", epochs: 2, steps: 3, extra), messages).Run();
+        // TSC's second epoch is its TSC phase, with a new optimizer and schedule as the official script has.
+        Assert.Equal(loss == "tsc" ? 1 : 0, messages.Lines.Count(l => l.Contains("the optimizer starts from an empty state", StringComparison.Ordinal)));
 
         var cut = Config(loss, "cut", epochs: 2, steps: 3, extra);
         Assert.Throws<OperationCanceledException>(() => new FinetuneRunner(cut, new KillAt(epoch: 1, step: 2)).Run());

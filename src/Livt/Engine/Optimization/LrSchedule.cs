@@ -6,6 +6,9 @@ namespace Livt.Engine.Optimization;
 /// The MAE/LiVT learning-rate schedule (<c>util/lr_sched.py</c>): linear warm-up from 0 to
 /// <see cref="Lr"/> over <see cref="WarmupEpochs"/>, then a half-cycle cosine down to <see cref="MinLr"/>
 /// at <see cref="Epochs"/>. Set per iteration with a fractional epoch (step / steps per epoch + epoch).
+/// With <see cref="RestartEpoch"/> the run is two schedules, as TSC's official script runs its KCL and TSC
+/// phases: warm-up and cosine down to <see cref="MinLr"/> at the restart, then a fresh cosine from
+/// <see cref="Lr"/> (no warm-up) to <see cref="MinLr"/> at <see cref="Epochs"/>.
 /// </summary>
 /// <exception cref="LivtException">A negative or non-finite rate, or warm-up not shorter than training.</exception>
 public sealed record LrSchedule(double Lr, double MinLr, double WarmupEpochs, double Epochs)
@@ -13,13 +16,29 @@ public sealed record LrSchedule(double Lr, double MinLr, double WarmupEpochs, do
     /// <summary>Total training epochs (the cosine reaches <see cref="MinLr"/> there).</summary>
     public double Epochs { get; init; } = Validated(Lr, MinLr, WarmupEpochs, Epochs);
 
+    /// <summary>Where the schedule starts again (0 &lt; RestartEpoch &lt; Epochs, after the warm-up), or null.</summary>
+    public double? RestartEpoch
+    {
+        get => _restart;
+        init
+        {
+            if (value is { } r && !(r > WarmupEpochs && r < Epochs))
+                throw new LivtException($"lr schedule: the restart at epoch {r} must come after the warm-up ({WarmupEpochs} epochs) and before the end ({Epochs})");
+            _restart = value;
+        }
+    }
+
+    private readonly double? _restart;
+
     /// <summary>The (unscaled) learning rate at a fractional epoch.</summary>
     public double At(double epoch)
     {
+        if (_restart is { } r && epoch >= r) return Cosine((epoch - r) / (Epochs - r));
         if (epoch < WarmupEpochs) return Lr * epoch / WarmupEpochs;
-        double progress = (epoch - WarmupEpochs) / (Epochs - WarmupEpochs);
-        return MinLr + (Lr - MinLr) * 0.5 * (1.0 + Math.Cos(Math.PI * progress));
+        return Cosine((epoch - WarmupEpochs) / ((_restart ?? Epochs) - WarmupEpochs));
     }
+
+    private double Cosine(double progress) => MinLr + (Lr - MinLr) * 0.5 * (1.0 + Math.Cos(Math.PI * progress));
 
     /// <summary>Sets every group's lr to At(epoch) · its LrScale; <paramref name="groups"/> are the specs
     /// the optimizer was built from, in the same order.</summary>

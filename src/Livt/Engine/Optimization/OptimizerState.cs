@@ -41,6 +41,17 @@ public static class OptimizerState
         }
     }
 
+    /// <summary>Returns every parameter's state to what a newly built optimizer holds (step 0, zero
+    /// moments), keeping the groups' hyper-parameters: re-creating the optimizer without rebuilding it.</summary>
+    public static void Reset(torch.optim.Optimizer optimizer)
+    {
+        var states = AsHelper(optimizer).state_dict().State;
+        int i = 0;
+        // state_dict lists the states group by group, in the groups' parameter order.
+        foreach (var group in optimizer.ParamGroups.Cast<ParamGroup>())
+            foreach (var _ in group.Parameters) states[i++].Initialize(group.Options);
+    }
+
     private static OptimizerHelper AsHelper(torch.optim.Optimizer optimizer) =>
         optimizer as OptimizerHelper
         ?? throw new ArgumentException($"{optimizer.GetType().Name} does not support state save/load", nameof(optimizer));

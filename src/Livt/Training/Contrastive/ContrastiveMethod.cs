@@ -49,6 +49,10 @@ internal abstract class ContrastiveMethod : nn.Module
     /// state (queues, centroids, momentum encoder) for the next step.</summary>
     public abstract LossTerms Loss(Tensor views, Tensor labels, StepContext step);
 
+    /// <summary>The epoch at which the official code re-creates the optimizer and restarts the schedule
+    /// (<see cref="ITrainingStage.RestartEpoch"/>), or null.</summary>
+    public virtual int? RestartEpoch => null;
+
     /// <summary>Called before the first step of an epoch, also right after a checkpoint was loaded into
     /// this module: brings the state's bookkeeping (queue pointers) back in line with its buffers.</summary>
     public virtual void BeginEpoch(int epoch) { }

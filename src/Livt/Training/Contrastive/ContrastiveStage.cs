@@ -27,6 +27,7 @@ internal sealed class ContrastiveStage : ITrainingStage
     public nn.Module Model => _method;
     public MixedPrecision? Precision => null;
     public double? BestMetric { get; set; }
+    public int? RestartEpoch => _method.RestartEpoch;
 
     /// <summary>The mean of each loss term over the steps this process ran in the last epoch.</summary>
     public IReadOnlyDictionary<string, double> LastEpochTerms { get; private set; } = new Dictionary<string, double>();

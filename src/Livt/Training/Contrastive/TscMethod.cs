@@ -56,6 +56,10 @@ internal sealed class TscMethod : ContrastiveMethod
 
     public override MultiViewTransform Views(int inputSize, float[] mean, float[] std) => ContrastivePipelines.Tsc(inputSize, mean, std);
 
+    /// <summary>The switch from KCL to TSC: <c>main_moco_supcon_imba.py</c> builds a new SGD optimizer there
+    /// ("loss change, so re-initialize optimizer") and runs a new cosine over the TSC epochs.</summary>
+    public override int? RestartEpoch => _targetsFromEpoch > 0 ? _targetsFromEpoch : null;
+
     public override void BeginEpoch(int epoch)
     {
         _epoch = epoch;
