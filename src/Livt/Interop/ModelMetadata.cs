@@ -41,7 +41,7 @@ public sealed record ModelMetadata
     /// <summary>One sentence for reports on <see cref="LogitScale"/>; null without one.</summary>
     public string? DescribeLogitScale() => LogitScale is not { } s ? null :
         $"Logits multiplied class-wise by the {LogitScaleMethod ?? "stored"} weights [{string.Join(", ", s.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}], " +
-        "folded into the saved head (as IIF's official evaluation multiplies the model's output).";
+        "folded into the saved head (the official IIF evaluation multiplies the model output by them).";
 
     /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
     /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
