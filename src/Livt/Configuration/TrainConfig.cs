@@ -155,6 +155,36 @@ public sealed record TrainConfig
     [Setting("LDAM: margin of the rarest class", FinetuneOnly = true)]
     public double LdamMaxMargin { get; init; } = 0.5;
 
+    [Setting("iif: the weights' variant as the official code defines them: raw log(N/n_c) (official default), smooth log((N+1)/(n_c+1))+1 (its recipes), rel, normit, gombit, base2, base10 (docs/LOSSES.md); the saved model's head includes them, as the official evaluation multiplies the logits by them", FinetuneOnly = true)]
+    public string IifVariant { get; init; } = "raw";
+
+    [Setting("iif: divide the weights by their p-norm (official --iif_norm; 0 = no normalisation)", FinetuneOnly = true)]
+    public int IifNorm { get; init; }
+
+    [Setting("CMO: paste a CutMix box of a batch drawn by the minority-weighted sampler (classes ~ equally likely) onto the usual batch, labels mixed by area; replaces Mixup/CutMix, which must be off (--mixup 0 --cutmix 0; the quick-start recipe has them off)", FinetuneOnly = true)]
+    public bool Cmo { get; init; }
+
+    [Setting("CMO: probability that a batch inside the window is mixed (official 0.5)", FinetuneOnly = true)]
+    public double CmoProb { get; init; } = 0.5;
+
+    [Setting("CMO: beta of the box area lambda ~ Beta(beta, beta) (official 1)", FinetuneOnly = true)]
+    public double CmoBeta { get; init; } = 1.0;
+
+    [Setting("CMO: mix only after this 0-based epoch (official 3, for 200+ epochs; at a 6-epoch budget use 0)", FinetuneOnly = true)]
+    public int CmoStartEpoch { get; init; } = 3;
+
+    [Setting("CMO: stop mixing this many epochs before the end (official 3; at a 6-epoch budget use 1)", FinetuneOnly = true)]
+    public int CmoEndEpochs { get; init; } = 3;
+
+    [Setting("Difficulty-Net: learn per-class loss weights from per-class validation accuracy in a meta-learning loop (needs --val-fraction or a validation split)", FinetuneOnly = true)]
+    public bool DifficultyNet { get; init; }
+
+    [Setting("Difficulty-Net: Adam learning rate of the net (official ImageNet-LT 1e-3, CIFAR 1e-5)", FinetuneOnly = true)]
+    public double DifficultyLr { get; init; } = 1e-3;
+
+    [Setting("Difficulty-Net: weight lambda of the driver loss (official 0.3)", FinetuneOnly = true)]
+    public double DifficultyLambda { get; init; } = 0.3;
+
     [Setting("Contrastive losses: temperature of the contrast (default: the method's, gpaco / paco 0.2, bcl 0.07, tsc 0.07, rescom 0.1)", FinetuneOnly = true)]
     public double? ConTemperature { get; init; }
 

@@ -61,8 +61,13 @@ public static class TrainConfigRules
             ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names.Concat(ContrastiveLosses.Names))})");
         Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && config.Dataset != "imagefolder"),
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
+        CheckCmo(config);
+        CheckDifficultyNet(config, loss);
+        Require((config.IifVariant.Trim().ToLowerInvariant() == "raw" && config.IifNorm == 0) || loss == "iif",
+            $"--iif-variant, --iif-norm: settings of --loss iif, not {loss}");
         if (ContrastiveLosses.Canonical(loss) is not null)
         {
+            Require(!config.Cmo && !config.DifficultyNet, $"--cmo, --difficulty-net: not with --loss {loss}, which trains on its own multi-view augmentation and loss");
             CheckContrastive(config, loss);
             return;
         }
@@ -74,6 +79,43 @@ public static class TrainConfigRules
         var probe = LossFactory.Create(loss, [2, 1], LossOptions(config));
         Require(!(config.Mixup > 0 || config.Cutmix > 0) || probe.AcceptsSoftTargets,
             $"--loss {config.Loss} needs hard labels: turn Mixup/CutMix off (--mixup 0 --cutmix 0)");
+    }
+
+    /// <summary>CMO's ranges, its window (the official start 3 / end 3 assume 200+ epochs and leave a short run
+    /// without a single mixed epoch) and its exclusion of Mixup/CutMix, which it replaces in the official code.</summary>
+    private static void CheckCmo(TrainConfig config)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new LivtException(message);
+        }
+        if (!config.Cmo) return;
+        Require(config.CmoProb is >= 0 and <= 1, $"--cmo-prob {config.CmoProb}: must be in [0, 1]");
+        Require(config.CmoBeta is > 0 and < double.PositiveInfinity, $"--cmo-beta {config.CmoBeta}: must be finite and > 0");
+        Require(config.CmoStartEpoch >= 0 && config.CmoEndEpochs >= 0, $"--cmo-start-epoch {config.CmoStartEpoch}, --cmo-end-epochs {config.CmoEndEpochs}: must not be negative");
+        int first = config.CmoStartEpoch + 1, last = config.Epochs - config.CmoEndEpochs - 1;
+        Require(first <= last,
+            $"--cmo: no epoch would be mixed: CMO mixes epochs e (0-based) with --cmo-start-epoch {config.CmoStartEpoch} < e < --epochs {config.Epochs} - --cmo-end-epochs {config.CmoEndEpochs}; " +
+            $"the official 3 and 3 assume 200+ epochs: at {config.Epochs} epochs give e.g. --cmo-start-epoch 0 --cmo-end-epochs {(config.Epochs >= 3 ? 1 : 0)}");
+        Require(config.Mixup == 0 && config.Cutmix == 0,
+            $"--cmo replaces Mixup/CutMix (the official CMO trains without them): give --mixup 0 --cutmix 0 (this run has mixup {config.Mixup}, cutmix {config.Cutmix} from its recipe or flags)");
+    }
+
+    /// <summary>Difficulty-Net's settings: its validation split (the per-class accuracies it reads and the meta
+    /// batches) and the per-sample softmax losses its weights scale (official CE or balanced softmax).</summary>
+    private static void CheckDifficultyNet(TrainConfig config, string loss)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new LivtException(message);
+        }
+        if (!config.DifficultyNet) return;
+        Require(config.ValFraction > 0 || config.ValList is not null || config.Dataset == "imagefolder",
+            "--difficulty-net: learns from per-class validation accuracy: give --val-fraction (e.g. 0.1; or --val-list for list datasets)");
+        Require(loss is "ce" or "bal-ce", $"--difficulty-net: weights per-sample softmax cross-entropy, as the official code: use --loss ce (official) or bal-ce (balanced softmax), not {loss}");
+        Require(config.DifficultyLr is > 0 and < double.PositiveInfinity, $"--difficulty-lr {config.DifficultyLr}: must be finite and > 0");
+        Require(config.DifficultyLambda is >= 0 and < double.PositiveInfinity, $"--difficulty-lambda {config.DifficultyLambda}: must be finite and >= 0");
+        Require(!config.Cmo, "--difficulty-net with --cmo: not supported together; choose one");
     }
 
     private static void CheckContrastive(TrainConfig config, string method)
@@ -163,6 +205,6 @@ public static class TrainConfigRules
     public static LossOptions LossOptions(TrainConfig config) => new()
     {
         Tau = config.BalTau, Smoothing = config.Smoothing, Beta = config.CbBeta, FocalGamma = config.FocalGamma,
-        LdamMaxMargin = config.LdamMaxMargin, DrwEpoch = config.DrwEpoch,
+        LdamMaxMargin = config.LdamMaxMargin, DrwEpoch = config.DrwEpoch, IifVariant = config.IifVariant, IifNorm = config.IifNorm,
     };
 }

@@ -141,6 +141,8 @@ public sealed class RetrainHeadRunner
                 ClassCounts = counts,
                 Loss = trained ? LossFactory.Canonical(_options.Loss) : meta.Loss,
                 Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
+                // A retrained head starts from the loaded one, which already includes any folded IIF scale.
+                LogitScale = null, LogitScaleMethod = null,
             };
             var outPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
             ModelCheckpoint.Save(outPath, model, metadata);

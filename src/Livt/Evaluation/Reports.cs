@@ -9,7 +9,7 @@ namespace Livt.Evaluation;
 /// run in, with its reason.</summary>
 public sealed record ReportInfo(string Stage, string Loss, string Model, string Dataset, int Epochs, double Seconds,
     double Imbalance, int Seed, string? TestPrior, string? CountsNote = null, TunedValue? Tuned = null, PrecisionChoice? Precision = null,
-    int Processes = 1, string Backend = "single");
+    int Processes = 1, string Backend = "single", IReadOnlyList<string>? Notes = null);
 
 /// <summary>Writes a run's report.json, report.md and PNG plots into one folder.</summary>
 public static class Reports
@@ -27,6 +27,7 @@ public static class Reports
             Precision = info.Precision?.Precision, PrecisionReason = info.Precision?.Reason, Processes = info.Processes, Backend = info.Backend,
             TestDistributions = testDistributions?.Select(TestDistributionMetrics.From).ToArray(),
             TestSplitSeed = testDistributions is null ? null : testSplitSeed,
+            Notes = info.Notes is { Count: > 0 } notes ? notes : null,
         };
         var json = Path.Combine(dir, "report.json");
         report.WriteJson(json);

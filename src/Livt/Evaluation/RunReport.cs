@@ -67,6 +67,10 @@ public sealed record RunReport
     /// a validation split was held out; null when not recorded.</summary>
     [JsonPropertyName("counts_note")] public string? CountsNote { get; init; }
 
+    /// <summary>What shaped these logits beyond the weights, one sentence each: IIF's per-class multipliers
+    /// (folded into the saved head), Difficulty-Net's final class weights; null when nothing.</summary>
+    [JsonPropertyName("notes")] public IReadOnlyList<string>? Notes { get; init; }
+
     /// <summary>The test-agnostic table: metrics on test splits re-sampled from the balanced test set
     /// (<see cref="TestAgnosticSplits"/>); null when not asked for.</summary>
     [JsonPropertyName("test_distributions")] public IReadOnlyList<TestDistributionMetrics>? TestDistributions { get; init; }

@@ -37,6 +37,7 @@ internal static class RunReportMarkdown
         md.AppendLine(Invariant(
             $"Accuracies and ECE in percent. Shot groups by training images: many > {r.ManyThreshold}, few < {r.FewThreshold}, medium otherwise (classes per group: {Members(groups, ShotGroup.Many)} / {Members(groups, ShotGroup.Medium)} / {Members(groups, ShotGroup.Few)}); a group mean averages the per-class accuracies of its classes that have test images, \"–\" when there are none."));
         if (r.CountsNote is { } note) md.AppendLine().AppendLine(char.ToUpperInvariant(note[0]) + note[1..] + ".");
+        foreach (var line in r.Notes ?? []) md.AppendLine().AppendLine(line);
         md.AppendLine();
 
         if (r.TestDistributions is { Count: > 0 } splits)

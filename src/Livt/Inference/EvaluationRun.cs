@@ -44,6 +44,7 @@ public static class EvaluationRun
         using (model)
         {
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
+            if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
             if (dataset is null && meta.Dataset.Length == 0)
                 throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, --train-list/--test-list as for training)");
             // The run folder's config.json, when there is one, knows where the data was.
@@ -76,7 +77,8 @@ public static class EvaluationRun
             if (group is { IsFirst: false }) return (result, null);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
                 options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice,
-                Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single"), null, splitMetrics, splitSeed);
+                Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single",
+                Notes: meta.DescribeLogitScale() is { } scaled ? [scaled] : null), null, splitMetrics, splitSeed);
             return (result, report);
         }
     }

@@ -80,14 +80,26 @@ public static class Evaluator
     /// <summary>Top-1, Many/Medium/Few, ECE and the rest, with shot groups from the training counts.
     /// With a prior shift (<paramref name="priorShift"/>: the prior the logits assume, and the test
     /// prior), logits are first adjusted post hoc: z − τ·log from + τ·log to. <paramref name="precision"/>
-    /// and <paramref name="group"/>: as in <see cref="Predict"/>.</summary>
+    /// and <paramref name="group"/>: as in <see cref="Predict"/>. <paramref name="logitScale"/>: per-class
+    /// multipliers of the logits (<see cref="Scale"/>), applied before any prior shift.</summary>
     public static EvaluationResult Evaluate(VisionTransformer model, IImageDataset data, IImageTransform transform,
         IReadOnlyList<long> trainCounts, Device device, int batchSize, int workers, IReadOnlyList<string>? classNames,
         (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0, PrecisionChoice? precision = null,
-        IProcessGroup? group = null)
+        IProcessGroup? group = null, IReadOnlyList<double>? logitScale = null)
     {
-        var acc = Adjust(Predict(model, data, transform, device, batchSize, workers, precision, group), priorShift, tau);
+        var acc = Adjust(Scale(Predict(model, data, transform, device, batchSize, workers, precision, group), logitScale), priorShift, tau);
         return acc.Compute(trainCounts, classNames: classNames);
+    }
+
+    /// <summary>The collected logits multiplied class-wise by <paramref name="logitScale"/> (IIF's weights, which
+    /// its official evaluation applies to the model's output), or <paramref name="acc"/> itself when it is null.</summary>
+    public static MetricsAccumulator Scale(MetricsAccumulator acc, IReadOnlyList<double>? logitScale)
+    {
+        if (logitScale is null) return acc;
+        var scaled = new MetricsAccumulator(acc.NumClasses);
+        using (torch.NewDisposeScope())
+            scaled.Add(acc.Logits * torch.tensor(logitScale.ToArray(), acc.Logits.dtype), acc.Labels);
+        return scaled;
     }
 
     /// <summary>The collected logits adjusted post hoc for a prior shift (z − τ·log from + τ·log to), or

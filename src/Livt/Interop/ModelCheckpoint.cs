@@ -16,8 +16,27 @@ public static class ModelCheckpoint
     public const string FileName = "model.safetensors";
 
     /// <summary>Writes the module's state (parameters and buffers) and metadata, atomically.</summary>
-    public static void Save(string path, nn.Module module, ModelMetadata metadata) =>
-        SafeTensors.Write(path, module.state_dict(), metadata.ToSafeTensorsMetadata());
+    /// <remarks>With <see cref="ModelMetadata.LogitScale"/> the file's <c>head.weight</c> rows and <c>head.bias</c>
+    /// are the module's multiplied by it (the module itself is unchanged), so the saved classifier's logits
+    /// are the module's z_c·s_c.</remarks>
+    public static void Save(string path, nn.Module module, ModelMetadata metadata)
+    {
+        if (metadata.LogitScale is not { } scale)
+        {
+            SafeTensors.Write(path, module.state_dict(), metadata.ToSafeTensorsMetadata());
+            return;
+        }
+        using var scope = torch.NewDisposeScope();
+        var state = new Dictionary<string, Tensor>(module.state_dict());
+        foreach (var name in new[] { "head.weight", "head.bias" })
+        {
+            if (!state.TryGetValue(name, out var t) || t.shape[0] != scale.Length)
+                throw new ArgumentException($"a logit scale of {scale.Length} classes needs a {name} with as many rows", nameof(metadata));
+            var s = torch.tensor(scale, t.dtype, t.device);
+            state[name] = t.dim() == 2 ? t * s.unsqueeze(1) : t * s;
+        }
+        SafeTensors.Write(path, state, metadata.ToSafeTensorsMetadata());
+    }
 
     /// <summary>Resolves a run folder to its model file; checks the file exists.</summary>
     public static string Resolve(string fileOrRunDir)

@@ -31,6 +31,17 @@ public sealed record ModelMetadata
     /// stage such as cRT or LWS), which makes its logits assume a uniform prior; null for the usual
     /// instance-balanced sampling.</summary>
     public string? Sampler { get; init; }
+    /// <summary>Per-class multipliers already folded into <c>head.weight</c> and <c>head.bias</c>, so the saved
+    /// head's logits are z_c·s_c: IIF's weights, which its official evaluation multiplies the logits by. Null
+    /// for an ordinary head. Every consumer of the file (evaluate, predict, export) applies them by construction.</summary>
+    public double[]? LogitScale { get; init; }
+    /// <summary>Where <see cref="LogitScale"/> came from, e.g. "iif smooth" or "iif raw, 2-norm".</summary>
+    public string? LogitScaleMethod { get; init; }
+
+    /// <summary>One sentence for reports on <see cref="LogitScale"/>; null without one.</summary>
+    public string? DescribeLogitScale() => LogitScale is not { } s ? null :
+        $"Logits multiplied class-wise by the {LogitScaleMethod ?? "stored"} weights [{string.Join(", ", s.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}], " +
+        "folded into the saved head (the official IIF evaluation multiplies the model output by them).";
 
     /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
     /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
@@ -57,6 +68,8 @@ public sealed record ModelMetadata
         ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["livt.loss"] = Loss ?? "",
         ["livt.sampler"] = Sampler ?? "",
+        ["livt.logit_scale"] = LogitScale is null ? "" : JsonSerializer.Serialize(LogitScale),
+        ["livt.logit_scale_method"] = LogitScaleMethod ?? "",
     };
 
     /// <summary>
@@ -109,6 +122,8 @@ public sealed record ModelMetadata
                 Seed = m.TryGetValue("livt.seed", out var seed) ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 0,
                 Loss = m.TryGetValue("livt.loss", out var loss) && loss.Length > 0 ? loss : null,
                 Sampler = m.TryGetValue("livt.sampler", out var sampler) && sampler.Length > 0 ? sampler : null,
+                LogitScale = m.TryGetValue("livt.logit_scale", out var scale) && scale.Length > 0 ? JsonSerializer.Deserialize<double[]>(scale) : null,
+                LogitScaleMethod = m.TryGetValue("livt.logit_scale_method", out var how) && how.Length > 0 ? how : null,
             };
         }
         catch (JsonException e)

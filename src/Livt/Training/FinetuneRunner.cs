@@ -74,32 +74,50 @@ public sealed class FinetuneRunner
         var model = parts.Model;
         double lr = _config.ResolvedLr(_context.Parallel.WorldSize);
         var loss = LossFactory.Create(_config.Loss, counts, TrainConfigRules.LossOptions(_config));
-        var loader = RunSetup.TrainLoader(_config, train, TrainTransform(_config, modelConfig.ImageSize, mean, std), _context);
+        var trainTransform = TrainTransform(_config, modelConfig.ImageSize, mean, std);
+        var loader = RunSetup.TrainLoader(_config, train, trainTransform, _context);
+        using var foreground = _config.Cmo ? new AlignedBatches(RunSetup.CmoLoader(_config, train, trainTransform, _context)) : null;
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, _config.CropPct);
         var metadata = new ModelMetadata
         {
             Kind = "vit", Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
             ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
         };
+        if (LossFactory.Canonical(_config.Loss) == "iif")
+            metadata = metadata with
+            {
+                LogitScale = InverseImageFrequency.Weights(counts, _config.IifVariant, _config.IifNorm),
+                LogitScaleMethod = $"iif {_config.IifVariant.Trim().ToLowerInvariant()}{(_config.IifNorm > 0 ? $", {_config.IifNorm}-norm" : "")}",
+            };
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
                          $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
 
+        if (_config.Cmo)
+            observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
+                             $"(of {_config.Epochs}) gets a CutMix box (area ~ Beta({_config.CmoBeta:g3}, {_config.CmoBeta:g3})) of a minority-weighted batch, labels mixed by area");
+        using var difficulty = _config.DifficultyNet ? DifficultyNet(val, evalTransform, counts, parts, device) : null;
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
-            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage));
+            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty);
         double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, parts.Groups, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
         observer.Message($"Evaluating on the {data.Test.Count}-image test split");
         var result = Evaluator.Evaluate(model, data.Test, evalTransform, counts, device, _config.BatchSize, _config.Workers, train.ClassNames,
-            precision: _precision, group: _context.Parallel.Group);
+            precision: _precision, group: _context.Parallel.Group, logitScale: metadata.LogitScale);
+        string[] notes = [.. new[]
+        {
+            metadata.DescribeLogitScale(),
+            difficulty is null ? null : $"Difficulty-Net class weights of the last step (mean 1): [{Values(difficulty.Weights)}] " +
+                $"(from validation per-class accuracies [{Values(difficulty.Accuracies)}]; every epoch's in log.jsonl)",
+        }.OfType<string>()];
         string? report = writer
             ? Reports.Write(RunDir, result, new ReportInfo("finetune", _config.Loss, _config.Model, data.Name, _config.Epochs,
                 clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote, Precision: _precision,
-                Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend), log?.Path)
+                Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend, Notes: notes), log?.Path)
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
@@ -113,14 +131,47 @@ public sealed class FinetuneRunner
             ReProb = config.Reprob, HorizontalFlip = config.Hflip,
         }, mean, std);
 
+    private static string Values(IEnumerable<double> v) =>
+        string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>Difficulty-Net's meta-learner over the validation split (its meta batches, in a seeded order).</summary>
+    private DifficultyNetTraining DifficultyNet(IImageDataset? val, IImageTransform evalTransform, long[] counts, StageModel<VisionTransformer> parts, Device device)
+    {
+        if (val is null)
+            throw new LivtException($"--difficulty-net: {_config.Dataset} has no validation split here: give --val-fraction (e.g. 0.1)");
+        if (_context.Parallel.WorldSize > 1)
+            throw new LivtException("--difficulty-net: runs in one process only (each process would train its own net); drop mpirun/srun");
+        if (ResumeCheckpoint.Exists(RunDir))
+            throw new LivtException($"--difficulty-net: {RunDir} holds a checkpoint, but the net, its Adam state and the accuracies are not checkpointed, " +
+                "so the run cannot continue exactly: start it again with a new --out");
+        var meta = new DataLoader(val, evalTransform, new LoaderOptions
+        {
+            BatchSize = _config.BatchSize, DropLast = false, Workers = _config.Workers, SkipCorrupt = _config.SkipCorrupt,
+            Seed = Seeds.DeriveInt(_config.Seed, 0, Seeds.Stream.MetaBatches),
+        });
+        _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
+                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}");
+        return new DifficultyNetTraining(counts.Length, counts, LossFactory.Canonical(_config.Loss) == "bal-ce", _config.BalTau, new AlignedBatches(meta),
+            () => parts.Optimizer.ParamGroups.Max(g => g.LearningRate), _config.DifficultyLr, _config.DifficultyLambda, device);
+    }
+
     private (double? Top1, double? Balanced) ValidateEpoch(int epoch, VisionTransformer model, IImageDataset? val,
-        IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage)
+        IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage,
+        DifficultyNetTraining? difficulty, RunLog? log)
     {
         bool last = epoch + 1 == _config.Epochs;
-        if (val is null || !(_config.SaveBest || (_config.EvalEvery > 0 && (epoch + 1) % _config.EvalEvery == 0) || last))
+        if (val is null || !(_config.SaveBest || (_config.EvalEvery > 0 && (epoch + 1) % _config.EvalEvery == 0) || last || difficulty is not null))
             return (null, null);
         var r = Evaluator.Evaluate(model, val, evalTransform, counts, device, _config.BatchSize, _config.Workers, val.ClassNames,
-            precision: _precision, group: _context.Parallel.Group);
+            precision: _precision, group: _context.Parallel.Group, logitScale: metadata.LogitScale);
+        if (difficulty is not null)
+        {
+            // The weights the epoch ended with, then the accuracies the next epoch's net reads.
+            log?.Write("difficulty", "finetune", epoch + 1, difficulty.Weights.Select((w, c) => ($"w{c}", (double?)w))
+                .Concat(r.PerClass.Select((a, c) => ($"val_acc{c}", (double?)(double.IsFinite(a) ? a : null)))).ToDictionary(kv => kv.Item1, kv => kv.Item2));
+            _context.Observer.Message($"Epoch {epoch + 1}: Difficulty-Net class weights [{Values(difficulty.Weights)}]");
+            difficulty.Observe(r.PerClass);
+        }
         double balanced = r.PerClass.Where(double.IsFinite).Average();
         if (_config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
         {

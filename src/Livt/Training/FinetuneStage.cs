@@ -24,11 +24,25 @@ internal sealed class FinetuneStage : ITrainingStage
     private readonly Func<int, (double? Top1, double? Balanced)> _validate;
     private readonly int _numClasses;
 
+    private readonly CmoMix? _cmo;
+    private readonly AlignedBatches? _foreground;
+    private readonly DifficultyNetTraining? _difficulty;
+
+    /// <param name="foreground">With <c>--cmo</c>: the minority-weighted loader whose batch of the same step
+    /// gives the pasted patches.</param>
+    /// <param name="difficulty">With <c>--difficulty-net</c>: the meta-learner whose class weights scale the loss.</param>
     public FinetuneStage(VisionTransformer model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
-        int numClasses, Func<int, (double? Top1, double? Balanced)> validate)
+        int numClasses, Func<int, (double? Top1, double? Balanced)> validate, AlignedBatches? foreground = null,
+        DifficultyNetTraining? difficulty = null)
     {
         (_model, _precision, _loss, _config, _device, _numClasses, _validate) = (model, precision, loss, config, device, numClasses, validate);
+        _difficulty = difficulty;
         _compute = (VisionTransformer?)precision?.Work ?? model;
+        if (foreground is not null)
+        {
+            _foreground = foreground;
+            _cmo = new CmoMix(numClasses, config.Epochs, config.CmoProb, config.CmoBeta, config.CmoStartEpoch, config.CmoEndEpochs, config.Smoothing);
+        }
     }
 
     public string Name => "finetune";
@@ -46,11 +60,36 @@ internal sealed class FinetuneStage : ITrainingStage
         // fp32 images in (a bf16 working copy casts them in its patch embedding); logits back to fp32,
         // as autocast computes a loss in full precision.
         Tensor Logits(Tensor x) => _compute.call(x).to(ScalarType.Float32);
+        if (_cmo is not null && _cmo.ActiveAt(step.Epoch)) return CmoLoss(images, labels, step, Logits);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
         var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
             _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
         var (mixed, targets, _) = mixer.Apply(images, labels);
+        if (_difficulty is not null) return _difficulty.Loss(_compute, mixed, targets, step.GlobalStep);
         return _loss.Forward(Logits(mixed), targets);
+    }
+
+    /// <summary>
+    /// CMO inside its window (the official loop draws the minority batch only there): the foreground is the
+    /// minority-weighted loader's batch at this step's position, <see cref="CmoMix"/> pastes its box and mixes
+    /// the targets by area. A loss that takes soft targets gets λ·y_bg + (1 − λ)·y_fg; a hard-label loss
+    /// gets the official λ·ℓ(y_bg) + (1 − λ)·ℓ(y_fg).
+    /// </summary>
+    private Tensor CmoLoss(Tensor images, Tensor labels, StepContext step, Func<Tensor, Tensor> logits)
+    {
+        using var foreground = _foreground!.Take(step.Epoch, step.Step);
+        // An unreadable image skipped (--skip-corrupt) can leave the foreground short: that step is not mixed.
+        bool covers = foreground.Count >= images.shape[0];
+        var rng = new Random(Seeds.DeriveInt(_config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
+        var fgImages = covers ? foreground.Images.to(_device) : images;
+        var fgLabels = covers ? foreground.Labels.to(_device) : labels;
+        var (mixed, targets, lambda) = covers
+            ? _cmo!.Apply(images, labels, fgImages, fgLabels, step.Epoch, rng)
+            : (images, SoftTargets.OneHot(labels, _numClasses, _config.Smoothing), 1.0);
+        var z = logits(mixed);
+        if (_loss.AcceptsSoftTargets) return _loss.Forward(z, targets);
+        var loss = _loss.Forward(z, labels);
+        return lambda >= 1 ? loss : loss * lambda + _loss.Forward(z, fgLabels.narrow(0, 0, labels.shape[0])) * (1 - lambda);
     }
 
     public (double? Top1, double? Balanced) EndEpoch(int epoch) => _validate(epoch);

@@ -100,6 +100,18 @@ internal static class RunSetup
     public static DataLoader TrainLoader(TrainConfig config, IImageDataset data, MultiViewTransform views, RunContext context) =>
         DataLoader.MultiView(data, views, TrainLoaderOptions(config, data, context));
 
+    /// <summary>CMO's second training loader: the minority-weighted sampler (<see cref="MinorityWeightedSampler"/>)
+    /// over the same images and transform, cut to this process's shard as the main loader is; its order and
+    /// per-sample draws have their own seed, so a foreground image is not augmented as its background twin.</summary>
+    public static DataLoader CmoLoader(TrainConfig config, IImageDataset data, IImageTransform transform, RunContext context)
+    {
+        int seed = Engine.Seeds.DeriveInt(config.Seed, 0, Engine.Seeds.Stream.Cmo);
+        return new(data, transform, TrainLoaderOptions(config, data, context) with
+        {
+            Seed = seed, Sampler = context.Parallel.Shard(new MinorityWeightedSampler(data, seed)),
+        });
+    }
+
     private static LoaderOptions TrainLoaderOptions(TrainConfig config, IImageDataset data, RunContext context) =>
         new()
         {

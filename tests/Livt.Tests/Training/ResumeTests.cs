@@ -9,7 +9,7 @@ namespace Livt.Tests.Training;
 
 public class ResumeTests
 {
-    private sealed class KillAt(int epoch, int step) : ITrainingObserver
+    internal sealed class KillAt(int epoch, int step) : ITrainingObserver
     {
         public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir) { }
         public void StepCompleted(StepProgress s)
