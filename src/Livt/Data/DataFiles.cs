@@ -9,11 +9,16 @@ namespace Livt.Data;
 internal static class DataFiles
 {
     /// <summary>Reads a whole file, turning "not found" and I/O failures into a message naming it.</summary>
-    public static byte[] ReadAllBytes(string path)
+    public static byte[] ReadAllBytes(string path) => Named(path, File.ReadAllBytes);
+
+    /// <summary>Opens a file for reading, with the same messages as <see cref="ReadAllBytes"/>.</summary>
+    public static FileStream OpenRead(string path) => Named(path, File.OpenRead);
+
+    private static T Named<T>(string path, Func<string, T> access)
     {
         try
         {
-            return File.ReadAllBytes(path);
+            return access(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

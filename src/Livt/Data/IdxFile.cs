@@ -12,28 +12,49 @@ public static class IdxFile
     private const byte UnsignedByteType = 0x08;
 
     /// <summary>Reads an unsigned-byte IDX file: its dimensions and its data.</summary>
+    /// <remarks>The data is read straight into one array of the size the header gives: reading the whole
+    /// (decompressed) file first and slicing off the header left ~5× the data as large-object garbage
+    /// that stayed resident for the whole run (290 MB for Fashion-MNIST).</remarks>
     public static (int[] Dims, byte[] Data) Read(string path)
     {
-        byte[] bytes = ReadAllBytesMaybeGzipped(path);
-        string name = Path.GetFileName(path);
-        if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != UnsignedByteType || bytes[3] is 0 or > 4)
-            throw new LivtException($"{path}: not an unsigned-byte IDX file (bad magic number " +
-                $"{(bytes.Length >= 4 ? Convert.ToHexString(bytes, 0, 4) : "missing")}, expected 000008xx)");
-        int rank = bytes[3];
-        int header = 4 + 4 * rank;
-        if (bytes.Length < header) throw new LivtException($"{path}: IDX header truncated ({bytes.Length} bytes)");
-        var dims = new int[rank];
-        long size = 1;
-        for (int d = 0; d < rank; d++)
+        try
         {
-            dims[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * d));
-            if (dims[d] < 0) throw new LivtException($"{path}: IDX dimension {d} is negative ({dims[d]})");
-            size *= dims[d];
+            using var file = OpenMaybeGzipped(path);
+            string name = Path.GetFileName(path);
+            Span<byte> head = stackalloc byte[4];
+            int got = file.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+            if (got < 4 || head[0] != 0 || head[1] != 0 || head[2] != UnsignedByteType || head[3] is 0 or > 4)
+                throw new LivtException($"{path}: not an unsigned-byte IDX file (bad magic number " +
+                    $"{(got >= 4 ? Convert.ToHexString(head) : "missing")}, expected 000008xx)");
+            int rank = head[3];
+            var dimBytes = new byte[4 * rank];
+            got = file.ReadAtLeast(dimBytes, dimBytes.Length, throwOnEndOfStream: false);
+            if (got < dimBytes.Length) throw new LivtException($"{path}: IDX header truncated ({4 + got} bytes)");
+            var dims = new int[rank];
+            long size = 1;
+            for (int d = 0; d < rank; d++)
+            {
+                dims[d] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * d));
+                if (dims[d] < 0) throw new LivtException($"{path}: IDX dimension {d} is negative ({dims[d]})");
+                size *= dims[d];
+            }
+            var data = size <= Array.MaxLength ? new byte[size] : null;
+            long have = data is null ? 0 : file.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+            Span<byte> extra = stackalloc byte[4096];
+            for (int n; (n = file.Read(extra)) > 0;) have += n;
+            if (data is null || have != size)
+                throw new LivtException($"{name}: IDX size mismatch in {path}: the header [{string.Join(", ", dims)}] " +
+                    $"needs {size} data bytes, the file has {have}");
+            return (dims, data);
         }
-        if (bytes.Length - header != size)
-            throw new LivtException($"{name}: IDX size mismatch in {path}: the header [{string.Join(", ", dims)}] " +
-                $"needs {size} data bytes, the file has {bytes.Length - header}");
-        return (dims, bytes[header..]);
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw new LivtException($"{path}: corrupt or truncated gzip data ({e.Message})", e);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new LivtException($"{path}: corrupt or truncated gzip data, or the file cannot be read ({e.Message})", e);
+        }
     }
 
     /// <summary>Reads an images file ([N, H, W]) and its labels file ([N]) as one dataset.</summary>
@@ -54,20 +75,15 @@ public static class IdxFile
         return new InMemoryImageDataset(pixels, labels, 1, imageDims[1], imageDims[2], classNames, i => $"{imagesName} #{i}");
     }
 
-    private static byte[] ReadAllBytesMaybeGzipped(string path)
+    /// <summary>The file's bytes, decompressed when it starts with gzip's magic (whatever its name).</summary>
+    private static Stream OpenMaybeGzipped(string path)
     {
-        byte[] raw = DataFiles.ReadAllBytes(path);
-        if (raw.Length < 2 || raw[0] != 0x1F || raw[1] != 0x8B) return raw;
-        try
-        {
-            using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            using var output = new MemoryStream(raw.Length * 8);
-            gzip.CopyTo(output);
-            return output.ToArray();
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
-        {
-            throw new LivtException($"{path}: corrupt or truncated gzip data ({e.Message})", e);
-        }
+        var file = DataFiles.OpenRead(path);
+        Span<byte> magic = stackalloc byte[2];
+        int got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        file.Position = 0;
+        return got == 2 && magic[0] == 0x1F && magic[1] == 0x8B
+            ? new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 16)
+            : new BufferedStream(file, 1 << 16);
     }
 }
