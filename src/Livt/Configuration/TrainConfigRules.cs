@@ -71,6 +71,12 @@ public static class TrainConfigRules
         Require(config.DrwEpoch is null || loss == "ldam", $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
             $"--drw-epoch {config.DrwEpoch}: must be within the run's {config.Epochs} epochs");
+        if (loss == LossFactory.DiverseExperts)
+        {
+            int depth = config.Depth ?? ModelPresets.Get(config.Model).Depth;
+            Require(config.ExpertBlocks >= 1 && config.ExpertBlocks <= depth,
+                $"--expert-blocks {config.ExpertBlocks}: each expert owns between 1 and all {depth} blocks of the model");
+        }
         var probe = LossFactory.Create(loss, [2, 1], LossOptions(config));
         Require(!(config.Mixup > 0 || config.Cutmix > 0) || probe.AcceptsSoftTargets,
             $"--loss {config.Loss} needs hard labels: turn Mixup/CutMix off (--mixup 0 --cutmix 0)");
@@ -163,6 +169,6 @@ public static class TrainConfigRules
     public static LossOptions LossOptions(TrainConfig config) => new()
     {
         Tau = config.BalTau, Smoothing = config.Smoothing, Beta = config.CbBeta, FocalGamma = config.FocalGamma,
-        LdamMaxMargin = config.LdamMaxMargin, DrwEpoch = config.DrwEpoch,
+        LdamMaxMargin = config.LdamMaxMargin, DrwEpoch = config.DrwEpoch, SadeTau = config.SadeTau,
     };
 }

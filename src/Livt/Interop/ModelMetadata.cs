@@ -13,7 +13,8 @@ namespace Livt.Interop;
 /// </summary>
 public sealed record ModelMetadata
 {
-    /// <summary>"vit" for a classifier, "mae" for an MGP (masked autoencoder) checkpoint.</summary>
+    /// <summary>"vit" for a classifier, "vit-experts" for SADE's multi-expert classifier, "mae" for an MGP
+    /// (masked autoencoder) checkpoint.</summary>
     public required string Kind { get; init; }
     public required VitConfig Model { get; init; }
     public required float[] Mean { get; init; }
@@ -32,6 +33,12 @@ public sealed record ModelMetadata
     /// instance-balanced sampling.</summary>
     public string? Sampler { get; init; }
 
+    /// <summary>A multi-expert classifier ("vit-experts"): its number of experts; 0 otherwise.</summary>
+    public int Experts { get; init; }
+
+    /// <summary>A multi-expert classifier: the blocks each expert owns; 0 otherwise.</summary>
+    public int ExpertDepth { get; init; }
+
     /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
     /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
     public string? Inferred { get; init; }
@@ -43,21 +50,30 @@ public sealed record ModelMetadata
     };
 
     /// <summary>The metadata map as written into the safetensors header.</summary>
-    public Dictionary<string, string> ToSafeTensorsMetadata() => new()
+    public Dictionary<string, string> ToSafeTensorsMetadata()
     {
-        ["format"] = "pt", // what the Python safetensors library expects for torch tensors
-        ["livt.kind"] = Kind,
-        ["livt.model"] = JsonSerializer.Serialize(Model, Json),
-        ["livt.mean"] = JsonSerializer.Serialize(Mean),
-        ["livt.std"] = JsonSerializer.Serialize(Std),
-        ["livt.class_names"] = JsonSerializer.Serialize(ClassNames),
-        ["livt.class_counts"] = JsonSerializer.Serialize(ClassCounts),
-        ["livt.dataset"] = Dataset,
-        ["livt.imbalance"] = Imbalance.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["livt.loss"] = Loss ?? "",
-        ["livt.sampler"] = Sampler ?? "",
-    };
+        var m = new Dictionary<string, string>
+        {
+            ["format"] = "pt", // what the Python safetensors library expects for torch tensors
+            ["livt.kind"] = Kind,
+            ["livt.model"] = JsonSerializer.Serialize(Model, Json),
+            ["livt.mean"] = JsonSerializer.Serialize(Mean),
+            ["livt.std"] = JsonSerializer.Serialize(Std),
+            ["livt.class_names"] = JsonSerializer.Serialize(ClassNames),
+            ["livt.class_counts"] = JsonSerializer.Serialize(ClassCounts),
+            ["livt.dataset"] = Dataset,
+            ["livt.imbalance"] = Imbalance.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["livt.loss"] = Loss ?? "",
+            ["livt.sampler"] = Sampler ?? "",
+        };
+        if (Experts > 0)
+        {
+            m["livt.experts"] = Experts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            m["livt.expert_depth"] = ExpertDepth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return m;
+    }
 
     /// <summary>
     /// Metadata for classifier weights that have none of Livt's (an official .pth, a converted
@@ -109,6 +125,8 @@ public sealed record ModelMetadata
                 Seed = m.TryGetValue("livt.seed", out var seed) ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 0,
                 Loss = m.TryGetValue("livt.loss", out var loss) && loss.Length > 0 ? loss : null,
                 Sampler = m.TryGetValue("livt.sampler", out var sampler) && sampler.Length > 0 ? sampler : null,
+                Experts = m.TryGetValue("livt.experts", out var experts) ? int.Parse(experts, System.Globalization.CultureInfo.InvariantCulture) : 0,
+                ExpertDepth = m.TryGetValue("livt.expert_depth", out var depth) ? int.Parse(depth, System.Globalization.CultureInfo.InvariantCulture) : 0,
             };
         }
         catch (JsonException e)

@@ -21,7 +21,9 @@ namespace Livt.Training;
 /// an MGP encoder (<see cref="TrainConfig.Init"/>, at any input size: the position embedding is
 /// resampled) or from scratch, as LiVT's main_finetune.py: layer-wise lr decay, AdamW, per-iteration
 /// warm-up + cosine, the DeiT augmentation recipe, Mixup/CutMix with label smoothing folded into soft
-/// targets; a supervised contrastive <c>--loss</c> hands the run to <see cref="ContrastiveRunner"/>. Ends
+/// targets; <c>--loss sade</c> trains SADE's three experts (<see cref="MultiExpertVisionTransformer"/>, saved
+/// as kind "vit-experts", evaluated by their mean logits); a supervised contrastive <c>--loss</c> hands the
+/// run to <see cref="ContrastiveRunner"/>. Ends
 /// by evaluating the final weights on the test split and writing <c>report.json</c>, <c>report.md</c> and plots.
 /// </summary>
 public sealed class FinetuneRunner
@@ -76,15 +78,17 @@ public sealed class FinetuneRunner
         var loss = LossFactory.Create(_config.Loss, counts, TrainConfigRules.LossOptions(_config));
         var loader = RunSetup.TrainLoader(_config, train, TrainTransform(_config, modelConfig.ImageSize, mean, std), _context);
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, _config.CropPct);
+        var experts = model as MultiExpertVisionTransformer;
         var metadata = new ModelMetadata
         {
-            Kind = "vit", Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
+            Kind = model.Kind, Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
             ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
+            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0,
         };
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
+                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {modelConfig.Depth - experts.ExpertDepth} shared)")}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
 
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
@@ -113,7 +117,7 @@ public sealed class FinetuneRunner
             ReProb = config.Reprob, HorizontalFlip = config.Hflip,
         }, mean, std);
 
-    private (double? Top1, double? Balanced) ValidateEpoch(int epoch, VisionTransformer model, IImageDataset? val,
+    private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
         IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage)
     {
         bool last = epoch + 1 == _config.Epochs;

@@ -11,12 +11,12 @@ namespace Livt.Training;
 
 /// <summary>
 /// BFT as a stage of <see cref="Trainer"/>: Mixup/CutMix (seeded per step) folded into soft targets,
-/// the long-tail loss on fp32 logits, and at the end of an epoch validation and the best-model choice.
+/// the long-tail loss on fp32 logits (a multi-expert model's loss gets every expert's), and at the end of an epoch validation and the best-model choice.
 /// </summary>
 internal sealed class FinetuneStage : ITrainingStage
 {
-    private readonly VisionTransformer _model;
-    private readonly VisionTransformer _compute;
+    private readonly ClassifierModel _model;
+    private readonly ClassifierModel _compute;
     private readonly MixedPrecision? _precision;
     private readonly LongTailLoss _loss;
     private readonly TrainConfig _config;
@@ -24,11 +24,11 @@ internal sealed class FinetuneStage : ITrainingStage
     private readonly Func<int, (double? Top1, double? Balanced)> _validate;
     private readonly int _numClasses;
 
-    public FinetuneStage(VisionTransformer model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
+    public FinetuneStage(ClassifierModel model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
         int numClasses, Func<int, (double? Top1, double? Balanced)> validate)
     {
         (_model, _precision, _loss, _config, _device, _numClasses, _validate) = (model, precision, loss, config, device, numClasses, validate);
-        _compute = (VisionTransformer?)precision?.Work ?? model;
+        _compute = (ClassifierModel?)precision?.Work ?? model;
     }
 
     public string Name => "finetune";
@@ -44,8 +44,8 @@ internal sealed class FinetuneStage : ITrainingStage
         var images = batch.Images.to(_device);
         var labels = batch.Labels.to(_device);
         // fp32 images in (a bf16 working copy casts them in its patch embedding); logits back to fp32,
-        // as autocast computes a loss in full precision.
-        Tensor Logits(Tensor x) => _compute.call(x).to(ScalarType.Float32);
+        // as autocast computes a loss in full precision. A multi-expert model gives every expert's.
+        Tensor Logits(Tensor x) => _compute.TrainingOutput(x).to(ScalarType.Float32);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
         var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
             _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
