@@ -4,11 +4,7 @@ namespace Livt.Losses;
 public static class LossFactory
 {
     private static readonly string[] AllNames =
-        { "bal-bce", "bce", "ce", "ls-ce", "bal-ce", "cb-ce", "cb-bce", "ldam", "mislas", "lade", "focal", "iif", DiverseExperts };
-
-    /// <summary>SADE's diverse-expert loss (<see cref="DiverseExpertLoss"/>), which trains a multi-expert
-    /// model; <c>tade</c>, the method's earlier name, is an alias.</summary>
-    public const string DiverseExperts = "sade";
+        { "bal-bce", "bce", "ce", "ls-ce", "bal-ce", "cb-ce", "cb-bce", "ldam", "mislas", "lade", "focal", "iif" };
 
     /// <summary>Every name <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Names => AllNames;
@@ -17,7 +13,6 @@ public static class LossFactory
     public static string? Canonical(string name)
     {
         var n = name.Trim().Replace('_', '-').ToLowerInvariant();
-        if (n == "tade") return DiverseExperts;
         return AllNames.Contains(n) ? n : null;
     }
 
@@ -44,7 +39,6 @@ public static class LossFactory
             "lade" => new LadeLoss(classCounts, o.LadeRemineLambda),
             "focal" => new FocalLoss(classCounts, o.FocalGamma),
             "iif" => new IifLoss(classCounts, o.IifVariant, o.IifNorm),
-            DiverseExperts => new DiverseExpertLoss(classCounts, o.SadeTau),
             _ => throw new LivtException($"loss: unknown loss '{name}'; known losses: {string.Join(", ", AllNames)}"),
         };
     }
@@ -65,7 +59,6 @@ public static class LossFactory
         Require(o.MislasSmoothHead is >= 0 and < 1, nameof(o.MislasSmoothHead), o.MislasSmoothHead, "in [0, 1)");
         Require(o.MislasSmoothTail is >= 0 and < 1, nameof(o.MislasSmoothTail), o.MislasSmoothTail, "in [0, 1)");
         Require(o.LadeRemineLambda is >= 0 and < double.PositiveInfinity, nameof(o.LadeRemineLambda), o.LadeRemineLambda, "finite and ≥ 0");
-        Require(double.IsFinite(o.SadeTau), nameof(o.SadeTau), o.SadeTau, "finite");
         Require(o.IifNorm >= 0, nameof(o.IifNorm), o.IifNorm, "≥ 0");
         if (!InverseImageFrequency.Variants.Contains(o.IifVariant?.Trim().ToLowerInvariant()))
             throw new LivtException($"loss option IifVariant = '{o.IifVariant}' is unknown; known variants: {string.Join(", ", InverseImageFrequency.Variants)}");

@@ -44,7 +44,4 @@ public sealed record LossOptions
 
     /// <summary>p of the p-norm the IIF vector is divided by; 0 (official default) leaves it as is.</summary>
     public int IifNorm { get; init; }
-
-    /// <summary>SADE: τ of the backward expert's inverse prior (official 2 on every dataset).</summary>
-    public double SadeTau { get; init; } = 2.0;
 }

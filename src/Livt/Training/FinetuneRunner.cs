@@ -75,7 +75,7 @@ public sealed class FinetuneRunner
             init.Path is null ? null : m => init.LoadInto(m, observer));
         var model = parts.Model;
         double lr = _config.ResolvedLr(_context.Parallel.WorldSize);
-        var loss = LossFactory.Create(_config.Loss, counts, TrainConfigRules.LossOptions(_config));
+        var loss = StageModel.Loss(_config, counts);
         var loader = RunSetup.TrainLoader(_config, train, TrainTransform(_config, modelConfig.ImageSize, mean, std), _context);
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, _config.CropPct);
         var experts = model as MultiExpertVisionTransformer;

@@ -58,7 +58,13 @@ internal static class StageModel
     }
 
     /// <summary>True for a loss that trains several experts (SADE's diverse-expert loss).</summary>
-    public static bool IsExpertLoss(string loss) => LossFactory.Canonical(loss) == LossFactory.DiverseExperts;
+    public static bool IsExpertLoss(string loss) => DiverseExpertLoss.Canonical(loss) is not null;
+
+    /// <summary>The loss of the classifier <see cref="Classifier"/> builds: SADE's over the experts, or the
+    /// configured loss of <see cref="LossFactory"/>.</summary>
+    public static LongTailLoss Loss(TrainConfig config, IReadOnlyList<long> classCounts) => IsExpertLoss(config.Loss)
+        ? new DiverseExpertLoss(classCounts, config.SadeTau)
+        : LossFactory.Create(config.Loss, classCounts, TrainConfigRules.LossOptions(config));
 
     /// <summary>The MGP masked autoencoder of <paramref name="modelConfig"/>.</summary>
     public static StageModel<MaskedAutoencoder> Autoencoder(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision,
