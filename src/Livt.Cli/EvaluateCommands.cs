@@ -57,6 +57,10 @@ internal static class EvaluateCommands
         var valFraction = new Option<double?>("--val-fraction") { Description = "--tau auto: fraction of each class held out for validation, split as finetune does (default: the fine-tuning run's, else 0.1)" };
         var valList = new Option<string?>("--val-list") { Description = "--tau auto: a list file of validation images under --data-dir instead (e.g. ImageNet_LT_val.txt)" };
         var testDistributions = new Option<string?>("--test-distributions") { Description = "Also score test splits re-sampled from the balanced test set (SADE's test-agnostic protocol): all | a list such as forward50,uniform,backward50" };
+        var aggregate = new Option<bool>("--test-time-aggregation") { Description = "A multi-expert model (finetune --loss sade): on each --test-distributions split, also learn the experts' weights from the split's unlabeled images (SADE's test-time self-supervised aggregation) and score the weighted experts" };
+        var aggregationEpochs = new Option<int>("--aggregation-epochs") { Description = "--test-time-aggregation: most passes over a split (stops once a weight is below 0.05)", DefaultValueFactory = _ => 5 };
+        var aggregationLr = new Option<double?>("--aggregation-lr") { Description = "--test-time-aggregation: SGD learning rate (default: SADE's CIFAR 0.1 for fashion-mnist-lt and cifar*-lt, its ImageNet-LT 0.025 otherwise)" };
+        var aggregationBatch = new Option<int>("--aggregation-batch-size") { Description = "--test-time-aggregation: images per step", DefaultValueFactory = _ => 128 };
         var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the per-class selection of --test-distributions", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
@@ -66,7 +70,7 @@ internal static class EvaluateCommands
         var precision = PrecisionOption();
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes report.json/.md and plots.")
         {
-            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions, splitSeed, outDir, batch, workers, threads, device, precision,
+            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions, aggregate, aggregationEpochs, aggregationLr, aggregationBatch, splitSeed, outDir, batch, workers, threads, device, precision,
         };
         var raw = new RawOptions();
         raw.AddTo(command);
@@ -86,7 +90,14 @@ internal static class EvaluateCommands
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
                 parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), processes.Shows ? new ConsoleObserver(null) : null,
                 parse.GetValue(valFraction), parse.GetValue(valList), parse.GetValue(testDistributions), parse.GetValue(splitSeed),
-                parse.GetValue(precision)!, processes.Parallel.Group);
+                parse.GetValue(precision)!, processes.Parallel.Group,
+                parse.GetValue(aggregate)
+                    ? new AggregationOptions
+                    {
+                        Epochs = parse.GetValue(aggregationEpochs), Lr = parse.GetValue(aggregationLr),
+                        BatchSize = parse.GetValue(aggregationBatch), Seed = parse.GetValue(splitSeed),
+                    }
+                    : null);
             if (report is not null) Summary.Print(report);
             return 0;
         });

@@ -16,8 +16,19 @@ internal static class Summary
         AnsiConsole.Write(table);
         if (r.TestDistributions is { Count: > 0 } splits)
         {
+            bool aggregated = splits.Any(s => s.Aggregation is not null);
             var byTest = new Table().Title("test distributions").AddColumns("split", "images", "top-1 %", "many %", "medium %", "few %");
-            foreach (var s in splits) byTest.AddRow(s.Name, s.Images.ToString(System.Globalization.CultureInfo.InvariantCulture), Pct(s.Top1), Pct(s.Many), Pct(s.Medium), Pct(s.Few));
+            if (aggregated) byTest.AddColumns("aggregated top-1 %", "expert weights");
+            foreach (var s in splits)
+            {
+                var cells = new List<string> { s.Name, s.Images.ToString(System.Globalization.CultureInfo.InvariantCulture), Pct(s.Top1), Pct(s.Many), Pct(s.Medium), Pct(s.Few) };
+                if (aggregated)
+                {
+                    cells.Add(Pct(s.Aggregation?.Top1));
+                    cells.Add(s.Aggregation is { } a ? string.Join(" / ", a.Weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))) : "—");
+                }
+                byTest.AddRow(cells.ToArray());
+            }
             AnsiConsole.Write(byTest);
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(reportJson))!;

@@ -26,6 +26,23 @@ public static class TransformPipelines
         return new Compose(steps.ToArray());
     }
 
+    /// <summary>
+    /// SADE's test-time views (MoCo v2's <c>TwoCropsTransform</c>, <c>test_training_imagenet.py</c>): two
+    /// independent draws of RandomResizedCrop (0.2–1, bilinear) → ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8
+    /// → grayscale p 0.2 → Gaussian blur p 0.5 (σ scaled to the input size) → flip → Normalize.
+    /// </summary>
+    public static MultiViewTransform TestTimeViews(int inputSize, float[] mean, float[] std)
+    {
+        var view = new Compose(
+            new RandomResizedCrop(inputSize, 0.2, interpolation: Interpolation.Bilinear),
+            new RandomApply(new ColorJitter(0.4, 0.4, 0.4, 0.1), 0.8),
+            new RandomGrayscale(0.2),
+            new RandomApply(ContrastivePipelines.Blur(inputSize), 0.5),
+            new RandomHorizontalFlip(),
+            new Normalize(mean, std));
+        return new MultiViewTransform(view, view);
+    }
+
     /// <summary>Evaluation: shorter side to inputSize/cropPct (bicubic), centre crop inputSize, Normalize.
     /// Without <paramref name="cropPct"/>, the official eval transform's rule (<see cref="DefaultCropPct"/>).</summary>
     public static IImageTransform Eval(int inputSize, float[] mean, float[] std, double? cropPct = null) =>

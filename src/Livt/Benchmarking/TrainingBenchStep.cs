@@ -40,7 +40,7 @@ internal sealed class TrainingBenchStep : IBenchStep
         IDataParallel parallel)
     {
         var parts = StageModel.Classifier(config, modelConfig, precision, device, parallel.WorldSize);
-        var loss = LossFactory.Create(config.Loss, classCounts, TrainConfigRules.LossOptions(config));
+        var loss = StageModel.Loss(config, classCounts);
         var stage = new FinetuneStage(parts.Model, parts.Precision, loss, config, device, modelConfig.NumClasses, _ => (null, null));
         return Train(parts, stage, config, device, parallel);
     }

@@ -137,7 +137,7 @@ public sealed record TrainConfig
     public bool NormPixLoss { get; init; } = true;
 
     // --- BFT ---
-    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal / iif; or a supervised contrastive method, gpaco / paco / bcl / tsc / rescom, trained on its own multi-view augmentation (the BFT augmentation flags do not apply; docs/LOSSES.md)", FinetuneOnly = true)]
+    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal / iif; sade (alias tade: three experts, forward / uniform / backward, docs/LOSSES.md); or a supervised contrastive method, gpaco / paco / bcl / tsc / rescom, trained on its own multi-view augmentation (the BFT augmentation flags do not apply; docs/LOSSES.md)", FinetuneOnly = true)]
     public string Loss { get; init; } = "bal-bce";
 
     [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]
@@ -202,6 +202,12 @@ public sealed record TrainConfig
 
     [Setting("tsc: Adam steps of the one-off optimisation of the class targets on the hypersphere (target_generation.py; saved with the run)", FinetuneOnly = true)]
     public int TscTargetSteps { get; init; } = 10000;
+
+    [Setting("sade (alias tade): transformer blocks each of the three experts owns (the rest of the encoder is shared)", FinetuneOnly = true)]
+    public int ExpertBlocks { get; init; } = 2;
+
+    [Setting("sade: tau of the backward expert's inverse prior (official 2)", FinetuneOnly = true)]
+    public double SadeTau { get; init; } = 2.0;
 
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
     public double Mixup { get; init; } = 0.8;

@@ -57,8 +57,8 @@ public static class TrainConfigRules
             return;
         }
 
-        string loss = LossFactory.Canonical(config.Loss) ?? ContrastiveLosses.Canonical(config.Loss)
-            ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names.Concat(ContrastiveLosses.Names))})");
+        string loss = LossFactory.Canonical(config.Loss) ?? DiverseExpertLoss.Canonical(config.Loss) ?? ContrastiveLosses.Canonical(config.Loss)
+            ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names.Append(DiverseExpertLoss.Name).Concat(ContrastiveLosses.Names))})");
         Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && config.Dataset != "imagefolder"),
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
         CheckCmo(config);
@@ -76,6 +76,15 @@ public static class TrainConfigRules
         Require(config.DrwEpoch is null || loss == "ldam", $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
             $"--drw-epoch {config.DrwEpoch}: must be within the run's {config.Epochs} epochs");
+        if (loss == DiverseExpertLoss.Name)
+        {
+            // Mixup/CutMix are fine: the diverse-expert loss takes soft targets.
+            int depth = config.Depth ?? ModelPresets.Get(config.Model).Depth;
+            Require(config.ExpertBlocks >= 1 && config.ExpertBlocks <= depth,
+                $"--expert-blocks {config.ExpertBlocks}: each expert owns between 1 and all {depth} blocks of the model");
+            Require(double.IsFinite(config.SadeTau), $"--sade-tau {config.SadeTau}: must be finite");
+            return;
+        }
         var probe = LossFactory.Create(loss, [2, 1], LossOptions(config));
         Require(!(config.Mixup > 0 || config.Cutmix > 0) || probe.AcceptsSoftTargets,
             $"--loss {config.Loss} needs hard labels: turn Mixup/CutMix off (--mixup 0 --cutmix 0)");

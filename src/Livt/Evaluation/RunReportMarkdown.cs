@@ -44,11 +44,17 @@ internal static class RunReportMarkdown
         {
             md.AppendLine("## Test distributions");
             md.AppendLine();
-            md.AppendLine("| Split | Images | Top-1 | Many | Medium | Few |");
-            md.AppendLine("|---|---:|---:|---:|---:|---:|");
+            bool aggregated = splits.Any(s => s.Aggregation is not null);
+            md.AppendLine("| Split | Images | Top-1 | Many | Medium | Few |" + (aggregated ? " Top-1 aggregated | Many | Medium | Few | Expert weights |" : ""));
+            md.AppendLine("|---|---:|---:|---:|---:|---:|" + (aggregated ? "---:|---:|---:|---:|---|" : ""));
             foreach (var s in splits)
-                md.AppendLine(Invariant($"| {s.Name} | {s.Images} | {Pct(s.Top1)} | {Pct(s.Many)} | {Pct(s.Medium)} | {Pct(s.Few)} |"));
+                md.AppendLine(Invariant($"| {s.Name} | {s.Images} | {Pct(s.Top1)} | {Pct(s.Many)} | {Pct(s.Medium)} | {Pct(s.Few)} |") +
+                    (s.Aggregation is { } a
+                        ? Invariant($" {Pct(a.Top1)} | {Pct(a.Many)} | {Pct(a.Medium)} | {Pct(a.Few)} | {string.Join(" / ", a.Weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} |")
+                        : aggregated ? " – | – | – | – | – |" : ""));
             md.AppendLine();
+            if (aggregated)
+                md.AppendLine("A multi-expert model: Top-1 to Few average its experts' logits; the aggregated columns weight the experts (forward / uniform / backward) with weights learned on the split's unlabeled images by SADE's test-time self-supervised aggregation.").AppendLine();
             md.AppendLine(Invariant(
                 $"Test-agnostic protocol (SADE): each split re-samples the balanced test set per class, ranked by training images, to a forward or backward long tail of the given imbalance factor (seed {r.TestSplitSeed ?? 0}); shot groups as above."));
             md.AppendLine();

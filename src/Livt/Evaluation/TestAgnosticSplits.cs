@@ -6,8 +6,16 @@ namespace Livt.Evaluation;
 
 /// <summary>The metrics of a model on one test distribution.</summary>
 /// <param name="Distribution">The split.</param>
-/// <param name="Result">Its metrics (shot groups still from the training counts).</param>
-public sealed record TestDistributionResult(TestDistribution Distribution, EvaluationResult Result);
+/// <param name="Result">Its metrics (shot groups still from the training counts); a multi-expert model's
+/// with its experts averaged.</param>
+/// <param name="Aggregated">A multi-expert model's experts combined with weights learned on the split's
+/// unlabeled images (<see cref="TestTimeAggregation"/>); null when not asked for.</param>
+public sealed record TestDistributionResult(TestDistribution Distribution, EvaluationResult Result, AggregatedResult? Aggregated = null);
+
+/// <summary>The experts combined as Σ_e Weights_e · z_e, and the metrics of that combination.</summary>
+/// <param name="Weights">softmax(w), one per expert, summing to 1.</param>
+/// <param name="Result">The metrics of the aggregated logits.</param>
+public sealed record AggregatedResult(IReadOnlyList<double> Weights, EvaluationResult Result);
 
 /// <summary>
 /// The test-agnostic protocol of SADE (Vanint/SADE-AgnosticLT): the balanced test set re-sampled to

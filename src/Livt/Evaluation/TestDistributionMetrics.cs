@@ -18,6 +18,9 @@ public sealed record TestDistributionMetrics
     [JsonPropertyName("medium")] public required double? Medium { get; init; }
     [JsonPropertyName("few")] public required double? Few { get; init; }
     [JsonPropertyName("ece")] public required double Ece { get; init; }
+    /// <summary>A multi-expert model with test-time aggregation: the weights learned on the split and the
+    /// metrics of the aggregated experts; null otherwise (the metrics above average the experts).</summary>
+    [JsonPropertyName("aggregation")] public AggregationMetrics? Aggregation { get; init; }
 
     /// <summary>The row of one split's result.</summary>
     public static TestDistributionMetrics From(TestDistributionResult r) => new()
@@ -25,5 +28,26 @@ public sealed record TestDistributionMetrics
         Name = r.Distribution.Name, Imbalance = r.Distribution.Imbalance, Images = r.Result.NumSamples,
         Top1 = r.Result.Top1, Top5 = r.Result.Top5, Many = r.Result.Many, Medium = r.Result.Medium, Few = r.Result.Few,
         Ece = r.Result.Ece,
+        Aggregation = r.Aggregated is { } a
+            ? new AggregationMetrics
+            {
+                Weights = a.Weights.ToArray(), Top1 = a.Result.Top1, Top5 = a.Result.Top5, Many = a.Result.Many,
+                Medium = a.Result.Medium, Few = a.Result.Few, Ece = a.Result.Ece,
+            }
+            : null,
     };
+}
+
+/// <summary>The <c>aggregation</c> of a test-distribution row: the experts' weights learned without labels on
+/// the split (SADE's test-time self-supervised aggregation) and the aggregated model's metrics, percent.</summary>
+public sealed record AggregationMetrics
+{
+    /// <summary>softmax(w): one weight per expert (forward, uniform, backward), summing to 1.</summary>
+    [JsonPropertyName("weights")] public required double[] Weights { get; init; }
+    [JsonPropertyName("top1")] public required double Top1 { get; init; }
+    [JsonPropertyName("top5")] public required double Top5 { get; init; }
+    [JsonPropertyName("many")] public required double? Many { get; init; }
+    [JsonPropertyName("medium")] public required double? Medium { get; init; }
+    [JsonPropertyName("few")] public required double? Few { get; init; }
+    [JsonPropertyName("ece")] public required double Ece { get; init; }
 }

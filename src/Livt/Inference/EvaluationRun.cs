@@ -7,6 +7,7 @@ using Livt.Runtime;
 
 using Livt.Engine;
 using Livt.Interop;
+using Livt.Models;
 
 namespace Livt.Inference;
 
@@ -25,6 +26,9 @@ public static class EvaluationRun
     /// <paramref name="splitSeed"/>) to the report. <paramref name="tau"/>
     /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
     /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).
+    /// <paramref name="aggregation"/> (a multi-expert model, with <paramref name="testDistributions"/>) adds,
+    /// on every split, SADE's test-time self-supervised aggregation (<see cref="ExpertAggregation"/>); a
+    /// multi-expert model is otherwise scored with its experts averaged.
     /// <paramref name="precision"/>: auto (bf16 where the device has it natively), fp32 or bf16.
     /// With <paramref name="group"/> (a job of several processes, all calling this alike) every process
     /// predicts its share of the images, all get the same result, and only the first writes the report:
@@ -32,17 +36,31 @@ public static class EvaluationRun
     public static (EvaluationResult Result, string? ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
         string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads,
         RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, double? valFraction = null, string? valList = null,
-        string? testDistributions = null, int splitSeed = 0, string precision = "auto", IProcessGroup? group = null)
+        string? testDistributions = null, int splitSeed = 0, string precision = "auto", IProcessGroup? group = null,
+        AggregationOptions? aggregation = null)
     {
         var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
+        if (aggregation is not null)
+        {
+            if (distributions is null)
+                throw new LivtException("--test-time-aggregation learns the experts' weights on each test split: give --test-distributions too");
+            if (testPrior is not null)
+                throw new LivtException("--test-time-aggregation adapts to each split's label distribution itself: drop --test-prior");
+            if (group is { WorldSize: > 1 })
+                throw new LivtException($"--test-time-aggregation runs in one process (this job has {group.WorldSize}); start it without mpirun/srun");
+            if (aggregation.Epochs < 1 || aggregation.BatchSize < 1 || aggregation.Lr is <= 0)
+                throw new LivtException($"--aggregation-epochs {aggregation.Epochs}, --aggregation-batch-size {aggregation.BatchSize}, --aggregation-lr {aggregation.Lr}: each must be positive");
+        }
         var clock = Stopwatch.StartNew();
         var launch = LaunchEnvironment.Detect();
         LivtRuntime.Initialize(threads > 0 ? threads : launch.DefaultThreads);
         var dev = ProcessGroups.LocalDevice(TrainingDevice.Parse(device), launch);
         var choice = PrecisionPolicy.Resolve(precision, dev);
-        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
+        var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, dev, raw);
         using (model)
         {
+            if (aggregation is not null && model is not MultiExpertVisionTransformer)
+                throw new LivtException($"{checkpoint}: --test-time-aggregation weights the experts of a multi-expert model (finetune --loss sade); this is a single-head ViT");
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
             if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
             if (dataset is null && meta.Dataset.Length == 0)
@@ -74,6 +92,13 @@ public static class EvaluationRun
             var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers, choice, group), shift, tuned?.Value ?? tau!.Value);
             var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
             var splitMetrics = distributions is null ? null : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
+            if (aggregation is not null && model is MultiExpertVisionTransformer experts)
+            {
+                var resolved = aggregation with { Lr = aggregation.Lr ?? AggregationOptions.DefaultLr(options.Name) };
+                observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch {resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
+                splitMetrics = ExpertAggregation.Apply(experts, test, splitMetrics!, meta.ClassCounts, splitSeed, transform,
+                    TransformPipelines.TestTimeViews(meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice, meta.ClassNames);
+            }
             if (group is { IsFirst: false }) return (result, null);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
                 options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice,

@@ -22,14 +22,14 @@ public static class Evaluator
     /// <paramref name="precision"/> a bf16 copy of the model computes them (LayerNorm and softmax in fp32,
     /// logits returned as fp32); null or fp32 runs the model as it is. With <paramref name="group"/>, every
     /// process of it must call this with the same arguments.</summary>
-    public static MetricsAccumulator Predict(VisionTransformer model, IImageDataset data, IImageTransform transform,
+    public static MetricsAccumulator Predict(ClassifierModel model, IImageDataset data, IImageTransform transform,
         Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null)
     {
         bool sharded = group is { WorldSize: > 1 };
         bool wasTraining = model.training;
         model.eval();
-        using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, () => new VisionTransformer(model.Config), device);
-        var compute = (VisionTransformer?)bf16?.Work ?? model;
+        using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, model.NewOfSameArchitecture, device);
+        var compute = (ClassifierModel?)bf16?.Work ?? model;
         compute.eval();
         var acc = new MetricsAccumulator(data.NumClasses);
         var loader = new DataLoader(data, transform, new LoaderOptions
@@ -82,7 +82,7 @@ public static class Evaluator
     /// prior), logits are first adjusted post hoc: z − τ·log from + τ·log to. <paramref name="precision"/>
     /// and <paramref name="group"/>: as in <see cref="Predict"/>. <paramref name="logitScale"/>: per-class
     /// multipliers of the logits (<see cref="Scale"/>), applied before any prior shift.</summary>
-    public static EvaluationResult Evaluate(VisionTransformer model, IImageDataset data, IImageTransform transform,
+    public static EvaluationResult Evaluate(ClassifierModel model, IImageDataset data, IImageTransform transform,
         IReadOnlyList<long> trainCounts, Device device, int batchSize, int workers, IReadOnlyList<string>? classNames,
         (IReadOnlyList<double> From, IReadOnlyList<double> To)? priorShift = null, double tau = 1.0, PrecisionChoice? precision = null,
         IProcessGroup? group = null, IReadOnlyList<double>? logitScale = null)

@@ -16,7 +16,8 @@ public sealed record ClassProbability(int ClassIndex, string ClassName, double P
 /// <summary>The top classes for one image.</summary>
 public sealed record Prediction(string Path, IReadOnlyList<ClassProbability> Top);
 
-/// <summary><c>livt predict</c>: a saved classifier's top-k classes for image files, preprocessed
+/// <summary><c>livt predict</c>: a saved classifier's top-k classes (a multi-expert model's: of its experts'
+/// mean logits) for image files, preprocessed
 /// exactly as at evaluation (the model file carries its input size, channels and normalisation).</summary>
 public static class Predictor
 {
@@ -34,12 +35,12 @@ public static class Predictor
         LivtRuntime.Initialize();
         var dev = TrainingDevice.Parse(device);
         var choice = PrecisionPolicy.Resolve(precision, dev);
-        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, dev, raw);
+        var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, dev, raw);
         using (model)
-        using (var bf16 = MixedPrecision.For(choice, model, () => new VisionTransformer(model.Config), dev))
+        using (var bf16 = MixedPrecision.For(choice, model, model.NewOfSameArchitecture, dev))
         {
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
-            var compute = (VisionTransformer?)bf16?.Work ?? model;
+            var compute = (ClassifierModel?)bf16?.Work ?? model;
             compute.eval();
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             int k = Math.Min(topK, meta.ClassNames.Length);

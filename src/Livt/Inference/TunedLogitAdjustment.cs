@@ -23,7 +23,7 @@ public static class TunedLogitAdjustment
     /// <paramref name="valList"/>, or <paramref name="valFraction"/> of each class of
     /// <paramref name="train"/> (null: the fine-tuning run's own fraction, else 0.1), computed in
     /// <paramref name="precision"/> (null: the model as it is); sharded over <paramref name="group"/> when given.</summary>
-    public static TunedValue Choose(VisionTransformer model, FineTunedData source, IImageDataset train,
+    public static TunedValue Choose(ClassifierModel model, FineTunedData source, IImageDataset train,
         IReadOnlyList<double> from, IReadOnlyList<double> to, double? valFraction, string? valList,
         IImageTransform transform, Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null)
     {

@@ -68,20 +68,34 @@ public static class ModelCheckpoint
     }
 
     /// <summary>
-    /// Loads a classifier for evaluation or prediction, in eval mode: a Livt model (kind "vit"), or
-    /// weights without Livt's metadata (an official .pth, a converted safetensors), whose architecture
-    /// is read from the tensor shapes and whose heads and normalisation come from
+    /// Loads a single-head ViT classifier (the one kind retrain-head and export take), in eval mode: a Livt
+    /// model (kind "vit"), or weights without Livt's metadata (an official .pth, a converted safetensors),
+    /// whose architecture is read from the tensor shapes and whose heads and normalisation come from
     /// <paramref name="raw"/> or their defaults (<see cref="ModelMetadata.ForRawClassifier"/>).
     /// </summary>
     public static (VisionTransformer Model, ModelMetadata Metadata) LoadClassifier(string fileOrRunDir, Device device, RawCheckpointOptions? raw = null)
     {
+        var (model, meta) = LoadModel(fileOrRunDir, device, raw);
+        if (model is VisionTransformer vit) return (vit, meta);
+        model.Dispose();
+        throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model ({meta.Experts} experts); this command takes a single-head ViT classifier (evaluate and predict take both)");
+    }
+
+    /// <summary>
+    /// Loads a classifier for evaluation or prediction, in eval mode: as <see cref="LoadClassifier"/>, or
+    /// SADE's multi-expert model (kind "vit-experts"), whose <c>forward</c> averages its experts.
+    /// </summary>
+    public static (ClassifierModel Model, ModelMetadata Metadata) LoadModel(string fileOrRunDir, Device device, RawCheckpointOptions? raw = null)
+    {
         var (file, livtMeta, path) = Open(fileOrRunDir);
         using (file)
         {
-            if (livtMeta is { Kind: not "vit" })
+            if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind) })
                 throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint (MGP pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
             var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
-            var model = new VisionTransformer(meta.Model);
+            ClassifierModel model = meta.Kind == MultiExpertVisionTransformer.FileKind
+                ? new MultiExpertVisionTransformer(meta.Model, meta.Experts, meta.ExpertDepth)
+                : new VisionTransformer(meta.Model);
             try
             {
                 StateDictLoader.Load(model, file.Tensors, strict: true, source: path);

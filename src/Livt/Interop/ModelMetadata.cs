@@ -13,7 +13,8 @@ namespace Livt.Interop;
 /// </summary>
 public sealed record ModelMetadata
 {
-    /// <summary>"vit" for a classifier, "mae" for an MGP (masked autoencoder) checkpoint.</summary>
+    /// <summary>"vit" for a classifier, "vit-experts" for SADE's multi-expert classifier, "mae" for an MGP
+    /// (masked autoencoder) checkpoint.</summary>
     public required string Kind { get; init; }
     public required VitConfig Model { get; init; }
     public required float[] Mean { get; init; }
@@ -43,6 +44,12 @@ public sealed record ModelMetadata
         $"Logits multiplied class-wise by the {LogitScaleMethod ?? "stored"} weights [{string.Join(", ", s.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}], " +
         "folded into the saved head (the official IIF evaluation multiplies the model output by them).";
 
+    /// <summary>A multi-expert classifier ("vit-experts"): its number of experts; 0 otherwise.</summary>
+    public int Experts { get; init; }
+
+    /// <summary>A multi-expert classifier: the blocks each expert owns; 0 otherwise.</summary>
+    public int ExpertDepth { get; init; }
+
     /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
     /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
     public string? Inferred { get; init; }
@@ -54,23 +61,32 @@ public sealed record ModelMetadata
     };
 
     /// <summary>The metadata map as written into the safetensors header.</summary>
-    public Dictionary<string, string> ToSafeTensorsMetadata() => new()
+    public Dictionary<string, string> ToSafeTensorsMetadata()
     {
-        ["format"] = "pt", // what the Python safetensors library expects for torch tensors
-        ["livt.kind"] = Kind,
-        ["livt.model"] = JsonSerializer.Serialize(Model, Json),
-        ["livt.mean"] = JsonSerializer.Serialize(Mean),
-        ["livt.std"] = JsonSerializer.Serialize(Std),
-        ["livt.class_names"] = JsonSerializer.Serialize(ClassNames),
-        ["livt.class_counts"] = JsonSerializer.Serialize(ClassCounts),
-        ["livt.dataset"] = Dataset,
-        ["livt.imbalance"] = Imbalance.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["livt.loss"] = Loss ?? "",
-        ["livt.sampler"] = Sampler ?? "",
-        ["livt.logit_scale"] = LogitScale is null ? "" : JsonSerializer.Serialize(LogitScale),
-        ["livt.logit_scale_method"] = LogitScaleMethod ?? "",
-    };
+        var m = new Dictionary<string, string>
+        {
+            ["format"] = "pt", // what the Python safetensors library expects for torch tensors
+            ["livt.kind"] = Kind,
+            ["livt.model"] = JsonSerializer.Serialize(Model, Json),
+            ["livt.mean"] = JsonSerializer.Serialize(Mean),
+            ["livt.std"] = JsonSerializer.Serialize(Std),
+            ["livt.class_names"] = JsonSerializer.Serialize(ClassNames),
+            ["livt.class_counts"] = JsonSerializer.Serialize(ClassCounts),
+            ["livt.dataset"] = Dataset,
+            ["livt.imbalance"] = Imbalance.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["livt.seed"] = Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["livt.loss"] = Loss ?? "",
+            ["livt.sampler"] = Sampler ?? "",
+            ["livt.logit_scale"] = LogitScale is null ? "" : JsonSerializer.Serialize(LogitScale),
+            ["livt.logit_scale_method"] = LogitScaleMethod ?? "",
+        };
+        if (Experts > 0)
+        {
+            m["livt.experts"] = Experts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            m["livt.expert_depth"] = ExpertDepth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return m;
+    }
 
     /// <summary>
     /// Metadata for classifier weights that have none of Livt's (an official .pth, a converted
@@ -124,6 +140,8 @@ public sealed record ModelMetadata
                 Sampler = m.TryGetValue("livt.sampler", out var sampler) && sampler.Length > 0 ? sampler : null,
                 LogitScale = m.TryGetValue("livt.logit_scale", out var scale) && scale.Length > 0 ? JsonSerializer.Deserialize<double[]>(scale) : null,
                 LogitScaleMethod = m.TryGetValue("livt.logit_scale_method", out var how) && how.Length > 0 ? how : null,
+                Experts = m.TryGetValue("livt.experts", out var experts) ? int.Parse(experts, System.Globalization.CultureInfo.InvariantCulture) : 0,
+                ExpertDepth = m.TryGetValue("livt.expert_depth", out var depth) ? int.Parse(depth, System.Globalization.CultureInfo.InvariantCulture) : 0,
             };
         }
         catch (JsonException e)

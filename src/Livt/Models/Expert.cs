@@ -39,8 +39,8 @@ public sealed class Expert : nn.Module<Tensor, Tensor>
         var x = tokens;
         foreach (var block in blocks) x = block.call(x);
         var pooled = fc_norm is not null
-            ? fc_norm.call(x[.., 1..].mean(new long[] { 1 }))
-            : norm!.call(x)[.., 0];
+            ? Fp32.LayerNorm(fc_norm, x[.., 1..].mean(new long[] { 1 }))
+            : Fp32.LayerNorm(norm!, x)[.., 0];
         return head.call(pooled).MoveToOuterDisposeScope();
     }
 }

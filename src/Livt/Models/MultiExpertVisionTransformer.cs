@@ -16,7 +16,7 @@ namespace Livt.Models;
 /// 2·2/depth of the trunk. <see cref="forward"/> returns the mean of the experts' logits, SADE's
 /// <c>output</c>; <see cref="ForwardExperts"/> returns every expert's.
 /// </summary>
-public sealed class MultiExpertVisionTransformer : nn.Module<Tensor, Tensor>
+public sealed class MultiExpertVisionTransformer : ClassifierModel
 {
     private readonly PatchEmbed patch_embed;
     private readonly Parameter cls_token;
@@ -60,14 +60,29 @@ public sealed class MultiExpertVisionTransformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The generator drop path draws from in training (libtorch's global one when null).</summary>
-    public Generator? DropPathGenerator
+    public override Generator? DropPathGenerator
     {
         get => _random.Generator;
         set => _random.Generator = value;
     }
 
     /// <summary>The configuration of the full ViT.</summary>
-    public VitConfig Config { get; }
+    public override VitConfig Config { get; }
+
+    /// <summary>The model-file kind of a multi-expert model.</summary>
+    public const string FileKind = "vit-experts";
+
+    /// <inheritdoc/>
+    public override string Kind => FileKind;
+
+    /// <summary>Every expert's logits [N, E, C]: what <c>DiverseExpertLoss</c> takes.</summary>
+    public override Tensor TrainingOutput(Tensor images) => ForwardExperts(images);
+
+    /// <inheritdoc/>
+    public override ClassifierModel NewOfSameArchitecture() => new MultiExpertVisionTransformer(Config, NumExperts, ExpertDepth);
+
+    /// <inheritdoc/>
+    public override LoadReport LoadEncoderWeights(IReadOnlyDictionary<string, Tensor> weights, string? source) => LoadEncoder(weights, source);
 
     /// <summary>Number of experts.</summary>
     public int NumExperts { get; }
@@ -88,7 +103,10 @@ public sealed class MultiExpertVisionTransformer : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var x = patch_embed.call(images);
-        x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1) + pos_embed;
+        // An explicit alpha held to the end of the method: a temporary Scalar can be finalized while
+        // libtorch reads it (see Block).
+        using var one = 1.0.ToScalar();
+        x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1).add(pos_embed, one);
         foreach (var block in blocks) x = block.call(x);
         var outs = experts.Select(expert => expert.call(x)).ToArray();
         return torch.stack(outs, 1).MoveToOuterDisposeScope();
@@ -101,7 +119,7 @@ public sealed class MultiExpertVisionTransformer : nn.Module<Tensor, Tensor>
     /// encoder into every expert and to give expert parameters the layer id of their depth (layer-wise
     /// lr decay: <c>ParamGroups.LayerId(EncoderName(name), depth)</c>).
     /// </summary>
-    public string EncoderName(string name)
+    public override string EncoderName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!name.StartsWith("experts.", StringComparison.Ordinal)) return name;

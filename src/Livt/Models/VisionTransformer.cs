@@ -10,7 +10,7 @@ namespace Livt.Models;
 /// <c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>, <c>blocks.i.*</c>, then
 /// <c>fc_norm</c> (global pool) or <c>norm</c> (cls token), and <c>head</c>.
 /// </summary>
-public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+public sealed class VisionTransformer : ClassifierModel
 {
     internal const double HeadInitStd = 2e-5;
 
@@ -51,15 +51,21 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The configuration the model was built from.</summary>
-    public VitConfig Config { get; }
+    public override VitConfig Config { get; }
 
     /// <summary>The generator drop path draws from in training (libtorch's global one when null); a
     /// training run sets its own, reseeded every step.</summary>
-    public Generator? DropPathGenerator
+    public override Generator? DropPathGenerator
     {
         get => _random.Generator;
         set => _random.Generator = value;
     }
+
+    /// <inheritdoc/>
+    public override string Kind => "vit";
+
+    /// <inheritdoc/>
+    public override ClassifierModel NewOfSameArchitecture() => new VisionTransformer(Config);
 
     /// <summary>The classifier <c>head</c> (its weight rows are the class centres of the contrastive methods).</summary>
     internal Linear Head => head;

@@ -29,6 +29,10 @@ internal sealed class DifficultyNetTraining : IDisposable
     /// <param name="balanced">Balanced softmax (<c>bal-ce</c>, τ = <paramref name="tau"/>) rather than CE.</param>
     /// <param name="meta">Validation batches (the official code's meta set), read by global step.</param>
     /// <param name="innerLr">The head's current learning rate: α of the virtual step.</param>
+    /// <param name="tau">τ of the balanced softmax.</param>
+    /// <param name="lr">Adam learning rate of the net.</param>
+    /// <param name="lambda">Weight of the driver loss.</param>
+    /// <param name="device">Where the net lives.</param>
     public DifficultyNetTraining(int numClasses, IReadOnlyList<long> classCounts, bool balanced, double tau, AlignedBatches meta,
         Func<double> innerLr, double lr, double lambda, Device device)
     {

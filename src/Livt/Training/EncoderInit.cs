@@ -35,7 +35,7 @@ internal sealed class EncoderInit : IDisposable
 
     /// <summary>Loads the encoder into <paramref name="model"/> (position embedding resampled as needed);
     /// does nothing from scratch.</summary>
-    public void LoadInto(VisionTransformer model, ITrainingObserver observer)
+    public void LoadInto(ClassifierModel model, ITrainingObserver observer)
     {
         if (_file is not null) EncoderLoader.Load(model, _file, _meta, Path!, observer);
     }

@@ -10,14 +10,15 @@ namespace Livt.Training;
 /// Loads an MGP (or classifier) checkpoint's encoder into a classifier being fine-tuned, as MAE's
 /// main_finetune.py does: the decoder is dropped, the position embedding is resampled to the new
 /// patch grid when the input size differs (<c>interpolate_pos_embed</c>: bicubic, class token kept),
-/// and only the new classifier (head, and fc_norm when the encoder had none) may be missing.
+/// and only the new classifier (head, and fc_norm when the encoder had none) may be missing. A multi-expert
+/// model takes the encoder's last blocks into every expert (<see cref="MultiExpertVisionTransformer.LoadEncoder"/>).
 /// </summary>
 public static class EncoderLoader
 {
     /// <summary>Loads <paramref name="init"/> into <paramref name="model"/>.</summary>
     /// <exception cref="LivtException">Anything that does not fit — another architecture, another patch
     /// size or width — with the keys at fault.</exception>
-    public static void Load(VisionTransformer model, WeightsFile init, ModelMetadata? meta, string path, ITrainingObserver? observer = null)
+    public static void Load(ClassifierModel model, WeightsFile init, ModelMetadata? meta, string path, ITrainingObserver? observer = null)
     {
         bool isMae = meta?.Kind == "mae" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
         var weights = isMae
@@ -29,8 +30,9 @@ public static class EncoderLoader
         {
             if (!ReferenceEquals(resampled, weights))
                 observer?.Message($"Position embedding resampled from {Shape(weights["pos_embed"])} to {Shape(resampled["pos_embed"])} (input size {model.Config.ImageSize})");
-            var report = StateDictLoader.Load(model, resampled, strict: false, source: path);
-            var missing = report.Missing.Where(k => !(k.StartsWith("head.", StringComparison.Ordinal) || k.StartsWith("fc_norm.", StringComparison.Ordinal))).ToList();
+            var report = model.LoadEncoderWeights(resampled, path);
+            var missing = report.Missing.Select(model.EncoderName)
+                .Where(k => !(k.StartsWith("head.", StringComparison.Ordinal) || k.StartsWith("fc_norm.", StringComparison.Ordinal))).Distinct().ToList();
             if (missing.Count > 0 || report.Unexpected.Count > 0 || report.ShapeMismatched.Count > 0)
                 throw new LivtException($"{path}: does not fit the model being fine-tuned (another architecture?)" +
                     (missing.Count > 0 ? $"; missing: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}" : "") +

@@ -21,7 +21,9 @@ namespace Livt.Training;
 /// an MGP encoder (<see cref="TrainConfig.Init"/>, at any input size: the position embedding is
 /// resampled) or from scratch, as LiVT's main_finetune.py: layer-wise lr decay, AdamW, per-iteration
 /// warm-up + cosine, the DeiT augmentation recipe, Mixup/CutMix with label smoothing folded into soft
-/// targets; a supervised contrastive <c>--loss</c> hands the run to <see cref="ContrastiveRunner"/>. Ends
+/// targets; <c>--loss sade</c> trains SADE's three experts (<see cref="MultiExpertVisionTransformer"/>, saved
+/// as kind "vit-experts", evaluated by their mean logits); a supervised contrastive <c>--loss</c> hands the
+/// run to <see cref="ContrastiveRunner"/>. Ends
 /// by evaluating the final weights on the test split and writing <c>report.json</c>, <c>report.md</c> and plots.
 /// </summary>
 public sealed class FinetuneRunner
@@ -73,15 +75,17 @@ public sealed class FinetuneRunner
             init.Path is null ? null : m => init.LoadInto(m, observer));
         var model = parts.Model;
         double lr = _config.ResolvedLr(_context.Parallel.WorldSize);
-        var loss = LossFactory.Create(_config.Loss, counts, TrainConfigRules.LossOptions(_config));
+        var loss = StageModel.Loss(_config, counts);
         var trainTransform = TrainTransform(_config, modelConfig.ImageSize, mean, std);
         var loader = RunSetup.TrainLoader(_config, train, trainTransform, _context);
         using var foreground = _config.Cmo ? new AlignedBatches(RunSetup.CmoLoader(_config, train, trainTransform, _context)) : null;
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, _config.CropPct);
+        var experts = model as MultiExpertVisionTransformer;
         var metadata = new ModelMetadata
         {
-            Kind = "vit", Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
+            Kind = model.Kind, Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
             ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
+            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0,
         };
         if (LossFactory.Canonical(_config.Loss) == "iif")
             metadata = metadata with
@@ -92,7 +96,7 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
+                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {modelConfig.Depth - experts.ExpertDepth} shared)")}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
 
         if (_config.Cmo)
             observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
@@ -135,7 +139,7 @@ public sealed class FinetuneRunner
         string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Difficulty-Net's meta-learner over the validation split (its meta batches, in a seeded order).</summary>
-    private DifficultyNetTraining DifficultyNet(IImageDataset? val, IImageTransform evalTransform, long[] counts, StageModel<VisionTransformer> parts, Device device)
+    private DifficultyNetTraining DifficultyNet(IImageDataset? val, IImageTransform evalTransform, long[] counts, StageModel<ClassifierModel> parts, Device device)
     {
         if (val is null)
             throw new LivtException($"--difficulty-net: {_config.Dataset} has no validation split here: give --val-fraction (e.g. 0.1)");
@@ -155,7 +159,7 @@ public sealed class FinetuneRunner
             () => parts.Optimizer.ParamGroups.Max(g => g.LearningRate), _config.DifficultyLr, _config.DifficultyLambda, device);
     }
 
-    private (double? Top1, double? Balanced) ValidateEpoch(int epoch, VisionTransformer model, IImageDataset? val,
+    private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
         IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage,
         DifficultyNetTraining? difficulty, RunLog? log)
     {

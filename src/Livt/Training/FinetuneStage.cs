@@ -11,12 +11,12 @@ namespace Livt.Training;
 
 /// <summary>
 /// BFT as a stage of <see cref="Trainer"/>: Mixup/CutMix (seeded per step) folded into soft targets,
-/// the long-tail loss on fp32 logits, and at the end of an epoch validation and the best-model choice.
+/// the long-tail loss on fp32 logits (a multi-expert model's loss gets every expert's), and at the end of an epoch validation and the best-model choice.
 /// </summary>
 internal sealed class FinetuneStage : ITrainingStage
 {
-    private readonly VisionTransformer _model;
-    private readonly VisionTransformer _compute;
+    private readonly ClassifierModel _model;
+    private readonly ClassifierModel _compute;
     private readonly MixedPrecision? _precision;
     private readonly LongTailLoss _loss;
     private readonly TrainConfig _config;
@@ -28,16 +28,16 @@ internal sealed class FinetuneStage : ITrainingStage
     private readonly AlignedBatches? _foreground;
     private readonly DifficultyNetTraining? _difficulty;
 
-    /// <param name="foreground">With <c>--cmo</c>: the minority-weighted loader whose batch of the same step
-    /// gives the pasted patches.</param>
-    /// <param name="difficulty">With <c>--difficulty-net</c>: the meta-learner whose class weights scale the loss.</param>
-    public FinetuneStage(VisionTransformer model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
+    /// <summary>With <c>--cmo</c>, <paramref name="foreground"/> is the minority-weighted loader whose batch of
+    /// the same step gives the pasted patches; with <c>--difficulty-net</c>, <paramref name="difficulty"/> is the
+    /// meta-learner whose class weights scale the loss.</summary>
+    public FinetuneStage(ClassifierModel model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
         int numClasses, Func<int, (double? Top1, double? Balanced)> validate, AlignedBatches? foreground = null,
         DifficultyNetTraining? difficulty = null)
     {
         (_model, _precision, _loss, _config, _device, _numClasses, _validate) = (model, precision, loss, config, device, numClasses, validate);
         _difficulty = difficulty;
-        _compute = (VisionTransformer?)precision?.Work ?? model;
+        _compute = (ClassifierModel?)precision?.Work ?? model;
         if (foreground is not null)
         {
             _foreground = foreground;
@@ -58,14 +58,14 @@ internal sealed class FinetuneStage : ITrainingStage
         var images = batch.Images.to(_device);
         var labels = batch.Labels.to(_device);
         // fp32 images in (a bf16 working copy casts them in its patch embedding); logits back to fp32,
-        // as autocast computes a loss in full precision.
-        Tensor Logits(Tensor x) => _compute.call(x).to(ScalarType.Float32);
+        // as autocast computes a loss in full precision. A multi-expert model gives every expert's.
+        Tensor Logits(Tensor x) => _compute.TrainingOutput(x).to(ScalarType.Float32);
         if (_cmo is not null && _cmo.ActiveAt(step.Epoch)) return CmoLoss(images, labels, step, Logits);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
         var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
             _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
         var (mixed, targets, _) = mixer.Apply(images, labels);
-        if (_difficulty is not null) return _difficulty.Loss(_compute, mixed, targets, step.GlobalStep);
+        if (_difficulty is not null) return _difficulty.Loss((VisionTransformer)_compute, mixed, targets, step.GlobalStep); // --difficulty-net needs ce or bal-ce: one head
         return _loss.Forward(Logits(mixed), targets);
     }
 

@@ -1,6 +1,7 @@
 using Livt.Configuration;
 using Livt.Engine;
 using Livt.Engine.Optimization;
+using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
@@ -40,18 +41,30 @@ internal sealed class StageModel<TModel> : IDisposable where TModel : nn.Module
 /// <summary>Builds a <see cref="StageModel{TModel}"/> for each kind of stage.</summary>
 internal static class StageModel
 {
-    /// <summary>The BFT classifier of <paramref name="modelConfig"/>; <paramref name="load"/> puts pretrained
+    /// <summary>The BFT classifier of <paramref name="modelConfig"/>: a ViT, or SADE's multi-expert ViT when
+    /// the loss trains experts (<see cref="IsExpertLoss"/>); <paramref name="load"/> puts pretrained
     /// weights (an MGP encoder) into it before it moves to <paramref name="device"/>.</summary>
-    public static StageModel<VisionTransformer> Classifier(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision,
-        Device device, int worldSize, Action<VisionTransformer>? load = null)
+    public static StageModel<ClassifierModel> Classifier(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision,
+        Device device, int worldSize, Action<ClassifierModel>? load = null)
     {
         using var init = new Generator((ulong)Seeds.Derive(config.Seed, 0, Seeds.Stream.Init));
-        var model = new VisionTransformer(modelConfig, init);
+        ClassifierModel model = IsExpertLoss(config.Loss)
+            ? new MultiExpertVisionTransformer(modelConfig, DiverseExpertLoss.NumExperts, config.ExpertBlocks, init)
+            : new VisionTransformer(modelConfig, init);
         load?.Invoke(model);
         model.to(device);
-        var groups = ParamGroups.LayerDecay(model.named_parameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
-        return Finish(config, model, () => new VisionTransformer(modelConfig), groups, precision, device, worldSize);
+        var groups = ParamGroups.LayerDecay(model.LayerDecayNamedParameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
+        return Finish(config, model, model.NewOfSameArchitecture, groups, precision, device, worldSize);
     }
+
+    /// <summary>True for a loss that trains several experts (SADE's diverse-expert loss).</summary>
+    public static bool IsExpertLoss(string loss) => DiverseExpertLoss.Canonical(loss) is not null;
+
+    /// <summary>The loss of the classifier <see cref="Classifier"/> builds: SADE's over the experts, or the
+    /// configured loss of <see cref="LossFactory"/>.</summary>
+    public static LongTailLoss Loss(TrainConfig config, IReadOnlyList<long> classCounts) => IsExpertLoss(config.Loss)
+        ? new DiverseExpertLoss(classCounts, config.SadeTau)
+        : LossFactory.Create(config.Loss, classCounts, TrainConfigRules.LossOptions(config));
 
     /// <summary>The MGP masked autoencoder of <paramref name="modelConfig"/>.</summary>
     public static StageModel<MaskedAutoencoder> Autoencoder(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision,
