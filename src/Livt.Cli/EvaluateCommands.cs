@@ -52,7 +52,7 @@ internal static class EvaluateCommands
         var imbalance = new Option<double?>("--imbalance") { Description = "Imbalance factor (default: the model's)" };
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
-        var testPrior = new Option<string?>("--test-prior") { Description = "Post-hoc logit adjustment to a test label distribution: uniform | train | <file of per-class counts or probabilities>. Default: raw logits" };
+        var testPrior = new Option<string?>("--test-prior") { Description = "Post-hoc logit adjustment to a test label distribution: uniform | train | <file of per-class counts or probabilities> | split (with --test-distributions: each split adjusted to its own label distribution, the oracle of a known test prior). Default: raw logits" };
         var tau = new Option<string>("--tau") { Description = "Strength of the post-hoc adjustment, or auto: chosen over 0, 0.1, ..., 2 by balanced accuracy on a validation split of the training set", DefaultValueFactory = _ => "1" };
         var valFraction = new Option<double?>("--val-fraction") { Description = "--tau auto: fraction of each class held out for validation, split as finetune does (default: the fine-tuning run's, else 0.1)" };
         var valList = new Option<string?>("--val-list") { Description = "--tau auto: a list file of validation images under --data-dir instead (e.g. ImageNet_LT_val.txt)" };

@@ -81,8 +81,13 @@ public static class TestAgnosticSplits
     /// <param name="seed">Seed of the per-class selection.</param>
     /// <param name="classNames">A name per class, or null.</param>
     /// <param name="thresholds">Shot-group boundaries; the default when null.</param>
+    /// <param name="adjustFrom">With a prior, each split's logits are first adjusted post hoc from it to that
+    /// split's own label distribution (<see cref="LogitAdjustment.Apply"/>, strength <paramref name="tau"/>): the
+    /// oracle of a known test prior, <c>livt evaluate --test-prior split</c>. Null scores the logits as they are.</param>
+    /// <param name="tau">Strength of that adjustment.</param>
     public static IReadOnlyList<TestDistributionResult> Evaluate(MetricsAccumulator full, IReadOnlyList<long> trainCounts,
-        IReadOnlyList<TestDistribution> distributions, int seed, IReadOnlyList<string>? classNames = null, ShotThresholds? thresholds = null)
+        IReadOnlyList<TestDistribution> distributions, int seed, IReadOnlyList<string>? classNames = null, ShotThresholds? thresholds = null,
+        IReadOnlyList<double>? adjustFrom = null, double tau = 1.0)
     {
         ArgumentNullException.ThrowIfNull(full);
         ArgumentNullException.ThrowIfNull(distributions);
@@ -94,9 +99,18 @@ public static class TestAgnosticSplits
         foreach (var d in distributions)
         {
             using var inner = torch.NewDisposeScope();
-            var rows = torch.tensor(Indices(labelList, trainCounts, d, seed));
+            var indices = Indices(labelList, trainCounts, d, seed);
+            var rows = torch.tensor(indices);
+            var splitLogits = logits.index_select(0, rows);
+            if (adjustFrom is not null)
+            {
+                // A class the split has no image of gets log 0 = −∞: never predicted, as the oracle knows.
+                var prior = new double[full.NumClasses];
+                foreach (int i in indices) prior[labelList[i]]++;
+                splitLogits = LogitAdjustment.Apply(splitLogits, adjustFrom, prior, tau);
+            }
             var split = new MetricsAccumulator(full.NumClasses);
-            split.Add(logits.index_select(0, rows), labels.index_select(0, rows));
+            split.Add(splitLogits, labels.index_select(0, rows));
             results.Add(new TestDistributionResult(d, split.Compute(trainCounts, thresholds, classNames)));
         }
         return results;

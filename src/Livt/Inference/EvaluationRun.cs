@@ -20,7 +20,9 @@ public static class EvaluationRun
     /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
     /// null means the dataset the model was trained on (from its metadata and its run's config.json),
     /// found in <paramref name="dataDir"/>, the run's data_dir or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", or a file of per-class counts or probabilities.
+    /// logits, "uniform", "train", a file of per-class counts or probabilities, or "split" (with
+    /// <paramref name="testDistributions"/>: each split, and the whole test set, adjusted to its own label
+    /// distribution, the oracle of a known test prior).
     /// <paramref name="testDistributions"/>: null, "all" or a list such as "forward50,uniform,backward50"
     /// adds the test-agnostic table (<see cref="TestAgnosticSplits"/>, splits drawn with
     /// <paramref name="splitSeed"/>) to the report. <paramref name="tau"/>
@@ -78,9 +80,15 @@ public static class EvaluationRun
             if (meta.ClassCounts.Length == 0)
                 meta = meta with { ClassCounts = DatasetStats.ClassCounts(splits.Train), ClassNames = splits.Train.ClassNames.ToArray() };
 
+            // "split": every split (and the whole test set) adjusted to its own label distribution, known here.
+            bool perSplit = testPrior == PriorCorrection.PerSplit;
+            if (perSplit && (distributions is null || tau is null))
+                throw new LivtException("--test-prior split adjusts each test split to its own label distribution: give --test-distributions and a fixed --tau (not auto)");
             (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
                 ? null
-                : PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts, meta.Sampler);
+                : perSplit
+                    ? (PriorCorrection.SourcePrior(meta.Loss, meta.ClassCounts, meta.Sampler), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
+                    : PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts, meta.Sampler);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             TunedValue? tuned = null;
             if (tau is null)
@@ -89,9 +97,12 @@ public static class EvaluationRun
                 tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = options }, splits.Train, s.Item1, s.Item2, valFraction, valList,
                     transform, dev, batchSize, workers, choice, group);
             }
-            var logits = Evaluator.Adjust(Evaluator.Predict(model, test, transform, dev, batchSize, workers, choice, group), shift, tuned?.Value ?? tau!.Value);
+            var predicted = Evaluator.Predict(model, test, transform, dev, batchSize, workers, choice, group);
+            var logits = Evaluator.Adjust(predicted, shift, tuned?.Value ?? tau!.Value);
             var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
-            var splitMetrics = distributions is null ? null : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
+            var splitMetrics = distributions is null ? null : perSplit
+                ? TestAgnosticSplits.Evaluate(predicted, meta.ClassCounts, distributions, splitSeed, meta.ClassNames, adjustFrom: shift!.Value.Item1, tau: tau!.Value)
+                : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
             if (aggregation is not null && model is MultiExpertVisionTransformer experts)
             {
                 var resolved = aggregation with { Lr = aggregation.Lr ?? AggregationOptions.DefaultLr(options.Name) };

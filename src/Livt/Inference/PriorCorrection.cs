@@ -21,6 +21,9 @@ public static class PriorCorrection
         return Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts);
     }
 
+    /// <summary><c>livt evaluate --test-prior split</c>: every test split adjusted to its own label distribution.</summary>
+    public const string PerSplit = "split";
+
     /// <summary>The (assumed, target) priors of <c>--test-prior</c>: "uniform", "train", or a file of
     /// per-class counts or probabilities; <c>livt evaluate</c> and <c>livt export</c> share it.</summary>
     /// <exception cref="LivtException">The prior file is unreadable or does not fit the classes.</exception>
@@ -30,6 +33,7 @@ public static class PriorCorrection
         {
             "uniform" => Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray(),
             "train" => Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts),
+            PerSplit => throw new LivtException("--test-prior split: only livt evaluate with --test-distributions knows each split's label distribution; give uniform, train or a prior file"),
             _ => Livt.Evaluation.LogitAdjustment.ParsePriorFile(testPrior, trainCounts.Count),
         };
         return (SourcePrior(loss, trainCounts, sampler), to);

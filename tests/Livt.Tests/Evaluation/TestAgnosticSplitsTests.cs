@@ -90,6 +90,25 @@ public class TestAgnosticSplitsTests
     }
 
     [Fact]
+    public void PerSplitPriorAdjustmentPredictsEachSplitsMajorityOnUninformativeLogits()
+    {
+        // All-zero logits: raw, every image is called class 0 (the first of equal scores); adjusted from a
+        // uniform prior to each split's own distribution, every image gets the split's commonest class.
+        long[] train = { 200, 50, 10 };
+        var labels = Enumerable.Range(0, 12).Select(i => (long)(i / 4)).ToArray();
+        var acc = new MetricsAccumulator(3);
+        using (var z = zeros(12, 3)) using (var y = tensor(labels)) acc.Add(z, y);
+        var splits = TestDistribution.ParseList("forward2,backward2");
+
+        var raw = TestAgnosticSplits.Evaluate(acc, train, splits, seed: 0);
+        var oracle = TestAgnosticSplits.Evaluate(acc, train, splits, seed: 0, adjustFrom: [1.0, 1.0, 1.0]);
+        // forward2 holds 4, 2, 2 images of classes 0, 1, 2; backward2 holds 2, 2, 4.
+        Assert.Equal((50.0, 25.0), (raw[0].Result.Top1, raw[1].Result.Top1));
+        Assert.Equal((50.0, 50.0), (oracle[0].Result.Top1, oracle[1].Result.Top1));
+        Assert.Equal(100.0, oracle[1].Result.Few!.Value, 9);
+    }
+
+    [Fact]
     public void ParsesNamesAndRejectsBadOnes()
     {
         Assert.Equal(

@@ -25,8 +25,8 @@ public class IifEvaluationTests
         var model = new VisionTransformer(ModelPresets.Get(ModelPresets.QuickStart) with { EmbedDim = 16, Depth = 1, NumHeads = 2, NumClasses = 10, InChans = 1 });
         using (no_grad())
         {
-            model.get_parameter("head.weight").zero_();
-            model.get_parameter("head.bias").copy_(tensor(new float[] { 1.2f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f }));
+            model.get_parameter("head.weight")!.zero_();
+            model.get_parameter("head.bias")!.copy_(tensor(new float[] { 1.2f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f, 1.1f }));
         }
         return model;
     }
