@@ -90,8 +90,9 @@ public abstract class LongTailLoss
         double off = smoothing / NumClasses, on = 1.0 - smoothing + off;
         var oneHot = torch.nn.functional.one_hot(labels.to(logits.device), NumClasses).to(logits.dtype);
         // Scalars held to the end: a temporary one can be finalized while libtorch reads it (see Block).
-        using Scalar scale = on - off, offset = off;
-        return oneHot.mul(scale).add(offset);
+        // add(Scalar) makes a temporary alpha of 1 itself, so it is given one too.
+        using Scalar scale = on - off, offset = off, one = 1;
+        return oneHot.mul(scale).add(offset, one);
     }
 
     /// <summary>A per-class constant [C] on the logits' device, in their dtype.</summary>
