@@ -162,6 +162,17 @@ internal abstract class ContrastiveMethod : nn.Module
     /// <summary>The registered state tensors, under the names the state's <c>Load</c> reads.</summary>
     protected IReadOnlyDictionary<string, Tensor> RegisteredState => _state;
 
+    /// <summary>MoCo's keys (PaCo, TSC): the key encoder moved by momentum first, then run on
+    /// <paramref name="view"/> without gradient and in eval mode.</summary>
+    protected static Tensor MomentumKeys(MomentumEncoder momentum, ContrastiveVisionTransformer key, Tensor view)
+    {
+        momentum.Update();
+        using var _ = torch.no_grad();
+        key.eval();
+        using var pooled = key.Vit.ForwardFeatures(view);
+        return key.Project(pooled);
+    }
+
     /// <summary>[N, V, C, H, W] → [V·N, C, H, W], view-major: the views as one batch, as the official code
     /// concatenates them (so BatchNorm in a head sees all of them).</summary>
     protected static Tensor ViewMajor(Tensor views) =>

@@ -41,15 +41,7 @@ internal sealed class PacoMethod : ContrastiveMethod
     public override LossTerms Loss(Tensor views, Tensor labels, StepContext step)
     {
         using var query = Model.Encode(views.select(1, 0));
-        // MoCo moves the key encoder before computing the keys.
-        _momentum.Update();
-        Tensor key;
-        using (torch.no_grad())
-        {
-            _key.eval();
-            using var keyPooled = _key.Vit.ForwardFeatures(views.select(1, 1));
-            key = _key.Project(keyPooled);
-        }
+        var key = MomentumKeys(_momentum, _key, views.select(1, 1));
         var ids = labels.to(ScalarType.Int64);
         var contrast = _queue is null ? torch.cat([query.Projection, key]) : torch.cat([query.Projection, key, _queue.Keys.to(key.dtype)]);
         var contrastLabels = _queue is null ? torch.cat([ids, ids]) : torch.cat([ids, ids, _queue.Labels]);

@@ -70,15 +70,7 @@ internal sealed class TscMethod : ContrastiveMethod
     {
         using var pooled = Model.Vit.ForwardFeatures(views.select(1, 0));
         var query = Model.Project(pooled);
-        // MoCo moves the key encoder before computing the keys.
-        _momentum.Update();
-        Tensor key;
-        using (torch.no_grad())
-        {
-            _key.eval();
-            using var keyPooled = _key.Vit.ForwardFeatures(views.select(1, 1));
-            key = _key.Project(keyPooled);
-        }
+        var key = MomentumKeys(_momentum, _key, views.select(1, 1));
         Tensor? targets = null, assigned = null;
         if (_epoch >= _targetsFromEpoch)
         {
