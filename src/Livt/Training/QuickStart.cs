@@ -62,6 +62,12 @@ public static class QuickStart
         var finetune = new FinetuneRunner(configs.Finetune, context: context).Run();
         if (!context.Parallel.IsWriter) return finetune;
         var ft = configs.Finetune;
+        if (StageModel.IsExpertLoss(ft.Loss))
+        {
+            // cRT retrains one head; SADE's experts are combined at test time instead (evaluate --test-time-aggregation).
+            context.Observer.Message($"cRT skipped: --loss {ft.Loss} trains a multi-expert model, whose experts are combined at evaluation");
+            return finetune;
+        }
         var secondStage = new RetrainHeadOptions
         {
             Init = finetune.RunDir, Method = "crt", Out = Path.Combine(Path.GetDirectoryName(finetune.RunDir)!, SecondStageFolder),

@@ -34,4 +34,25 @@ public class QuickStartTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void AMultiExpertQuickStartEndsWithItsFineTunedExperts()
+    {
+        var dir = TinyRuns.TempDir();
+        try
+        {
+            var common = TinyRuns.Overrides(dir, epochs: 1, steps: 2);
+            common.Remove("out");
+            var result = QuickStart.Run(dir, common, pretrain: null, finetune: new System.Text.Json.Nodes.JsonObject { ["loss"] = "sade", ["expert_blocks"] = 1 });
+
+            // cRT retrains a single head, so a SADE quick start stops after fine-tuning instead of failing there.
+            Assert.Equal(Path.Combine(dir, "finetune"), result.RunDir);
+            Assert.True(File.Exists(result.ReportPath), "no fine-tuning report");
+            Assert.False(Directory.Exists(Path.Combine(dir, QuickStart.SecondStageFolder)), "cRT ran on a multi-expert model");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
