@@ -91,6 +91,14 @@ internal abstract class ContrastiveMethod : nn.Module
             model.to(device);
             return model;
         }
+        // MoCo's key encoder: its weights are overwritten with the online model's, so its own draw does not matter.
+        ContrastiveVisionTransformer KeyEncoder(ProjectionHeadConfig head)
+        {
+            using var scratch = new Generator(0);
+            var key = new ContrastiveVisionTransformer(vit, head, generator: scratch);
+            key.to(device);
+            return key;
+        }
         int d = vit.EmbedDim;
         switch (ContrastiveLosses.Canonical(loss))
         {
@@ -103,10 +111,7 @@ internal abstract class ContrastiveMethod : nn.Module
             {
                 var o = TrainConfigRules.GpacoOptions(config);
                 var head = ProjectionHeadConfig.Gpaco(d, o.ProjectionDim);
-                using var scratch = new Generator(0);
-                var key = new ContrastiveVisionTransformer(vit, head, generator: scratch);
-                key.to(device);
-                return new PacoMethod(Model(head), key, counts, o, device);
+                return new PacoMethod(Model(head), KeyEncoder(head), counts, o, device);
             }
             case "bcl":
             {
@@ -119,10 +124,7 @@ internal abstract class ContrastiveMethod : nn.Module
             {
                 var o = TrainConfigRules.TscOptions(config);
                 var head = ProjectionHeadConfig.Tsc(d, o.ProjectionDim);
-                using var scratch = new Generator(0);
-                var key = new ContrastiveVisionTransformer(vit, head, generator: scratch);
-                key.to(device);
-                return new TscMethod(Model(head), key, counts, o, tscTargets(counts.Length, o.ProjectionDim), config.Epochs, config.Seed, device);
+                return new TscMethod(Model(head), KeyEncoder(head), counts, o, tscTargets(counts.Length, o.ProjectionDim), config.Epochs, config.Seed, device);
             }
             case "rescom":
             {
