@@ -28,6 +28,9 @@ public sealed record TrainConfig
     [Setting("Long-tail profile of the *-lt datasets (recipe: exp)")]
     public LongTailProfile Profile { get; init; } = LongTailProfile.Exp;
 
+    [Setting("Which images of each class the *-lt datasets keep: the LDAM-DRW/LiVT generator (ldam, the CIFAR-LT default), Cui et al.'s (cui), Livt's own seeded draw (livt, the Fashion-MNIST-LT default)")]
+    public LongTailSplit? LtSplit { get; init; }
+
     [Setting("List file of 'relative/path label' lines (--dataset list); looked for as given, then under --data-dir")]
     public string? TrainList { get; init; }
 

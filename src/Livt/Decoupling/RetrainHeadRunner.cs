@@ -176,6 +176,7 @@ public sealed class RetrainHeadRunner
         }, ConfigJson)!.AsObject();
         config["dataset"] = source.Dataset.Name;
         config["profile"] = source.Dataset.Profile.ToString().ToLowerInvariant();
+        config["lt_split"] = source.Dataset.Split?.ToString().ToLowerInvariant();
         config["skip_corrupt"] = source.Dataset.SkipCorrupt;
         config["seed"] = source.Seed;
         AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), config.ToJsonString(ConfigJson));
