@@ -87,8 +87,8 @@ public static class EvaluationRun
             (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
                 ? null
                 : perSplit
-                    ? (PriorCorrection.SourcePrior(meta.Loss, meta.ClassCounts, meta.Sampler), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
-                    : PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts, meta.Sampler);
+                    ? (PriorCorrection.SourcePrior(meta), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
+                    : PriorCorrection.ForTestPrior(testPrior, meta);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             TunedValue? tuned = null;
             if (tau is null)

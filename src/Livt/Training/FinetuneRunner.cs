@@ -85,7 +85,7 @@ public sealed class FinetuneRunner
         {
             Kind = model.Kind, Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
             ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
-            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0,
+            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0, ExpertTau = _config.SadeTau,
         };
         if (LossFactory.Canonical(_config.Loss) == "iif")
             metadata = metadata with

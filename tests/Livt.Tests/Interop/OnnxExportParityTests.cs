@@ -1,7 +1,10 @@
+using Google.Protobuf;
 using Livt.Evaluation;
 using Livt.Inference;
+using Livt.Interop.Onnx;
 using Livt.Models;
 using Livt.Tests.Evaluation;
+using TorchSharp;
 using Xunit.Abstractions;
 using static Livt.Tests.Interop.OnnxFixtures;
 
@@ -50,6 +53,29 @@ public class OnnxExportParityTests(ITestOutputHelper output)
         Assert.True(diff <= Tolerance, $"max abs diff {diff:E2}");
         for (int i = 0; i < 8; i++)
             Assert.Equal(1.0, probs.Skip(i * 10).Take(10).Sum(p => (double)p), 5);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void MultiExpertModelExportsItsExpertsAveraged(bool globalPool)
+    {
+        // SADE's model: one shared block, three experts owning two blocks each, norm and head.
+        var config = TiShaped(globalPool) with { Depth = 3 };
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        torch.manual_seed(2);
+        using var model = new MultiExpertVisionTransformer(config, numExperts: 3, expertDepth: 2);
+        using (torch.no_grad())
+            foreach (var p in model.parameters())
+                p.add_(torch.randn_like(p) * 0.05);
+        model.eval();
+        using var ort = OnnxClassifier.Load(VitOnnxExporter.Build(model, Info(config, mean, std)).ToByteArray(), "experts");
+        var (raw, normalised) = Images(4, config.ImageSize, config.InChans, mean, std);
+        var livt = LivtLogits(model, normalised);
+        var (logits, _) = ort.Run(raw, 4);
+        double diff = MaxAbsDiff(livt, logits);
+        output.WriteLine($"3 experts, {(globalPool ? "global" : "token")} pooling: max |ORT − Livt| {diff:E2} (max |logit| {livt.Max(Math.Abs):F2})");
+        Assert.True(diff <= Tolerance, $"max abs diff {diff:E2}");
     }
 
     [Theory]
