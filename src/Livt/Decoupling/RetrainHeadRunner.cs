@@ -90,6 +90,9 @@ public sealed class RetrainHeadRunner
         var modelPath = ModelCheckpoint.Resolve(_options.Init);
         var (model, meta) = ModelCheckpoint.LoadClassifier(modelPath, _device);
         using var _ = model;
+        if (meta.Model.CosineScale is not null && (_method != HeadMethod.Crt || _options.KeepHead))
+            throw new LivtException($"{modelPath}: its head is a cosine classifier (BCL); --method {HeadMethods.Name(_method)}" +
+                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its features) works");
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
         bool chooseTau = _method == HeadMethod.TauNorm && _options.Tau is null;
         double valFraction = _options.ValList is not null ? 0
@@ -138,6 +141,8 @@ public sealed class RetrainHeadRunner
             bool trained = _method != HeadMethod.TauNorm;
             var metadata = meta with
             {
+                // cRT's new head is linear whatever the fine-tuned one was.
+                Model = meta.Model with { CosineScale = null },
                 ClassCounts = counts,
                 Loss = trained ? LossFactory.Canonical(_options.Loss) : meta.Loss,
                 Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,

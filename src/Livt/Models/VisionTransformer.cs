@@ -75,7 +75,20 @@ public sealed class VisionTransformer : ClassifierModel
     public override Tensor forward(Tensor images)
     {
         using var features = ForwardFeatures(images);
-        return head.call(features);
+        return Classify(features);
+    }
+
+    /// <summary>The head on pooled features [N, EmbedDim] → logits [N, NumClasses]: linear, or
+    /// s·cos(x, w_c) + b_c with a <see cref="VitConfig.CosineScale"/>.</summary>
+    public Tensor Classify(Tensor features)
+    {
+        if (Config.CosineScale is not { } s) return head.call(features);
+        using var scope = torch.NewDisposeScope();
+        var cos = torch.nn.functional.normalize(features, dim: 1).matmul(torch.nn.functional.normalize(head.weight!, dim: 1).t());
+        // Held to the end: a temporary Scalar can be finalized while libtorch reads it.
+        using var scale = s.ToScalar();
+        using var one = 1.0.ToScalar();
+        return cos.mul(scale).add(head.bias!, one).MoveToOuterDisposeScope();
     }
 
     /// <summary>The pooled, normalised features [N, EmbedDim] the head sees.</summary>

@@ -55,6 +55,22 @@ public class OnnxExportParityTests(ITestOutputHelper output)
             Assert.Equal(1.0, probs.Skip(i * 10).Take(10).Sum(p => (double)p), 5);
     }
 
+    [Fact]
+    public void CosineClassifierHeadExportsAsScaledCosines()
+    {
+        // BCL's head: s·cos(x, w_c) + b_c, with a non-zero bias so every term is checked.
+        var config = TiShaped(globalPool: true) with { CosineScale = 30 };
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        using var model = RandomModel(config, seed: 3);
+        using var ort = Export(model, Info(config, mean, std));
+        var (raw, normalised) = Images(4, config.ImageSize, config.InChans, mean, std);
+        var livt = LivtLogits(model, normalised);
+        Assert.True(livt.Max(Math.Abs) <= 31, "cosine logits are bounded by s + |b|");
+        double diff = MaxAbsDiff(livt, ort.Run(raw, 4).Logits);
+        output.WriteLine($"cosine head (s 30): max |ORT − Livt| {diff:E2}");
+        Assert.True(diff <= Tolerance, $"max abs diff {diff:E2}");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -11,7 +11,8 @@ namespace Livt.Interop.Onnx;
 /// op for op as the model computes it: normalisation with the stored mean/std, patch-embedding Conv,
 /// cls token and position embedding, the pre-norm blocks (both attention paths compute
 /// softmax(q·scale·kᵀ)·v, so one graph serves both; exact erf GELU), global-average pooling + fc_norm or
-/// norm + cls token, the head, an optional baked logit offset, and softmax. A
+/// norm + cls token, the head (linear, or the cosine classifier s·cos(x, w_c) + b_c of a
+/// <see cref="VitConfig.CosineScale"/>), an optional baked logit offset, and softmax. A
 /// <see cref="MultiExpertVisionTransformer"/> (SADE) becomes its shared blocks, then every expert's own
 /// blocks, norm and head, and the mean of the experts' logits: the prediction its <c>forward</c> and
 /// <c>livt evaluate</c> make. The batch dimension is symbolic. Weights are initializers named as in the checkpoint; Linear weights are stored transposed
@@ -127,7 +128,15 @@ public static class VitOnnxExporter
                 ? LayerNorm(g.Node("ReduceMean", [g.Node("Slice", [y, poolStarts, poolEnds, poolAxes], $"{e}pool.patches")], $"{e}pool.mean",
                     Attr("axes", new long[] { 1 }), Attr("keepdims", 0L)), $"{e}fc_norm")
                 : g.Node("Gather", [LayerNorm(y, $"{e}norm"), clsIndex], $"{e}pool.cls", Attr("axis", 1L));
-            return experts.Length == 1 && logitOffset is null ? Linear(features, "head", OnnxModelInfo.LogitsName) : Linear(features, $"{e}head");
+            string output = experts.Length == 1 && logitOffset is null ? OnnxModelInfo.LogitsName : $"{e}head";
+            if (c.CosineScale is not { } s) return Linear(features, $"{e}head", output);
+            // s·cos(x, w_c) + b_c: x / max(‖x‖, 1e-12) as F.normalize, the rows s·w_c/max(‖w_c‖, 1e-12) precomputed.
+            var norm = g.Node("ReduceL2", [features], $"{e}head.feature_norm", Attr("axes", new long[] { -1 }), Attr("keepdims", 1L));
+            var unit = g.Node("Div", [features, g.Node("Max", [norm, g.Floats($"{e}head.eps", [1e-12f])])], $"{e}head.unit_features");
+            var w = weights[$"{e}head.weight"];
+            using var cosine = torch.nn.functional.normalize(w.detach().to(ScalarType.Float64), dim: 1).mul(s).t();
+            var wT = g.Floats($"{e}head.weight.cosine.T", Values(cosine), w.shape[1], w.shape[0]);
+            return g.Node("Add", [g.Node("MatMul", [unit, wT]), Weight($"{e}head.bias")], output);
         }).ToArray();
         string raw = experts.Length == 1 ? expertLogits[0]
             : g.Node("Mul", [g.Node("Sum", expertLogits, "experts.sum"), g.Floats("experts.inv_count", [1f / experts.Length])],
