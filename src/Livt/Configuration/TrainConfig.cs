@@ -188,6 +188,9 @@ public sealed record TrainConfig
     [Setting("Difficulty-Net: weight lambda of the driver loss (official 0.3)", FinetuneOnly = true)]
     public double DifficultyLambda { get; init; } = 0.3;
 
+    [Setting("Difficulty-Net: the meta step's virtual update over the whole model (model, as the official code) or the head alone on frozen features (head, cheaper)", FinetuneOnly = true)]
+    public DifficultyMetaScope DifficultyMeta { get; init; } = DifficultyMetaScope.Model;
+
     [Setting("Contrastive losses: temperature of the contrast (default: the method's, gpaco / paco 0.2, bcl 0.07, tsc 0.07, rescom 0.1)", FinetuneOnly = true)]
     public double? ConTemperature { get; init; }
 

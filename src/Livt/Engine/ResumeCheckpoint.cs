@@ -32,8 +32,9 @@ public static class ResumeCheckpoint
     private const string Folder = "checkpoints";
     private const string Pointer = "latest.json";
 
-    /// <summary>Saves the state at <paramref name="point"/>.</summary>
-    public static void Save(string runDir, ResumePoint point, nn.Module model, optim.Optimizer optimizer)
+    /// <summary>Saves the state at <paramref name="point"/>; <paramref name="saveState"/> writes any further
+    /// state of the stage into the same folder.</summary>
+    public static void Save(string runDir, ResumePoint point, nn.Module model, optim.Optimizer optimizer, Action<string>? saveState = null)
     {
         var root = Path.Combine(runDir, Folder);
         var name = $"epoch-{point.Epoch:D4}-step-{point.Step:D6}";
@@ -41,6 +42,7 @@ public static class ResumeCheckpoint
         Directory.CreateDirectory(dir);
         SafeTensors.Write(Path.Combine(dir, "weights.safetensors"), model.state_dict());
         OptimizerState.Save(optimizer, Path.Combine(dir, "optimizer.bin"));
+        saveState?.Invoke(dir);
         AtomicFile.WriteText(Path.Combine(root, Pointer), JsonSerializer.Serialize(new PointerFile(name, point)));
         foreach (var old in Directory.EnumerateDirectories(root, "epoch-*").Order(StringComparer.Ordinal).SkipLast(Keep))
             if (Path.GetFileName(old) != name) Directory.Delete(old, recursive: true);
@@ -50,8 +52,9 @@ public static class ResumeCheckpoint
     public static bool Exists(string runDir) => File.Exists(Path.Combine(runDir, Folder, Pointer));
 
     /// <summary>Restores the latest state into <paramref name="model"/> and <paramref name="optimizer"/>;
-    /// null when the run folder has no checkpoint of this stage yet.</summary>
-    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, optim.Optimizer optimizer)
+    /// null when the run folder has no checkpoint of this stage yet. <paramref name="loadState"/> reads the
+    /// stage's further state from the checkpoint folder.</summary>
+    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, optim.Optimizer optimizer, Action<string>? loadState = null)
     {
         var pointerPath = Path.Combine(runDir, Folder, Pointer);
         if (!File.Exists(pointerPath)) return null;
@@ -71,6 +74,7 @@ public static class ResumeCheckpoint
         using (var weights = SafeTensors.Read(Path.Combine(dir, "weights.safetensors")))
             StateDictLoader.Load(model, weights.Tensors, strict: true, source: dir);
         OptimizerState.Load(optimizer, Path.Combine(dir, "optimizer.bin"));
+        loadState?.Invoke(dir);
         return pointer.Point;
     }
 

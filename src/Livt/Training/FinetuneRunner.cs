@@ -145,18 +145,16 @@ public sealed class FinetuneRunner
             throw new LivtException($"--difficulty-net: {_config.Dataset} has no validation split here: give --val-fraction (e.g. 0.1)");
         if (_context.Parallel.WorldSize > 1)
             throw new LivtException("--difficulty-net: runs in one process only (each process would train its own net); drop mpirun/srun");
-        if (ResumeCheckpoint.Exists(RunDir))
-            throw new LivtException($"--difficulty-net: {RunDir} holds a checkpoint, but the net, its Adam state and the accuracies are not checkpointed, " +
-                "so the run cannot continue exactly: start it again with a new --out");
         var meta = new DataLoader(val, evalTransform, new LoaderOptions
         {
             BatchSize = _config.BatchSize, DropLast = false, Workers = _config.Workers, SkipCorrupt = _config.SkipCorrupt,
             Seed = Seeds.DeriveInt(_config.Seed, 0, Seeds.Stream.MetaBatches),
         });
         _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
-                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}");
+                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}, " +
+                                  $"virtual step over the {(_config.DifficultyMeta == DifficultyMetaScope.Model ? "whole model" : "head alone")}");
         return new DifficultyNetTraining(counts.Length, counts, LossFactory.Canonical(_config.Loss) == "bal-ce", _config.BalTau, new AlignedBatches(meta),
-            () => parts.Optimizer.ParamGroups.Max(g => g.LearningRate), _config.DifficultyLr, _config.DifficultyLambda, device);
+            () => parts.Optimizer.ParamGroups.Max(g => g.LearningRate), _config.DifficultyLr, _config.DifficultyLambda, device, _config.DifficultyMeta, _config.Seed);
     }
 
     private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
