@@ -215,6 +215,9 @@ public sealed record TrainConfig
     [Setting("sade: tau of the backward expert's inverse prior (official 2)", FinetuneOnly = true)]
     public double SadeTau { get; init; } = 2.0;
 
+    [Setting("sade: scale s of the experts' cosine classifiers s*cos(x, w_c) (official NormedLinear, 30 in every SADE config); 0 gives linear heads with biases", FinetuneOnly = true)]
+    public double SadeCosineScale { get; init; } = 30;
+
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
     public double Mixup { get; init; } = 0.8;
 

@@ -41,15 +41,7 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         register_module(nameof(projector), this.projector);
         if (center_projector is not null) register_module(nameof(center_projector), center_projector);
 
-        if (cosineScale is not null)
-        {
-            using var _ = torch.no_grad();
-            var head = vit.Head;
-            head.weight!.uniform_(-1, 1, generator);
-            head.weight!.copy_(torch.nn.functional.normalize(head.weight!, dim: 1));
-            head.bias!.zero_();
-            head.bias!.requires_grad = false;
-        }
+        if (cosineScale is not null) CosineClassifier.Initialize(vit.Head, generator);
     }
 
     /// <summary>The encoder and classifier, with timm's parameter names (load MGP weights into it).</summary>

@@ -46,9 +46,7 @@ public static class FunctionalVit
             x = x.add(Linear(F.gelu(Linear(LayerNorm(x, $"{b}.norm2"), $"{b}.mlp.fc1")), $"{b}.mlp.fc2"), one);
         }
         var pooled = config.GlobalPool ? LayerNorm(x[.., 1..].mean([1]), "fc_norm") : LayerNorm(x, "norm")[.., 0];
-        if (config.CosineScale is not { } s) return Linear(pooled, "head").MoveToOuterDisposeScope();
-        using var cosineScale = s.ToScalar();
-        var cos = F.normalize(pooled, dim: 1).matmul(F.normalize(P("head.weight"), dim: 1).t());
-        return cos.mul(cosineScale).add(P("head.bias"), one).MoveToOuterDisposeScope();
+        return (config.CosineScale is { } s ? CosineClassifier.Logits(pooled, P("head.weight"), P("head.bias"), s) : Linear(pooled, "head"))
+            .MoveToOuterDisposeScope();
     }
 }

@@ -82,13 +82,7 @@ public sealed class VisionTransformer : ClassifierModel
     /// s·cos(x, w_c) + b_c with a <see cref="VitConfig.CosineScale"/>.</summary>
     public Tensor Classify(Tensor features)
     {
-        if (Config.CosineScale is not { } s) return head.call(features);
-        using var scope = torch.NewDisposeScope();
-        var cos = torch.nn.functional.normalize(features, dim: 1).matmul(torch.nn.functional.normalize(head.weight!, dim: 1).t());
-        // Held to the end: a temporary Scalar can be finalized while libtorch reads it.
-        using var scale = s.ToScalar();
-        using var one = 1.0.ToScalar();
-        return cos.mul(scale).add(head.bias!, one).MoveToOuterDisposeScope();
+        return Config.CosineScale is { } s ? CosineClassifier.Logits(features, head.weight!, head.bias!, s) : head.call(features);
     }
 
     /// <summary>The pooled, normalised features [N, EmbedDim] the head sees.</summary>

@@ -71,6 +71,9 @@ public sealed class FinetuneRunner
         var (mean, std) = RunSetup.MeanStd(_config, train, init.Normalization);
 
         var modelConfig = RunSetup.ModelConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
+        // SADE's experts classify with NormedLinear (use_norm in every official config).
+        if (StageModel.IsExpertLoss(_config.Loss) && _config.SadeCosineScale > 0)
+            modelConfig = modelConfig with { CosineScale = _config.SadeCosineScale };
         using var parts = StageModel.Classifier(_config, modelConfig, _precision, device, _context.Parallel.WorldSize,
             init.Path is null ? null : m => init.LoadInto(m, observer));
         var model = parts.Model;

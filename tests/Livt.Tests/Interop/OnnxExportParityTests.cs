@@ -72,12 +72,14 @@ public class OnnxExportParityTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void MultiExpertModelExportsItsExpertsAveraged(bool globalPool)
+    [InlineData(true, null)]
+    [InlineData(false, null)]
+    [InlineData(true, 30.0)]
+    public void MultiExpertModelExportsItsExpertsAveraged(bool globalPool, double? cosineScale)
     {
-        // SADE's model: one shared block, three experts owning two blocks each, norm and head.
-        var config = TiShaped(globalPool) with { Depth = 3 };
+        // SADE's model: one shared block, three experts owning two blocks each, norm and head (linear, or
+        // SADE's cosine classifier).
+        var config = TiShaped(globalPool) with { Depth = 3, CosineScale = cosineScale };
         float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
         torch.manual_seed(2);
         using var model = new MultiExpertVisionTransformer(config, numExperts: 3, expertDepth: 2);
