@@ -285,5 +285,5 @@ public sealed record TrainConfig
     public int EffectiveBatch(int worldSize = 1) => BatchSize * AccumIter * worldSize;
 
     /// <summary>The learning rate actually used (the official rule: blr × global effective batch / 256).</summary>
-    public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Engine.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
+    public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
 }

@@ -1,6 +1,6 @@
 using Livt.Data;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Losses;
 using Livt.Losses.Contrastive;
 using Livt.Models;

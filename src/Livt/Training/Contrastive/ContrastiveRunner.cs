@@ -4,7 +4,7 @@ using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Evaluation;
 using Livt.Inference;
 using Livt.Interop;
@@ -56,9 +56,11 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
             (classes, dim) => TscMethod.Targets(runDir, classes, dim, TrainConfigRules.TscOptions(config), config.Seed, writer));
         method.UseProcesses(context.Parallel);
 
-        var groups = ParamGroups.LayerDecay(method.Model.LayerDecayNamedParameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
+        var groups = ParamGroups.LayerDecay(method.Model.named_parameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay,
+            ContrastiveVisionTransformer.EncoderName);
         double lr = config.ResolvedLr(context.Parallel.WorldSize);
-        using var optimizer = OptimizerFactory.AdamW(groups, lr, config.Beta1, config.Beta2);
+        using var store = ParameterStore.Create(groups);
+        using var optimizer = new AdamW(store, lr, config.Beta1, config.Beta2);
         var views = method.Views(modelConfig.ImageSize, mean, std);
         var loader = RunSetup.TrainLoader(config, train, views, context);
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, config.CropPct);
@@ -75,7 +77,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
         ContrastiveStage stage = null!;
         stage = new ContrastiveStage(method, device, observer, epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage));
-        double finalLoss = new Trainer(config, runDir, stage, loader, optimizer, groups, log, context).Run();
+        double finalLoss = new Trainer(config, runDir, stage, loader, optimizer, log, context).Run();
 
         var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
         using var classifier = method.Classifier(device);
