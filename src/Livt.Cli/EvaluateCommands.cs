@@ -49,7 +49,7 @@ internal static class EvaluateCommands
         var checkpoint = new Argument<string>("checkpoint") { Description = CheckpointHelp };
         var dataset = new Option<string?>("--dataset") { Description = "Dataset (default: the one the model was trained on; required for a checkpoint without Livt metadata)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset root" };
-        var imbalance = new Option<double?>("--imbalance") { Description = "Imbalance factor (default: the model's)" };
+        var imbalance = new Option<double?>("--imbalance") { Description = "Imbalance factor of a built-in *-lt dataset named by --dataset (default 100; without --dataset, the model's)" };
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
         var testPrior = new Option<string?>("--test-prior") { Description = "Post-hoc logit adjustment to a test label distribution: uniform | train | <file of per-class counts or probabilities> | split (with --test-distributions: each split adjusted to its own label distribution, the oracle of a known test prior). Default: raw logits" };
@@ -64,7 +64,7 @@ internal static class EvaluateCommands
         var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the per-class selection of --test-distributions", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
-        var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (default: the cores libtorch's threads leave free, or half the cores when they take all; at least 1)" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores; under mpirun/srun, the cores divided among the processes on the machine)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var precision = PrecisionOption();
