@@ -53,7 +53,7 @@ public sealed record TrainConfig
     public SamplerKind Sampler { get; init; } = SamplerKind.Instance;
 
     // --- model ---
-    [Setting("Model preset (default: vit_quick_patch4_28; see README)")]
+    [Setting("Model preset (default: vit_quick_patch4_28; see docs/MODELS.md)")]
     public string Model { get; init; } = ModelPresets.QuickStart;
 
     [Setting("Input size in pixels (overrides the preset); fine-tuning at another size than the MGP run resamples the position embedding")]
@@ -258,7 +258,7 @@ public sealed record TrainConfig
     [Setting("Multi-process runs: seconds a process waits in one collective (gradient averaging, evaluation, the checks at start) before it decides another process died or hung and ends the job")]
     public double DistTimeout { get; init; } = Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds;
 
-    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (see Performance)")]
+    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (docs/PERFORMANCE.md)")]
     public string Precision { get; init; } = "auto";
 
     /// <summary>The precision the run computes in, "fp32" or "bf16": <see cref="Precision"/> decided once when

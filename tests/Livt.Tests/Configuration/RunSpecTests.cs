@@ -16,14 +16,6 @@ public class RunSpecTests
         ConfigResolver.Resolve("finetune", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
 
     [Fact]
-    public void ReadmeFlagTableIsTheOneRenderedFromTheSettings()
-    {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md")).Replace("\r\n", "\n");
-        var table = SettingsTable.Markdown().Replace("\r\n", "\n");
-        Assert.True(readme.Contains(table), "README.md's flag table is out of date; replace it with:\n" + table);
-    }
-
-    [Fact]
     public void EveryConfigPropertyIsASettingWithAFlagOnTheCommands()
     {
         // What a run decides when it starts and records in config.json: never a setting or a flag.
