@@ -96,7 +96,7 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {modelConfig.Depth - experts.ExpertDepth} shared)")}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
+                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {modelConfig.Depth - experts.ExpertDepth} shared)")}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
 
         if (_config.Cmo)
             observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +

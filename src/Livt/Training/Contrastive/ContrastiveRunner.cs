@@ -72,7 +72,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
         using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"Contrastive fine-tuning ({loss}, {views.Count} views per image) on {train.Count} images ({train.NumClasses} classes" +
-                         $"{(val is not null ? $", {val.Count} for validation" : "")}), sampler {config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}" +
+                         $"{(val is not null ? $", {val.Count} for validation" : "")}), sampler {KebabEnumConverter.Name(config.Sampler)}, lr {lr:g3}" +
                          $"{init.Describe()}; the method's views replace the BFT augmentation (--aa, --reprob, --mixup, --cutmix, --smoothing, --scale-min)");
 
         ContrastiveStage stage = null!;
