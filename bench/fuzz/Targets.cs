@@ -244,10 +244,11 @@ public static class Targets
         var png = Encode(SKEncodedImageFormat.Png, 4, 4);
         foreach (var raw in Encoding.UTF8.GetString(input).Split('\n').Take(64))
         {
+            // Names with NUL cannot exist on Linux; links point anywhere but are made only inside the tree.
             var parts = raw.Split(' ');
-            if (parts.Length < 2 || parts[1].Contains("..", StringComparison.Ordinal) && parts[0] != "l") continue;
+            if (parts.Length < 2 || raw.Contains('\0') || parts.Any(p => p.Length == 0)) continue;
             var path = Path.GetFullPath(Path.Combine(root, parts[1]));
-            if (!path.StartsWith(root + "/", StringComparison.Ordinal) || path.Contains('\0')) continue;
+            if (!path.StartsWith(root + "/", StringComparison.Ordinal)) continue;
             try
             {
                 switch (parts[0])
@@ -263,7 +264,7 @@ public static class Targets
                         break;
                 }
             }
-            catch (IOException) { }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         var train = ImageFolder.Read(Path.Combine(root, "train"));
         var test = ImageFolder.Read(Path.Combine(root, "test"), train.ClassNames, requireEveryClass: false);
@@ -386,8 +387,9 @@ public static class Targets
     /// <summary>The repository root (recipes and fixtures are seeds), found upwards from the program.</summary>
     public static string RepoRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Livt.sln"))) return dir.FullName;
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Livt.sln"))) return dir.FullName;
         throw new InvalidOperationException("run livt-fuzz from inside the Livt repository");
     }
 }

@@ -42,7 +42,7 @@ public static class ConfigResolver
         string text, source;
         if (File.Exists(nameOrPath))
         {
-            text = File.ReadAllText(nameOrPath);
+            text = ReadText(nameOrPath);
             source = nameOrPath;
         }
         else if (BuiltInRecipes.Contains(nameOrPath))
@@ -120,12 +120,24 @@ public static class ConfigResolver
         if (!File.Exists(path)) throw new LivtException($"{path}: not found (is this a Livt run folder?)");
         try
         {
-            return JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), JsonOptions)
+            return JsonSerializer.Deserialize<TrainConfig>(ReadText(path), JsonOptions)
                    ?? throw new LivtException($"{path}: empty config");
         }
         catch (JsonException e)
         {
             throw new LivtException($"{path}: {(e.Path is { Length: > 2 } p ? $"setting '{p[2..]}': " : "")}{e.Message}");
+        }
+    }
+
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LivtException($"{path}: cannot be read ({e.Message})", e);
         }
     }
 

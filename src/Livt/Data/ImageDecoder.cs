@@ -6,6 +6,10 @@ namespace Livt.Data;
 /// <summary>Decodes JPEG, PNG, WebP (and the other formats SkiaSharp reads) to an <see cref="Image"/>.</summary>
 public static class ImageDecoder
 {
+    /// <summary>The largest image decoded, in pixels: PIL's decompression-bomb limit (2 × 89,478,485),
+    /// so a header's size is not believed into gigabytes of memory.</summary>
+    public const long MaxPixels = 178_956_970;
+
     /// <summary>
     /// Decodes <paramref name="encoded"/> to RGB (<paramref name="channels"/> 3) or grayscale (1).
     /// Alpha is dropped, not composited, and grayscale uses ITU-R 601 luma, as PIL's
@@ -23,6 +27,8 @@ public static class ImageDecoder
             ?? throw new CorruptImageException($"{source}: not a decodable image (unknown format or corrupt header)");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         if (info.Width <= 0 || info.Height <= 0) throw new CorruptImageException($"{source}: image has no pixels");
+        if ((long)info.Width * info.Height > MaxPixels)
+            throw new CorruptImageException($"{source}: the header claims {info.Width}×{info.Height} pixels, more than the {MaxPixels} decoded at most (a damaged header or a decompression bomb)");
         var rgba = new byte[info.BytesSize];
         SKCodecResult result;
         unsafe

@@ -32,6 +32,10 @@ public static class ListFile
         {
             throw new LivtException($"{listPath}: list file not found", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LivtException($"{listPath}: cannot be read ({e.Message})", e);
+        }
         var paths = new List<string>(lines.Length);
         var labels = new List<int>(lines.Length);
         var lineNumbers = new List<int>(lines.Length);
@@ -44,6 +48,8 @@ public static class ListFile
                 throw new LivtException($"{listPath} line {i + 1}: expected 'relative/path label', found '{lines[i]}'");
             if (label < 0)
                 throw new LivtException($"{listPath} line {i + 1}: label {label} is negative");
+            if (line.AsSpan(0, split).IndexOf('\0') >= 0)
+                throw new LivtException($"{listPath} line {i + 1}: the path contains a NUL character");
             paths.Add(Path.Combine(root, line[..split].TrimEnd()));
             labels.Add(label);
             lineNumbers.Add(i + 1);
@@ -70,7 +76,13 @@ public static class ListFile
         var train = Parse(trainList, root);
         var test = Parse(testList, root);
         var val = valList is null ? null : Parse(valList, root);
-        int numClasses = train.Labels.Max() + 1;
+        // Every class needs a training image, so a label beyond the entry count is an error before it
+        // sizes anything.
+        int maxLabel = train.Labels.Max();
+        if (maxLabel >= train.Labels.Length)
+            throw new LivtException($"{trainList} line {train.Lines[Array.IndexOf(train.Labels, maxLabel)]}: label {maxLabel} implies {(long)maxLabel + 1} classes, " +
+                $"but the list has {train.Labels.Length} images and every class needs one");
+        int numClasses = maxLabel + 1;
         var counts = new int[numClasses];
         foreach (int label in train.Labels) counts[label]++;
         int empty = Array.IndexOf(counts, 0);
