@@ -64,6 +64,8 @@ public static class ResumeCheckpoint
         }
         catch (Exception e) when (e is LivtException or IOException or UnauthorizedAccessException)
         {
+            // Without its manifest the folder is unusable anyway; removing it frees what the failed save took.
+            try { Directory.Delete(dir, recursive: true); } catch (Exception) when (Directory.Exists(dir)) { }
             var previous = Directory.Exists(root)
                 ? Directory.EnumerateDirectories(root, "epoch-*").Select(Path.GetFileName).Where(n => n != name && File.Exists(Path.Combine(root, n!, ManifestName))).Max(StringComparer.Ordinal)
                 : null;

@@ -109,4 +109,35 @@ public class CheckpointRecoveryTests
         Assert.Contains(Newest, e.Message);
         Assert.Contains(Previous, e.Message);
     }
+
+    [Fact]
+    public async Task AFullDiskWhileSavingEndsInOneErrorLineAndThePreviousCheckpointResumes()
+    {
+        var dir = CutRun();
+        long weights = new FileInfo(Path.Combine(dir, "checkpoints", Newest, "weights.safetensors")).Length;
+        // RLIMIT_FSIZE refuses the checkpoint's files (EFBIG) as a full disk would (ENOSPC); the runtime's
+        // W^X double mapping needs a file of its own and is turned off so that the limit does not stop it first.
+        var psi = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"trap '' XFSZ; ulimit -f {weights / 2048}; exec dotnet \"$0\" finetune --resume \"$1\"");
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "livt.dll"));
+        psi.ArgumentList.Add(dir);
+        psi.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 1, $"exit {p.ExitCode}: {stderr}");
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("error: cannot save the checkpoint", line);
+            Assert.Contains($"the previous checkpoint, {Path.Combine(dir, "checkpoints", Newest)}, is intact", line);
+            Assert.DoesNotContain("   at ", await stdout);
+        }
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+        Assert.Equal([Previous, Newest], Directory.GetDirectories(Path.Combine(dir, "checkpoints")).Select(Path.GetFileName).Order());
+        var messages = new Messages();
+        AssertSameWeights(Whole.Value, Resume(dir, messages));
+        Assert.DoesNotContain(messages.Lines, l => l.Contains("resuming from"));
+    }
 }
