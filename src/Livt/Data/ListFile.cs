@@ -76,18 +76,14 @@ public static class ListFile
         var train = Parse(trainList, root);
         var test = Parse(testList, root);
         var val = valList is null ? null : Parse(valList, root);
-        // Every class needs a training image, so a label beyond the entry count is an error before it
-        // sizes anything.
+        // Every class needs a training image; the first class without one is found before the label
+        // count sizes anything, so a huge label is this error rather than a huge allocation.
         int maxLabel = train.Labels.Max();
-        if (maxLabel >= train.Labels.Length)
-            throw new LivtException($"{trainList} line {train.Lines[Array.IndexOf(train.Labels, maxLabel)]}: label {maxLabel} implies {(long)maxLabel + 1} classes, " +
-                $"but the list has {train.Labels.Length} images and every class needs one");
+        var present = train.Labels.ToHashSet();
+        for (int c = 0; c <= maxLabel; c++)
+            if (!present.Contains(c))
+                throw new LivtException($"{trainList}: class {c} has no images (labels must cover 0..{maxLabel})");
         int numClasses = maxLabel + 1;
-        var counts = new int[numClasses];
-        foreach (int label in train.Labels) counts[label]++;
-        int empty = Array.IndexOf(counts, 0);
-        if (empty >= 0)
-            throw new LivtException($"{trainList}: class {empty} has no images (labels must cover 0..{numClasses - 1})");
         foreach (var split in val is null ? [test] : new[] { test, val })
             for (int i = 0; i < split.Labels.Length; i++)
                 if (split.Labels[i] >= numClasses)
