@@ -59,10 +59,16 @@ public static class ConfigResolver
         try
         {
             recipe = JsonNode.Parse(text) as JsonObject ?? throw new LivtException($"{source}: a recipe must be a JSON object");
+            // JsonObject finds a key given twice only when its members are first read.
+            CheckDuplicateKeys(recipe);
         }
         catch (JsonException e)
         {
             throw new LivtException($"{source}: invalid JSON: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            throw new LivtException($"{source}: {e.Message.Replace(" (Parameter 'key')", "", StringComparison.Ordinal)}");
         }
         foreach (var key in recipe.Select(kv => kv.Key))
             if (key is not ("description" or "common" or "pretrain" or "finetune"))
@@ -144,6 +150,15 @@ public static class ConfigResolver
     /// <summary>Writes a resolved config as JSON, atomically.</summary>
     public static void Write(TrainConfig config, string path) =>
         Interop.AtomicFile.WriteText(path, JsonSerializer.Serialize(config, JsonOptions));
+
+    private static void CheckDuplicateKeys(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) CheckDuplicateKeys(v); break;
+            case JsonArray a: foreach (var v in a) CheckDuplicateKeys(v); break;
+        }
+    }
 
     private static string FlagOf(string key) => Setting.ByKey(key)?.Flag ?? key;
 
