@@ -29,7 +29,8 @@ public sealed class TestTimeAggregation : IDisposable
         if (numExperts < 1) throw new ArgumentOutOfRangeException(nameof(numExperts), numExperts, "at least one expert");
         if (!(lr > 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "must be > 0");
         NumExperts = numExperts;
-        _raw = new Parameter(torch.full(numExperts, 1.0 / numExperts, dtype: ScalarType.Float32, device: device ?? CPU));
+        using Scalar share = 1.0 / numExperts;
+        _raw = new Parameter(torch.full(numExperts, share, dtype: ScalarType.Float32, device: device ?? CPU));
         _optimizer = torch.optim.SGD(new[] { _raw }, lr, momentum, dampening: 0, weight_decay: weightDecay, nesterov: true);
     }
 

@@ -112,7 +112,10 @@ public sealed class MaskedAutoencoder : nn.Module
 
     private (Tensor Latent, Tensor Mask, Tensor IdsRestore) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
     {
-        var x = patch_embed.call(images) + pos_embed[.., 1..];
+        // Scalars held for the calls: a temporary one (the alpha `a + b` makes, `fill_(0)`'s value) can be
+        // finalized while libtorch reads it (see Block).
+        using Scalar one = 1, zero = 0;
+        var x = patch_embed.call(images).add(pos_embed[.., 1..], one);
         long n = x.shape[0], l = x.shape[1], d = x.shape[2];
         if (noise is null)
             noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: x.device, generator: generator);
@@ -128,10 +131,10 @@ public sealed class MaskedAutoencoder : nn.Module
 
         // At least fp32 whatever the working dtype, as in MAE (torch.ones' default): the loss divides by its sum.
         var mask = torch.ones(n, l, dtype: Fp32.AtLeast(x.dtype), device: x.device);
-        mask[.., ..(int)lenKeep].fill_(0);
+        mask[.., ..(int)lenKeep].fill_(zero);
         mask = mask.gather(1, idsRestore);
 
-        var cls = (cls_token + pos_embed[.., ..1]).expand(n, -1, -1);
+        var cls = cls_token.add(pos_embed[.., ..1], one).expand(n, -1, -1);
         x = torch.cat(new[] { cls, x }, 1);
         foreach (var block in blocks) x = block.call(x);
         return (Fp32.LayerNorm(norm, x), mask, idsRestore);
@@ -144,7 +147,8 @@ public sealed class MaskedAutoencoder : nn.Module
         var maskTokens = mask_token.expand(n, l - kept, -1);
         var shuffled = torch.cat(new[] { x[.., 1..], maskTokens }, 1);
         var restored = shuffled.gather(1, idsRestore.unsqueeze(-1).expand(-1, -1, dd));
-        x = torch.cat(new[] { x[.., ..1], restored }, 1) + decoder_pos_embed;
+        using Scalar one = 1;
+        x = torch.cat(new[] { x[.., ..1], restored }, 1).add(decoder_pos_embed, one);
         foreach (var block in decoder_blocks) x = block.call(x);
         x = decoder_pred.call(Fp32.LayerNorm(decoder_norm, x));
         return x[.., 1..];
@@ -156,13 +160,14 @@ public sealed class MaskedAutoencoder : nn.Module
         // fp32 images, the target's per-patch statistics come from the exact pixels.
         var target = Patchify(images.to(Fp32.AtLeast(images.dtype)));
         pred = pred.to(Fp32.AtLeast(pred.dtype));
+        using Scalar one = 1, eps = NormPixEps, two = 2;
         if (Config.NormPixLoss)
         {
             var mean = target.mean(new long[] { -1 }, keepdim: true);
             var variance = target.var(-1, unbiased: true, keepdim: true);
-            target = (target - mean) / (variance + NormPixEps).sqrt();
+            target = (target - mean) / variance.add(eps, one).sqrt();
         }
-        var perPatch = (pred - target).square().mean(new long[] { -1 });
+        var perPatch = (pred - target).pow(two).mean(new long[] { -1 });
         return (perPatch * mask).sum() / mask.sum();
     }
 }

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Reflection.Emit;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Operations;
@@ -40,7 +42,6 @@ internal static class ScalarTemporaryScan
         var compilation = CSharpCompilation.Create("scan", trees, References(),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
         var scalar = compilation.GetTypeByMetadataName("TorchSharp.Scalar") ?? throw new InvalidOperationException("TorchSharp.Scalar not found: TorchSharp is not referenced");
-        var tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor")!;
         var findings = new List<Finding>();
         foreach (var tree in trees)
         {
@@ -52,9 +53,10 @@ internal static class ScalarTemporaryScan
             {
                 bool temporary = op switch
                 {
-                    IConversionOperation { IsImplicit: true, OperatorMethod: { } m } => SymbolEqualityComparer.Default.Equals(m.ContainingType, scalar),
-                    IBinaryOperation { OperatorMethod: { } m } => NumberOperator(m, tensor),
-                    ICompoundAssignmentOperation { OperatorMethod: { } m } => NumberOperator(m, tensor),
+                    IConversionOperation { IsImplicit: true, OperatorMethod: { } m } c => SymbolEqualityComparer.Default.Equals(m.ContainingType, scalar) && !Held(c),
+                    IBinaryOperation { OperatorMethod: { } m } => MakesOne(m),
+                    ICompoundAssignmentOperation { OperatorMethod: { } m } => MakesOne(m),
+                    IInvocationOperation { TargetMethod: var m } => MakesOne(m),
                     _ => false,
                 };
                 if (!temporary || !seen.Add(op)) continue;
@@ -65,9 +67,92 @@ internal static class ScalarTemporaryScan
         return findings.Distinct().OrderBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Line).ToList();
     }
 
-    private static bool NumberOperator(IMethodSymbol method, INamedTypeSymbol tensor) =>
-        SymbolEqualityComparer.Default.Equals(method.ContainingType, tensor)
-        && method.Parameters.Any(p => p.Type.SpecialType is SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int32 or SpecialType.System_Int64);
+    /// <summary>A conversion that initializes a <c>using</c> variable (<c>using Scalar one = 1.0;</c>) or a
+    /// field is held: disposed at the end of its scope, or kept with its owner.</summary>
+    private static bool Held(IOperation conversion)
+    {
+        var p = conversion.Parent;
+        if (p is IFieldInitializerOperation or IPropertyInitializerOperation) return true;
+        if (p is not IVariableInitializerOperation) return false;
+        for (var q = p.Parent; q is not null; q = q.Parent)
+        {
+            if (q is IUsingDeclarationOperation or IUsingOperation) return true;
+            if (q is not (IVariableDeclaratorOperation or IVariableDeclarationOperation or IVariableDeclarationGroupOperation)) return false;
+        }
+        return false;
+    }
+
+    /// <summary>A TorchSharp method that makes a Scalar inside: <c>t * 0.5</c> (the operator converts), but
+    /// also <c>a + b</c> and <c>add(b)</c> (an alpha of 1), <c>square()</c> (an exponent of 2)…</summary>
+    private static bool MakesOne(IMethodSymbol method) =>
+        method.ContainingAssembly?.Name == "TorchSharp" && HiddenTemporaries.Value.Contains(Signature(method.OriginalDefinition));
+
+    private static string Signature(IMethodSymbol m) =>
+        $"{m.ContainingType.MetadataName}.{m.MetadataName}({string.Join(",", m.Parameters.Select(p => p.Type.MetadataName))})";
+
+    private static string Signature(MethodBase m) =>
+        $"{m.DeclaringType!.Name}.{m.Name}({string.Join(",", m.GetParameters().Select(p => p.ParameterType.Name))})";
+
+    /// <summary>TorchSharp's methods whose IL converts a number to a Scalar, directly or through another
+    /// such method, read from the assembly the tests run with (so a TorchSharp upgrade is followed).</summary>
+    private static readonly Lazy<HashSet<string>> HiddenTemporaries = new(() =>
+    {
+        var assembly = typeof(TorchSharp.Scalar).Assembly;
+        var calls = new Dictionary<MethodBase, List<MethodBase>>();
+        foreach (var type in LoadableTypes(assembly))
+            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly).Cast<MethodBase>()
+                         .Concat(type.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)))
+                calls[method] = Callees(method).ToList();
+        var makes = calls.Where(kv => kv.Value.Any(c => c.DeclaringType == typeof(TorchSharp.Scalar) && c.Name == "op_Implicit")).Select(kv => kv.Key).ToHashSet();
+        for (bool grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (method, callees) in calls)
+                if (!makes.Contains(method) && callees.Any(makes.Contains)) grew = makes.Add(method);
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in makes)
+            try { names.Add(Signature(m)); } catch (FileNotFoundException) { }
+        return names;
+    });
+
+    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try { return assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e) { return e.Types.OfType<Type>(); }
+    }
+
+    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields().Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
+
+    private static IEnumerable<MethodBase> Callees(MethodBase method)
+    {
+        byte[]? il;
+        try { il = method.GetMethodBody()?.GetILAsByteArray(); }
+        catch (Exception e) when (e is FileNotFoundException or BadImageFormatException) { yield break; }
+        if (il is null) yield break;
+        for (int i = 0; i < il.Length;)
+        {
+            var op = il[i] == 0xFE ? OpCodesByValue[(short)(0xFE00 | il[i + 1])] : OpCodesByValue[il[i]];
+            i += op.Size;
+            if ((op == OpCodes.Call || op == OpCodes.Callvirt || op == OpCodes.Newobj) && Resolve(method.Module, BitConverter.ToInt32(il, i)) is { } callee)
+                yield return callee;
+            i += op.OperandType switch
+            {
+                OperandType.InlineNone => 0,
+                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+                OperandType.InlineVar => 2,
+                OperandType.InlineI8 or OperandType.InlineR => 8,
+                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
+                _ => 4,
+            };
+        }
+    }
+
+    private static MethodBase? Resolve(Module module, int token)
+    {
+        try { return module.ResolveMethod(token); }
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or BadImageFormatException or TypeLoadException) { return null; }
+    }
 
     /// <summary>The .NET runtime's assemblies and every assembly beside the tests (TorchSharp, SkiaSharp…).</summary>
     private static IEnumerable<MetadataReference> References()
