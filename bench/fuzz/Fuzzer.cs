@@ -98,7 +98,10 @@ public sealed partial class Fuzzer(FuzzTarget target, string outDir, int seed, T
         }
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
         if (allocated > allocationBound + 64L * input.Length)
+        {
             Fail(input, "allocation", $"{allocated >> 20} MiB allocated for a {input.Length}-byte input (outcome: {outcome})", outcome);
+            return null;
+        }
         if (!_outcomes.Add(outcome) || !keep) return null;
         _corpus.Add(input);
         return Convert.ToHexStringLower(SHA256.HashData(input))[..16];
