@@ -21,11 +21,12 @@ if (target is null)
 }
 LivtRuntime.Initialize(1);
 var outDir = Directory.CreateDirectory(options.Out ?? Path.Combine("fuzz-out", target.Name)).FullName;
+long allocMb = target.AllocationMb ?? options.AllocMb;
 
 if (options.Replay.Count > 0) return Replay.Run(target, options.Replay);
 if (options.Worker)
 {
-    var fuzzer = new Fuzzer(target, outDir, options.Seed, TimeSpan.FromSeconds(options.InputSeconds), options.AllocMb << 20);
+    var fuzzer = new Fuzzer(target, outDir, options.Seed, TimeSpan.FromSeconds(options.InputSeconds), allocMb << 20);
     var summary = fuzzer.Run(options.Deadline, Console.Out);
     Console.WriteLine("summary " + JsonSerializer.Serialize(summary));
     return 0;
@@ -42,10 +43,10 @@ while (DateTime.UtcNow < deadline.AddSeconds(-5))
     var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
     if (!Environment.ProcessPath!.EndsWith("livt-fuzz", StringComparison.Ordinal)) psi.ArgumentList.Add(typeof(Fuzzer).Assembly.Location);
     foreach (var a in new[] { "--worker", "--target", target.Name, "--out", outDir, "--seed", (options.Seed + restarts).ToString(),
-                 "--input-seconds", options.InputSeconds.ToString(), "--alloc-mb", options.AllocMb.ToString(), "--deadline", deadline.ToString("O") })
+                 "--input-seconds", options.InputSeconds.ToString(), "--alloc-mb", allocMb.ToString(), "--deadline", deadline.ToString("O") })
         psi.ArgumentList.Add(a);
     // A lying length field must fail inside the bound, not take the machine's memory.
-    psi.Environment["DOTNET_GCHeapHardLimit"] = $"0x{(options.AllocMb * 4L) << 20:X}";
+    psi.Environment["DOTNET_GCHeapHardLimit"] = $"0x{(allocMb * 4L) << 20:X}";
     var started = DateTime.UtcNow;
     using var worker = Process.Start(psi)!;
     string? line;

@@ -47,7 +47,8 @@ public static class Targets
                 CifarBinary.Read([Write(dir, "data_batch_1.bin", input)], hundred ? 2 : 1, hundred ? CifarBinary.Cifar100Classes : CifarBinary.Cifar10Classes);
             }),
         new("image", "ImageDecoder.Decode: PNG, JPEG, WebP, GIF, BMP through SkiaSharp", ImageSeeds,
-            (input, _) => ImageDecoder.Decode(input, input.Length % 2 == 0 ? 3 : 1, "fuzz image"), PngCrcMutation),
+            (input, _) => ImageDecoder.Decode(input, input.Length % 2 == 0 ? 3 : 1, "fuzz image"), PngCrcMutation,
+            AllocationMb: ImageDecoder.MaxPixels * 16 / (1 << 20) + 64),
         new("list", "ListFile.Read: train/test list files (the input's two halves around its first NUL), then the first images", ListSeeds, RunList),
         new("imagefolder", "ImageFolder.Read: a tree built from the input (folders, images, junk, symlinks), then its images", ImageFolderSeeds, RunImageFolder),
         new("recipe", "ConfigResolver.ReadRecipe + Resolve: a recipe JSON for both stages", RecipeSeeds,
