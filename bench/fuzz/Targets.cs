@@ -2,7 +2,7 @@ using System.Text;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Inference;
 using Livt.Interop;
 using Livt.Models;
@@ -285,14 +285,14 @@ public static class Targets
             p => ConfigResolver.Write(ConfigResolver.Resolve(stage, recipe, new System.Text.Json.Nodes.JsonObject { ["out"] = "/tmp/run" }), p))).ToArray();
     }
 
-    private static (VisionTransformer Model, optim.Optimizer Optimizer) CheckpointModel()
+    private static (VisionTransformer Model, FlatOptimizer Optimizer) CheckpointModel()
     {
         var model = new VisionTransformer(Tiny);
         var groups = ParamGroups.WeightDecay(model.named_parameters().Select(p => (p.name, p.parameter)), 0.05);
-        return (model, OptimizerFactory.AdamW(groups, 1e-3, 0.9, 0.999));
+        return (model, new AdamW(ParameterStore.Create(groups), 1e-3));
     }
 
-    private static readonly string[] CheckpointFiles = ["latest.json", "checkpoint.json", "weights.safetensors", "optimizer.bin"];
+    private static readonly string[] CheckpointFiles = ["latest.json", "checkpoint.json", "weights.safetensors", OptimizerState.FileName];
 
     /// <summary>A checkpoint folder as one input: four length-prefixed files in <see cref="CheckpointFiles"/> order.</summary>
     private static byte[] Pack(IEnumerable<byte[]> files)
@@ -325,11 +325,12 @@ public static class Targets
     {
         var (model, optimizer) = CheckpointModel();
         using (model)
+        using (optimizer)
         {
             using (var x = torch.rand(2, 1, 8, 8))
             using (var loss = model.call(x).sum())
                 loss.backward();
-            optimizer.step();
+            optimizer.Step();
             var seeds = new List<byte[]>();
             foreach (var step in new[] { 3, 0 })
             {
@@ -351,7 +352,7 @@ public static class Targets
         {
             // Re-hash, as a checkpoint damaged before its manifest was written would be.
             var text = Encoding.UTF8.GetString(files[1]);
-            foreach (var (name, data) in new[] { ("weights.safetensors", files[2]), ("optimizer.bin", files[3]) })
+            foreach (var (name, data) in new[] { ("weights.safetensors", files[2]), (OptimizerState.FileName, files[3]) })
             {
                 var digest = $"{{\"Bytes\":{data.Length},\"Sha256\":\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data))}\"}}";
                 int at = text.IndexOf($"\"{name}\":{{", StringComparison.Ordinal);
@@ -371,7 +372,9 @@ public static class Targets
         for (int i = 0; i < CheckpointFiles.Length; i++)
             File.WriteAllBytes(Path.Combine(i == 0 ? checkpoints : folder, CheckpointFiles[i]), files[i]);
         var (model, optimizer) = CheckpointModel();
-        using (model) ResumeCheckpoint.TryLoad(dir, "finetune", model, optimizer);
+        using (model)
+        using (optimizer)
+            ResumeCheckpoint.TryLoad(dir, "finetune", model, optimizer);
     }
 
     private static IReadOnlyList<byte[]> OnnxSeeds(string dir)

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Livt.Interop;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,12 +40,12 @@ public static class ResumeCheckpoint
     private const string Pointer = "latest.json";
     private const string ManifestName = "checkpoint.json";
     private const string WeightsName = "weights.safetensors";
-    private const string OptimizerName = "optimizer.bin";
+    private const string OptimizerName = OptimizerState.FileName;
 
     /// <summary>Saves the state at <paramref name="point"/>.</summary>
     /// <exception cref="LivtException">The file system refused a write (full disk…); the previous
     /// checkpoint is left as it was and the message says so.</exception>
-    public static void Save(string runDir, ResumePoint point, nn.Module model, optim.Optimizer optimizer)
+    public static void Save(string runDir, ResumePoint point, nn.Module model, FlatOptimizer optimizer)
     {
         var root = Path.Combine(runDir, Folder);
         var name = $"epoch-{point.Epoch:D4}-step-{point.Step:D6}";
@@ -89,7 +89,7 @@ public static class ResumeCheckpoint
     /// an older one is used instead.</param>
     /// <exception cref="LivtException">No checkpoint there is intact, or the intact one does not fit
     /// this stage, model or optimizer.</exception>
-    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, optim.Optimizer optimizer, Action<string>? skipped = null)
+    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, FlatOptimizer optimizer, Action<string>? skipped = null)
     {
         var root = Path.Combine(runDir, Folder);
         var pointerPath = Path.Combine(root, Pointer);
@@ -128,7 +128,9 @@ public static class ResumeCheckpoint
                 throw new LivtException($"{runDir}: holds a '{point.Stage}' run, not '{stage}'");
             using (var weights = SafeTensors.Read(Path.Combine(dir, WeightsName)))
                 StateDictLoader.Load(model, weights.Tensors, strict: true, source: dir);
-            OptimizerState.Load(optimizer, Path.Combine(dir, OptimizerName));
+            // Run folders written before Livt had its own optimizer hold TorchSharp's AdamW state instead.
+            var state = Path.Combine(dir, OptimizerName);
+            OptimizerState.Load(optimizer, File.Exists(state) ? state : Path.Combine(dir, OptimizerState.LegacyFileName));
             if (problems.Count > 0) skipped?.Invoke($"{string.Join("; ", problems)}: resuming from {dir} instead");
             return point;
         }
@@ -156,7 +158,7 @@ public static class ResumeCheckpoint
         try
         {
             return JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path)) is { Point: { } point, Files: { } files } m
-                   && IsValid(point) && files.ContainsKey(WeightsName) && files.ContainsKey(OptimizerName)
+                   && IsValid(point) && files.ContainsKey(WeightsName) && (files.ContainsKey(OptimizerName) || files.ContainsKey(OptimizerState.LegacyFileName))
                    && files.Values.All(f => f is { Sha256: not null })
                 ? (m, null)
                 : (null, $"{path} is incomplete");
@@ -170,7 +172,7 @@ public static class ResumeCheckpoint
     private static bool IsValid(ResumePoint p) => p is { Stage: not null, Epoch: >= 0, Step: >= 0, EpochImages: >= 0, WorldSize: >= 1 };
 
     private static string? FileProblem(string dir, string file, FileDigest digest) =>
-        file is WeightsName or OptimizerName
+        file is WeightsName or OptimizerName or OptimizerState.LegacyFileName
             ? digest.Mismatch(Path.Combine(dir, file)) is { } m ? $"{Path.Combine(dir, file)} is damaged: {m}" : null
             : $"{Path.Combine(dir, ManifestName)} lists an unknown file '{file}'";
 

@@ -60,7 +60,7 @@ public class CheckpointRecoveryTests
 
     [Theory]
     [InlineData("weights.safetensors", "bit")]
-    [InlineData("optimizer.bin", "truncated")]
+    [InlineData(Livt.Optimization.OptimizerState.FileName, "truncated")]
     [InlineData("checkpoint.json", "unfinished")]
     public void ADamagedNewestCheckpointIsSkippedWithAMessageAndTheRunEndsAsIfUninterrupted(string file, string damage)
     {
