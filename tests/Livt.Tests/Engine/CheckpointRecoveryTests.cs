@@ -12,15 +12,6 @@ public class CheckpointRecoveryTests
 {
     private const string Newest = "epoch-0001-step-000001", Previous = "epoch-0001-step-000000";
 
-    private sealed class Messages : ITrainingObserver
-    {
-        public List<string> Lines { get; } = [];
-        public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir) { }
-        public void StepCompleted(StepProgress step) { }
-        public void EpochCompleted(EpochSummary epoch) { }
-        public void Message(string text) => Lines.Add(text);
-    }
-
     private static TrainConfig Config(string dir)
     {
         var o = TinyRuns.Overrides(dir, epochs: 2, steps: 3);
@@ -45,7 +36,7 @@ public class CheckpointRecoveryTests
         return dir;
     }
 
-    private static string Resume(string dir, Messages messages) =>
+    private static string Resume(string dir, RecordingObserver messages) =>
         new FinetuneRunner(ConfigResolver.ReadResolved(Path.Combine(dir, "config.json")), messages).Run().ModelPath;
 
     private static void AssertSameWeights(string expected, string actual)
@@ -79,9 +70,9 @@ public class CheckpointRecoveryTests
                     new JsonObject { ["Dir"] = Previous, ["Point"] = previous["Point"]!.DeepClone() }.ToJsonString());
                 break;
         }
-        var messages = new Messages();
+        var messages = new RecordingObserver();
         AssertSameWeights(Whole.Value, Resume(dir, messages));
-        var note = Assert.Single(messages.Lines, l => l.Contains("resuming from"));
+        var note = Assert.Single(messages.Messages, l => l.Contains("resuming from"));
         Assert.Contains(Path.Combine("checkpoints", Newest), note);
         Assert.Contains(damage == "unfinished" ? "unfinished" : "damaged", note);
         Assert.EndsWith($"resuming from {Path.Combine(dir, "checkpoints", Previous)} instead", note);
@@ -93,9 +84,9 @@ public class CheckpointRecoveryTests
         var dir = CutRun();
         foreach (var manifest in Directory.GetFiles(Path.Combine(dir, "checkpoints"), "checkpoint.json", SearchOption.AllDirectories))
             File.Delete(manifest);
-        var messages = new Messages();
+        var messages = new RecordingObserver();
         AssertSameWeights(Whole.Value, Resume(dir, messages));
-        Assert.DoesNotContain(messages.Lines, l => l.Contains("resuming from"));
+        Assert.DoesNotContain(messages.Messages, l => l.Contains("resuming from"));
     }
 
     [Fact]
@@ -104,7 +95,7 @@ public class CheckpointRecoveryTests
         var dir = CutRun();
         foreach (var name in new[] { Newest, Previous })
             Damage(Path.Combine(dir, "checkpoints", name, "weights.safetensors"), b => b[..100]);
-        var e = Assert.Throws<LivtException>(() => Resume(dir, new Messages()));
+        var e = Assert.Throws<LivtException>(() => Resume(dir, new RecordingObserver()));
         Assert.Contains("no intact checkpoint", e.Message);
         Assert.Contains(Newest, e.Message);
         Assert.Contains(Previous, e.Message);
@@ -136,8 +127,8 @@ public class CheckpointRecoveryTests
         }
         Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
         Assert.Equal([Previous, Newest], Directory.GetDirectories(Path.Combine(dir, "checkpoints")).Select(Path.GetFileName).Order());
-        var messages = new Messages();
+        var messages = new RecordingObserver();
         AssertSameWeights(Whole.Value, Resume(dir, messages));
-        Assert.DoesNotContain(messages.Lines, l => l.Contains("resuming from"));
+        Assert.DoesNotContain(messages.Messages, l => l.Contains("resuming from"));
     }
 }
