@@ -42,7 +42,7 @@ public static class ConfigResolver
         string text, source;
         if (File.Exists(nameOrPath))
         {
-            text = File.ReadAllText(nameOrPath);
+            text = ReadText(nameOrPath);
             source = nameOrPath;
         }
         else if (BuiltInRecipes.Contains(nameOrPath))
@@ -59,10 +59,16 @@ public static class ConfigResolver
         try
         {
             recipe = JsonNode.Parse(text) as JsonObject ?? throw new LivtException($"{source}: a recipe must be a JSON object");
+            // JsonObject finds a key given twice only when its members are first read.
+            CheckDuplicateKeys(recipe);
         }
         catch (JsonException e)
         {
             throw new LivtException($"{source}: invalid JSON: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            throw new LivtException($"{source}: {e.Message.Replace(" (Parameter 'key')", "", StringComparison.Ordinal)}");
         }
         foreach (var key in recipe.Select(kv => kv.Key))
             if (key is not ("description" or "common" or "pretrain" or "finetune"))
@@ -87,6 +93,12 @@ public static class ConfigResolver
         Overlay(merged, recipe?[stage] as JsonObject, $"recipe {stage}", flags: false);
         Overlay(merged, overrides, "command line", flags: true);
         var config = Deserialize(merged, "config");
+        // The official names (ImageNet-LT, vit_base_patch16) are recorded as Livt's.
+        config = config with
+        {
+            Dataset = Data.DatasetCatalog.Canonical(config.Dataset) ?? config.Dataset,
+            Model = Models.ModelPresets.Canonical(config.Model) ?? config.Model,
+        };
         TrainConfigRules.Check(config, stage);
         return config;
     }
@@ -99,6 +111,7 @@ public static class ConfigResolver
     /// what the run computes.</exception>
     public static TrainConfig ForResume(string runDir, JsonObject? overrides)
     {
+        runDir = RunFolderOf(runDir);
         var path = Path.Combine(runDir, "config.json");
         var config = ReadResolved(path);
         var node = (JsonObject)JsonSerializer.SerializeToNode(config, JsonOptions)!;
@@ -114,13 +127,25 @@ public static class ConfigResolver
         return Deserialize(node, path);
     }
 
+    /// <summary>The run folder <c>--resume</c> names: the folder itself, or the folder of a file in it (the
+    /// official scripts take the checkpoint file).</summary>
+    /// <exception cref="LivtException">A file outside a Livt run folder, such as an official .pth.</exception>
+    private static string RunFolderOf(string resume)
+    {
+        if (!File.Exists(resume)) return resume;
+        string folder = Path.GetDirectoryName(Path.GetFullPath(resume))!;
+        return File.Exists(Path.Combine(folder, "config.json"))
+            ? folder
+            : throw new LivtException($"--resume {resume}: continues a Livt run from its folder (with config.json); to start from a checkpoint of the official code, use --init {resume}");
+    }
+
     /// <summary>Reads a run's resolved <c>config.json</c>.</summary>
     public static TrainConfig ReadResolved(string path)
     {
         if (!File.Exists(path)) throw new LivtException($"{path}: not found (is this a Livt run folder?)");
         try
         {
-            return JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), JsonOptions)
+            return JsonSerializer.Deserialize<TrainConfig>(ReadText(path), JsonOptions)
                    ?? throw new LivtException($"{path}: empty config");
         }
         catch (JsonException e)
@@ -129,9 +154,30 @@ public static class ConfigResolver
         }
     }
 
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LivtException($"{path}: cannot be read ({e.Message})", e);
+        }
+    }
+
     /// <summary>Writes a resolved config as JSON, atomically.</summary>
     public static void Write(TrainConfig config, string path) =>
         Interop.AtomicFile.WriteText(path, JsonSerializer.Serialize(config, JsonOptions));
+
+    private static void CheckDuplicateKeys(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) CheckDuplicateKeys(v); break;
+            case JsonArray a: foreach (var v in a) CheckDuplicateKeys(v); break;
+        }
+    }
 
     private static string FlagOf(string key) => Setting.ByKey(key)?.Flag ?? key;
 

@@ -8,24 +8,28 @@ public static class Normalization
 
     /// <summary>
     /// Small in-memory sets (Fashion-MNIST-LT, CIFAR-LT) use the statistics of their own long-tailed
-    /// training split, as METHOD.md asks; image-file sets use the usual ImageNet constants, which is
-    /// what the paper does and avoids decoding every image before training.
+    /// training split (docs/METHOD.md); ImageNet-LT, iNaturalist 2018 and Places-LT the constants LiVT's
+    /// code gives them; other image files the usual ImageNet constants, as MAE does, which also avoids
+    /// decoding every image before training.
     /// </summary>
     public static (float[] Mean, float[] Std) For(string dataset, IImageDataset train)
     {
-        return dataset is "imagefolder" or "list" ? ImageNet(train.Channels) : DatasetStats.MeanStd(train);
+        string name = DatasetCatalog.Canonical(dataset) ?? dataset;
+        if (FileBenchmark.Find(name) is { } benchmark && train.Channels == benchmark.Mean.Length) return (benchmark.Mean, benchmark.Std);
+        return DatasetCatalog.ReadsImageFiles(name) ? ImageNet(train.Channels) : DatasetStats.MeanStd(train);
     }
 
-    // LiVT's util/datasets.py get_mean_std, by its dataset names (Places-LT takes ImageNet's).
-    private static readonly Dictionary<string, (float[] Mean, float[] Std)> Official = new()
-    {
-        ["imagenet-lt"] = ([0.479672f, 0.457713f, 0.407721f], [0.278976f, 0.271203f, 0.286062f]),
-        ["inat18"] = ([0.466f, 0.471f, 0.380f], [0.195f, 0.194f, 0.192f]),
-        ["imagenet-bal"] = ([0.480767f, 0.457071f, 0.407718f], [0.279940f, 0.272481f, 0.286038f]),
-        ["imagenet"] = (ImageNetMean, ImageNetStd),
-        ["places-lt"] = (ImageNetMean, ImageNetStd),
-        ["cifar"] = ([0.4914f, 0.4822f, 0.4465f], [0.2023f, 0.1994f, 0.2010f]),
-    };
+    // LiVT's util/datasets.py get_mean_std, by Livt's dataset names: the file benchmarks' (ImageNet-LT,
+    // iNaturalist 2018, Places-LT, which takes ImageNet's) and the others it names.
+    private static readonly Dictionary<string, (float[] Mean, float[] Std)> Official =
+        FileBenchmark.All.ToDictionary(b => b.Name, b => (b.Mean, b.Std))
+            .Concat(new Dictionary<string, (float[] Mean, float[] Std)>
+            {
+                ["imagenet-bal"] = ([0.480767f, 0.457071f, 0.407718f], [0.279940f, 0.272481f, 0.286038f]),
+                ["imagenet"] = (ImageNetMean, ImageNetStd),
+                ["cifar"] = ([0.4914f, 0.4822f, 0.4465f], [0.2023f, 0.1994f, 0.2010f]),
+            })
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
 
     /// <summary>The dataset names <see cref="OfficialFor"/> knows: LiVT's <c>get_mean_std</c> cases.</summary>
     public static IReadOnlyList<string> OfficialNames { get; } = Official.Keys.ToArray();

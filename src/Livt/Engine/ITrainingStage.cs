@@ -33,8 +33,9 @@ public interface ITrainingStage
 
     /// <summary>Writes what the stage keeps besides <see cref="Model"/> and the optimizer (a meta-learner's
     /// net and its optimizer) into the checkpoint folder <paramref name="dir"/>, so a resumed run continues
-    /// exactly; nothing by default.</summary>
-    void SaveState(string dir) { }
+    /// exactly, and returns the names of the files written (the checkpoint's manifest covers them); nothing
+    /// by default.</summary>
+    IReadOnlyList<string> SaveState(string dir) => [];
 
     /// <summary>Reads back what <see cref="SaveState"/> wrote into <paramref name="dir"/>.</summary>
     void LoadState(string dir) { }

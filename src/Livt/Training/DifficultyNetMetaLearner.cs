@@ -1,7 +1,7 @@
+using Livt.Optimization;
 using Livt.Losses;
 using Livt.Models;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Livt.Training;
@@ -30,7 +30,8 @@ public sealed record DifficultyMetaStep(double MetaLoss, double DriverLoss, doub
 /// </summary>
 public sealed class DifficultyNetMetaLearner : IDisposable
 {
-    private readonly Adam _optimizer;
+    private readonly ParameterStore _store;
+    private readonly AdamW _optimizer;
 
     /// <param name="net">The Difficulty-Net to train (not disposed by this object).</param>
     /// <param name="lr">Adam learning rate of the net (official ImageNet-LT 1e-3, CIFAR 1e-5).</param>
@@ -45,7 +46,8 @@ public sealed class DifficultyNetMetaLearner : IDisposable
         Net = net;
         Lambda = lambda;
         DetachSampleWeights = detachSampleWeights;
-        _optimizer = torch.optim.Adam(net.parameters(), lr, weight_decay: weightDecay);
+        _store = ParameterStore.Create(ParamGroups.Single(net.parameters().ToArray(), weightDecay));
+        _optimizer = new AdamW(_store, lr, decoupled: false);
     }
 
     /// <summary>The net being trained.</summary>
@@ -99,12 +101,14 @@ public sealed class DifficultyNetMetaLearner : IDisposable
         // still needed by the meta backward (PyTorch implies it with create_graph).
         bool metaGradient = !DetachSampleWeights;
         var grads = torch.autograd.grad(new[] { weighted }, theta, retain_graph: metaGradient, create_graph: metaGradient);
-        var stepped = theta.Select((p, i) => p - innerLr * grads[i]).ToArray();
+        using Scalar lr = innerLr;
+        var stepped = theta.Select((p, i) => p - grads[i] * lr).ToArray();
         var meta = metaLoss(stepped);
 
-        _optimizer.zero_grad();
-        (meta + Lambda * driver).backward();
-        _optimizer.step();
+        _optimizer.ZeroGrad();
+        using Scalar lambda = Lambda, one = 1;
+        meta.add(driver * lambda, one).backward();
+        _optimizer.Step();
         return new DifficultyMetaStep(meta.to(ScalarType.Float64).item<double>(), driver.to(ScalarType.Float64).item<double>(), ClassWeights(accuracies));
     }
 
@@ -117,11 +121,15 @@ public sealed class DifficultyNetMetaLearner : IDisposable
     }
 
     /// <summary>Writes the net's Adam state (step, moments) to <paramref name="path"/>.</summary>
-    public void SaveOptimizer(string path) => Livt.Engine.Optimization.OptimizerState.Save(_optimizer, path);
+    public void SaveOptimizer(string path) => Livt.Optimization.OptimizerState.Save(_optimizer, path);
 
     /// <summary>Restores the Adam state <see cref="SaveOptimizer"/> wrote.</summary>
     /// <exception cref="LivtException">The file is missing or does not fit the net.</exception>
-    public void LoadOptimizer(string path) => Livt.Engine.Optimization.OptimizerState.Load(_optimizer, path);
+    public void LoadOptimizer(string path) => Livt.Optimization.OptimizerState.Load(_optimizer, path);
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _store.Dispose();
+    }
 }

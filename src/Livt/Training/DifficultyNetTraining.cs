@@ -116,7 +116,9 @@ internal sealed class DifficultyNetTraining : IDisposable
             using (no_grad())
                 metaFeatures = model.ForwardFeatures(metaImages).to(ScalarType.Float32);
             var trainFeatures = features.detach();
-            Tensor HeadLogits(IReadOnlyList<Tensor> p, Tensor f) => f.matmul(p[0].t()) + p[1];
+            // Held for the call: a temporary Scalar can be finalized while libtorch reads it (see Block).
+            using Scalar one = 1;
+            Tensor HeadLogits(IReadOnlyList<Tensor> p, Tensor f) => f.matmul(p[0].t()).add(p[1], one);
             step = _learner.Step(accuracies, dominant,
                 [head.weight!.to(ScalarType.Float32), head.bias!.to(ScalarType.Float32)],
                 p => PerSample(HeadLogits(p, trainFeatures), y),
@@ -162,7 +164,8 @@ internal sealed class DifficultyNetTraining : IDisposable
     /// <summary>Per-sample soft-target CE of the (balanced-softmax-shifted) logits [N].</summary>
     private Tensor PerSample(Tensor logits, Tensor y)
     {
-        var z = _logPrior is null ? logits : logits + tensor(_logPrior, logits.dtype, logits.device);
+        using Scalar one = 1;
+        var z = _logPrior is null ? logits : logits.add(tensor(_logPrior, logits.dtype, logits.device), one);
         return -(y * z.log_softmax(-1)).sum(-1);
     }
 
