@@ -131,8 +131,9 @@ internal sealed class DifficultyNetTraining : IDisposable
     }
 
     /// <summary>Writes the net, the accuracies it reads and the last class weights
-    /// (<c>difficulty.safetensors</c>) and its Adam state (<c>difficulty_optimizer.bin</c>) into a checkpoint folder.</summary>
-    public void SaveState(string dir)
+    /// (<c>difficulty.safetensors</c>) and its Adam state (<c>difficulty_optimizer.bin</c>) into a checkpoint folder
+    /// and returns the two names, which the checkpoint's manifest covers.</summary>
+    public IReadOnlyList<string> SaveState(string dir)
     {
         using var scope = torch.NewDisposeScope();
         var state = Net.state_dict().ToDictionary(kv => "net." + kv.Key, kv => kv.Value);
@@ -140,6 +141,7 @@ internal sealed class DifficultyNetTraining : IDisposable
         state["weights"] = tensor(Weights, ScalarType.Float64);
         SafeTensors.Write(Path.Combine(dir, StateFile), state);
         _learner.SaveOptimizer(Path.Combine(dir, OptimizerFile));
+        return [StateFile, OptimizerFile];
     }
 
     /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>

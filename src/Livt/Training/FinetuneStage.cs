@@ -52,7 +52,7 @@ internal sealed class FinetuneStage : ITrainingStage
 
     public void BeginEpoch(int epoch) => _loss.SetEpoch(epoch);
 
-    public void SaveState(string dir) => _difficulty?.SaveState(dir);
+    public IReadOnlyList<string> SaveState(string dir) => _difficulty?.SaveState(dir) ?? [];
 
     public void LoadState(string dir) => _difficulty?.LoadState(dir);
 
