@@ -284,6 +284,15 @@ public sealed record TrainConfig
     /// <summary>The batch the learning rate is scaled by: batch × accumulation steps × processes.</summary>
     public int EffectiveBatch(int worldSize = 1) => BatchSize * AccumIter * worldSize;
 
+    /// <summary>What the training loop reads of this run (<see cref="Engine.Trainer"/>, <see cref="Engine.TrainStep"/>),
+    /// with the learning rate scaled to <paramref name="worldSize"/> processes.</summary>
+    public Engine.TrainerOptions TrainerOptions(int worldSize = 1) => new()
+    {
+        Epochs = Epochs, StepsPerEpoch = StepsPerEpoch, BatchSize = BatchSize, DataName = Dataset, Lr = ResolvedLr(worldSize),
+        MinLr = MinLr, WarmupEpochs = WarmupEpochs, AccumIter = AccumIter, ClipGrad = ClipGrad, Seed = Seed,
+        SaveEverySteps = SaveEverySteps,
+    };
+
     /// <summary>The learning rate actually used (the official rule: blr × global effective batch / 256).</summary>
     public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
 }

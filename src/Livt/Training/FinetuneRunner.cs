@@ -13,6 +13,7 @@ using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Inference;
+using Livt.Training.Setup;
 
 namespace Livt.Training;
 
@@ -105,7 +106,7 @@ public sealed class FinetuneRunner
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
             epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty);
-        double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, log, _context).Run();
+        double finalLoss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), RunDir, stage, loader, parts.Optimizer, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);

@@ -6,6 +6,7 @@ using Livt.Models;
 using Livt.Runtime;
 using Livt.Tests.Training;
 using Livt.Training;
+using Livt.Training.Setup;
 
 namespace Livt.Tests.Configuration;
 

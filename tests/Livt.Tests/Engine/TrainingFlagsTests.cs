@@ -8,6 +8,7 @@ using Livt.Models;
 using Livt.Tests.Data;
 using Livt.Tests.Training;
 using Livt.Training;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

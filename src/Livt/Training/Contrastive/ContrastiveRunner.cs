@@ -10,6 +10,7 @@ using Livt.Inference;
 using Livt.Interop;
 using Livt.Losses.Contrastive;
 using Livt.Models;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -77,7 +78,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
         ContrastiveStage stage = null!;
         stage = new ContrastiveStage(method, device, observer, epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage));
-        double finalLoss = new Trainer(config, runDir, stage, loader, optimizer, log, context).Run();
+        double finalLoss = new Trainer(config.TrainerOptions(context.Parallel.WorldSize), runDir, stage, loader, optimizer, log, context).Run();
 
         var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
         using var classifier = method.Classifier(device);
