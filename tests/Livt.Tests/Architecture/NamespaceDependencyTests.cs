@@ -29,6 +29,7 @@ public partial class NamespaceDependencyTests
         [("Livt.Distributed", "process groups, gradient averaging"), ("Livt.Losses.Contrastive", "contrastive losses and their state")],
         [("Livt.Engine", "the training loop and its seams; reads TrainerOptions, not the run spec")],
         [("Livt.Evaluation", "metrics, reports, post-hoc adjustment")],
+        [("Livt.Methods", "the long-tail methods, each registered once: names, settings, losses, what evaluation and second stages make of them")],
         [("Livt.Configuration", "the run spec: settings, recipes, rules")],
         [("Livt.Inference", "evaluate, predict, export")],
         [("Livt.Decoupling", "retrain-head: second stages on a frozen encoder")],

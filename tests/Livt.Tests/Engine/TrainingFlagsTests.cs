@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Livt.Methods;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;

@@ -9,6 +9,7 @@ using Livt.Evaluation;
 using Livt.Inference;
 using Livt.Interop;
 using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Models;
 using Livt.Training.Setup;
 using TorchSharp;
@@ -40,7 +41,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         RunSetup.WriteConfig(config, runDir, context);
         var observer = context.Observer;
         bool writer = context.Parallel.IsWriter;
-        string loss = ContrastiveLosses.Canonical(config.Loss)!;
+        string loss = LongTailMethods.Loss(config.Loss).Name;
         observer.Message($"Loading {config.Dataset}");
         var data = RunSetup.LoadData(config);
         var train = data.Train;
