@@ -44,7 +44,7 @@ public class MethodRegistryTests
     public void AFlagOfTheRunsOwnMethodsIsTaken()
     {
         Assert.Equal(3.0, Finetune(new JsonObject { ["loss"] = "tade", ["sade_tau"] = 3.0 }).SadeTau);
-        Assert.Equal(0.3, Finetune(new JsonObject { ["cmo"] = true, ["cmo_prob"] = 0.3, ["mixup"] = 0, ["cutmix"] = 0, ["cmo_start_epoch"] = 0, ["cmo_end_epochs"] = 0, ["epochs"] = 4 }).CmoProb);
+        Assert.Equal(0.3, Finetune(new JsonObject { ["cmo"] = true, ["cmo_prob"] = 0.3, ["mixup"] = 0, ["cutmix"] = 0, ["cmo_start_epoch"] = 0, ["cmo_end_epochs"] = 0, ["epochs"] = 4, ["warmup_epochs"] = 1 }).CmoProb);
         Assert.Equal(1.05, Finetune(new JsonObject { ["loss"] = "bal-ce", ["bal_tau"] = 1.05 }).BalTau);
         // A recipe's value for its own loss stays when the command line changes the loss.
         var recipe = ConfigResolver.ReadRecipe("places-lt");
