@@ -8,6 +8,7 @@ using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -48,6 +48,7 @@ public partial class DocsTests
     private static string Render(RootCommand cli, string name)
     {
         if (name == "training flags") return SettingsTable.Markdown();
+        if (name == "methods") return SettingsTable.Methods();
         if (name == "official flags") return OfficialFlags.Markdown();
         var words = name.Split(' ');
         Assert.Equal("livt", words[0]);
