@@ -36,7 +36,7 @@ public static class AllReduceBenchmark
         var parameters = model.parameters().ToArray();
         long count = parameters.Sum(p => p.NumberOfElements);
         using (torch.no_grad())
-            foreach (var p in parameters) p.grad = torch.randn_like(p);
+            foreach (var p in parameters) p.grad = CpuRandom.RandnLike(p, null);
 
         var flat = FlatSizes.Where(b => b < count * 4).Append(count * 4)
             .Select(bytes => FlatAllReduce(group, bytes, device, options)).ToList();

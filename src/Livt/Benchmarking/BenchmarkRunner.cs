@@ -86,8 +86,8 @@ public static class BenchmarkRunner
         var blocks = new List<(double Bare, double EndToEnd)>();
         var rss = new RssTracker();
         // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
-        using (var inMemory = new Batch(torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device),
-                   torch.randint(0, classes, o.BatchSize, dtype: int64, device: device), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
+        using (var inMemory = new Batch(CpuRandom.Randn([o.BatchSize, channels, config.ImageSize, config.ImageSize], device, null),
+                   CpuRandom.RandInt(classes, [o.BatchSize], device, null), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
         {
             int index = 0; // the step's position, as the trainer counts it (its generator is reseeded from it)
             double BareStep(bool timed)

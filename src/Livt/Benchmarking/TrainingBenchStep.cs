@@ -29,7 +29,7 @@ internal sealed class TrainingBenchStep : IBenchStep
     {
         (_parts, _step, _seed) = (parts, step, config.Seed);
         _step.Timer = _timer;
-        _generator = new Generator((ulong)config.Seed, device);
+        _generator = new Generator((ulong)config.Seed);
     }
 
     public IReadOnlyList<StepTimings> Parts => _timer.Parts;

@@ -227,10 +227,10 @@ public sealed class RetrainHeadRunner
             {
                 // nn.Linear's own initialisation, U(±1/√fan_in) for weight and bias, redrawn from a generator
                 // the run owns rather than libtorch's process-wide one.
-                using var generator = new Generator((ulong)Seeds.Derive(seed, 0, Seeds.Stream.Init), _device);
+                using var generator = new Generator((ulong)Seeds.Derive(seed, 0, Seeds.Stream.Init));
                 double bound = 1 / Math.Sqrt(headWeight.shape[1]);
-                head.weight!.uniform_(-bound, bound, generator);
-                head.bias!.uniform_(-bound, bound, generator);
+                CpuRandom.Uniform_(head.weight!, -bound, bound, generator);
+                CpuRandom.Uniform_(head.bias!, -bound, bound, generator);
             }
         }
         Action? project = null;

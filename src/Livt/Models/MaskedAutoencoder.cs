@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -115,7 +116,7 @@ public sealed class MaskedAutoencoder : nn.Module
         var x = patch_embed.call(images) + pos_embed[.., 1..];
         long n = x.shape[0], l = x.shape[1], d = x.shape[2];
         if (noise is null)
-            noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: x.device, generator: generator);
+            noise = CpuRandom.Rand([n, l], x.device, generator);
         else if (noise.dim() != 2 || noise.shape[0] != n || noise.shape[1] != l)
             throw new ArgumentException($"expected masking noise of shape [{n}, {l}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
 
