@@ -1,8 +1,9 @@
 using System.CommandLine;
-using Livt;
 using Livt.Cli;
 
 var root = new RootCommand("Livt: Vision Transformers for long-tailed image data (LiVT: MGP pretraining + Bal-BCE fine-tuning) on TorchSharp.");
+var verbose = new Option<bool>("--verbose") { Description = "On an error, also print its full stack (.NET and libtorch)", Recursive = true };
+root.Options.Add(verbose);
 root.Add(TrainCommands.Pretrain());
 root.Add(TrainCommands.Finetune());
 root.Add(TrainCommands.QuickStart());
@@ -14,12 +15,20 @@ root.Add(DataCommands.Data());
 root.Add(BenchCommands.Bench());
 root.Add(DistributedCommands.Distributed());
 
+var parse = root.Parse(args);
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (UserError.Message(e) is { } message)
 {
     Console.Error.WriteLine($"error: {message}");
+    if (parse.GetValue(verbose)) Console.Error.WriteLine(e);
+    if (!UserError.IsNative(e)) return 1;
+    // After a failed libtorch call (a CUDA error above all) libtorch's own teardown at exit can crash;
+    // every file was closed as the error unwound, so the process ends here, before that teardown.
+    Console.Out.Flush();
+    Console.Error.Flush();
+    ProcessExit.Now(1);
     return 1;
 }
