@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Livt.Cli;
+using Livt.Runtime;
 
 var root = new RootCommand("Livt: Vision Transformers for long-tailed image data (LiVT: MGP pretraining + Bal-BCE fine-tuning) on TorchSharp.");
 var verbose = new Option<bool>("--verbose") { Description = "On an error, also print its full stack (.NET and libtorch)", Recursive = true };
@@ -14,10 +15,13 @@ root.Add(ExportCommands.Export());
 root.Add(DataCommands.Data());
 root.Add(BenchCommands.Bench());
 root.Add(DistributedCommands.Distributed());
+root.Add(DoctorCommand.Doctor());
 
 var parse = root.Parse(args);
 try
 {
+    // Before anything touches TorchSharp: LIVT_LIBTORCH may choose the libtorch it runs on.
+    if (LibTorch.Load()?.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
     return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (UserError.Message(e) is { } message)
