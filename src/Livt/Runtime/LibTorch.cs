@@ -32,7 +32,6 @@ public static class LibTorch
     /// and PyTorch 2.11's CUDA libtorch on an H200.</summary>
     public static IReadOnlyList<string> SeenToWork { get; } = [BuiltFor, "2.11"];
 
-    private const int RtldLazy = 0x1, RtldNow = 0x2, RtldGlobal = 0x100;
     private static readonly object Gate = new();
     private static bool _done;
 
@@ -87,7 +86,7 @@ public static class LibTorch
         // TorchSharp's library asks for these names; the loader counts a library as the one asked for only
         // when its SONAME is that name, otherwise it loads the copy beside TorchSharp as well: two libtorch.
         foreach (var lib in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
-            if (Soname(Path.Combine(dir, lib)) is { } soname && soname != lib)
+            if (ElfFile.Soname(Path.Combine(dir, lib)) is { } soname && soname != lib)
                 throw new LivtException($"{Variable}={value}: {Path.Combine(dir, lib)} calls itself {soname} (its SONAME), and TorchSharp needs a library " +
                                         $"called {lib}: a distribution's build of libtorch cannot stand in; use PyTorch's pip wheel or a libtorch archive from pytorch.org");
         var already = MappedLibraries("libtorch_cpu.so");
@@ -96,14 +95,14 @@ public static class LibTorch
                                     "the setting must be read before anything uses TorchSharp (call LivtRuntime.Initialize first)");
         var (version, cuda) = ReadVersion(dir);
         var warning = Warning(version, dir);
-        var dl = Dl.Open();
+        var dl = DynamicLinker.Open();
         LoadGlobalDeps(dl, dir);
         foreach (var lib in new[] { "libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so" })
         {
             var path = Path.Combine(dir, lib);
-            if (File.Exists(path)) dl.Load(path, RtldLazy | RtldGlobal, what => LoadFailed(value, version, what));
+            if (File.Exists(path)) dl.Load(path, DynamicLinker.Lazy | DynamicLinker.Global, what => LoadFailed(value, version, what));
         }
-        dl.Load(TorchSharpLibrary(), RtldNow, what => LoadFailed(value, version, what));
+        dl.Load(TorchSharpLibrary(), DynamicLinker.Now, what => LoadFailed(value, version, what));
         return new LibTorchInfo(dir, version, cuda, value.StartsWith("python", StringComparison.Ordinal) ? $"{Variable}={value}" : Variable, warning, 1);
     }
 
@@ -181,10 +180,10 @@ public static class LibTorch
     /// libraries it names are there for every later library; where a pip install keeps those in
     /// <c>site-packages/nvidia/*/lib</c> and they are not found, it loads them from there first (as
     /// <c>torch/__init__.py</c>'s <c>_load_global_deps</c> does).</summary>
-    private static void LoadGlobalDeps(Dl dl, string dir)
+    private static void LoadGlobalDeps(DynamicLinker dl, string dir)
     {
         var deps = Path.Combine(dir, "libtorch_global_deps.so");
-        if (!File.Exists(deps) || dl.TryLoad(deps, RtldNow | RtldGlobal, out _) != IntPtr.Zero) return;
+        if (!File.Exists(deps) || dl.TryLoad(deps, DynamicLinker.Now | DynamicLinker.Global, out _) != IntPtr.Zero) return;
         var nvidia = Path.GetFullPath(Path.Combine(dir, "..", "..", "nvidia"));
         if (Directory.Exists(nvidia))
             foreach (var (folder, pattern) in PipCudaLibraries)
@@ -192,9 +191,9 @@ public static class LibTorch
                 var lib = Path.Combine(nvidia, folder, "lib");
                 if (!Directory.Exists(lib)) continue;
                 foreach (var file in Directory.GetFiles(lib).Where(f => Regex.IsMatch(Path.GetFileName(f), pattern)).Order(StringComparer.Ordinal))
-                    dl.TryLoad(file, RtldNow | RtldGlobal, out _);
+                    dl.TryLoad(file, DynamicLinker.Now | DynamicLinker.Global, out _);
             }
-        dl.Load(deps, RtldNow | RtldGlobal, what => new LivtException($"{Variable}: {what}"));
+        dl.Load(deps, DynamicLinker.Now | DynamicLinker.Global, what => new LivtException($"{Variable}: {what}"));
     }
 
     /// <summary>The CUDA libraries of PyTorch's pip wheels (nvidia-*-cu* packages), in the order
@@ -238,49 +237,6 @@ public static class LibTorch
     private static bool SameFile(string a, string b) =>
         File.Exists(a) && File.Exists(b) && (new FileInfo(a).ResolveLinkTarget(true)?.FullName ?? Path.GetFullPath(a)) == (new FileInfo(b).ResolveLinkTarget(true)?.FullName ?? Path.GetFullPath(b));
 
-    /// <summary>The SONAME of the ELF64 shared library at <paramref name="path"/>, or null when it has none or
-    /// is not one (read from its section headers, without loading it).</summary>
-    internal static string? Soname(string path)
-    {
-        const uint ShtDynamic = 6;
-        const long DtNull = 0, DtSoname = 14;
-        using var file = File.OpenRead(path);
-        using var r = new BinaryReader(file);
-        if (r.ReadUInt32() != 0x464c457f || r.ReadByte() != 2 || r.ReadByte() != 1) return null; // "\x7fELF", 64-bit, little-endian
-        file.Position = 0x28;
-        long shoff = r.ReadInt64();
-        file.Position = 0x3A;
-        int shentsize = r.ReadUInt16(), shnum = r.ReadUInt16();
-        (long Offset, long Size, uint Link) Section(int i)
-        {
-            file.Position = shoff + (long)i * shentsize + 4;
-            uint type = r.ReadUInt32();
-            file.Position = shoff + (long)i * shentsize + 24;
-            long offset = r.ReadInt64(), size = r.ReadInt64();
-            uint link = r.ReadUInt32();
-            return (type == ShtDynamic ? offset : -1, size, link);
-        }
-        for (int i = 0; i < shnum; i++)
-        {
-            var (offset, size, link) = Section(i);
-            if (offset < 0) continue;
-            file.Position = shoff + (long)link * shentsize + 24;
-            long strtab = r.ReadInt64();
-            for (long at = offset; at + 16 <= offset + size; at += 16)
-            {
-                file.Position = at;
-                long tag = r.ReadInt64(), val = r.ReadInt64();
-                if (tag == DtNull) break;
-                if (tag != DtSoname) continue;
-                file.Position = strtab + val;
-                var bytes = new List<byte>();
-                for (int b = file.ReadByte(); b > 0; b = file.ReadByte()) bytes.Add((byte)b);
-                return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
-            }
-        }
-        return null;
-    }
-
     /// <summary>The files named <paramref name="fileName"/> mapped into this process (/proc/self/maps).</summary>
     internal static IReadOnlyList<string> MappedLibraries(string fileName)
     {
@@ -300,44 +256,6 @@ public static class LibTorch
         if (!File.Exists(maps)) return null;
         var m = File.ReadLines(maps).Select(l => Regex.Match(l, @"/libcudart[^/]*\.so\.(\d+)")).FirstOrDefault(m => m.Success);
         return m is null ? null : m.Groups[1].Value;
-    }
-
-    /// <summary>dlopen and dlerror (in libc since glibc 2.34, in libdl before).</summary>
-    private sealed unsafe class Dl
-    {
-        private readonly delegate* unmanaged<byte*, int, nint> _open;
-        private readonly delegate* unmanaged<byte*> _error;
-
-        private Dl(nint open, nint error)
-        {
-            _open = (delegate* unmanaged<byte*, int, nint>)open;
-            _error = (delegate* unmanaged<byte*>)error;
-        }
-
-        public static Dl Open()
-        {
-            foreach (var name in new[] { "libc.so.6", "libdl.so.2" })
-                if (NativeLibrary.TryLoad(name, out var lib) && NativeLibrary.TryGetExport(lib, "dlopen", out var open)
-                    && NativeLibrary.TryGetExport(lib, "dlerror", out var error))
-                    return new Dl(open, error);
-            throw new LivtException($"{Variable}: dlopen was not found in libc.so.6 or libdl.so.2 (another libtorch can be loaded on glibc Linux only)");
-        }
-
-        public nint TryLoad(string path, int flags, out string error)
-        {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-            nint handle;
-            fixed (byte* p = bytes) handle = _open(p, flags);
-            var message = handle == IntPtr.Zero ? _error() : null;
-            error = message is null ? "" : Marshal.PtrToStringUTF8((nint)message) ?? "";
-            return handle;
-        }
-
-        public nint Load(string path, int flags, Func<string, LivtException> failure)
-        {
-            var handle = TryLoad(path, flags, out var error);
-            return handle != IntPtr.Zero ? handle : throw failure($"{Path.GetFileName(path)} could not be loaded: {error}");
-        }
     }
 }
 

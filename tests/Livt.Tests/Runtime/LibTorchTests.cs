@@ -29,8 +29,8 @@ public class LibTorchTests
         Assert.StartsWith(LibTorch.BuiltFor + ".", torch.__version__);
         var loaded = LibTorch.Loaded();
         Assert.Equal(1, loaded.Copies);
-        Assert.Equal("libtorch_cpu.so", LibTorch.Soname(Path.Combine(loaded.Directory, "libtorch_cpu.so")));
-        Assert.Null(LibTorch.Soname(typeof(LibTorchTests).Assembly.Location)); // not an ELF file
+        Assert.Equal("libtorch_cpu.so", ElfFile.Soname(Path.Combine(loaded.Directory, "libtorch_cpu.so")));
+        Assert.Null(ElfFile.Soname(typeof(LibTorchTests).Assembly.Location)); // not an ELF file
     }
 
     [Fact]
