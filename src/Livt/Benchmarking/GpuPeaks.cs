@@ -25,7 +25,7 @@ public static class GpuPeaks
 
         /// <summary>How the peak was taken, for the bench's JSON.</summary>
         public string Basis(bool bf16) => string.Create(CultureInfo.InvariantCulture,
-            $"{Gpu}: {(bf16 ? Bf16 is { } b ? $"{b:0.#} TFLOP/s dense bf16 (tensor cores)" : "no bf16 tensor cores" : $"{Fp32:0.#} TFLOP/s fp32 (CUDA cores; TF32 tensor cores {(Tf32 is { } t ? $"{t:0.#} TFLOP/s dense, not used by default" : "absent")})")}, {Source}");
+            $"{Gpu}: {(bf16 ? Bf16 is { } b ? $"{b:0.##} TFLOP/s dense bf16 (tensor cores)" : "no bf16 tensor cores" : $"{Fp32:0.##} TFLOP/s fp32 (CUDA cores; TF32 tensor cores {(Tf32 is { } t ? $"{t:0.##} TFLOP/s dense, not used by default" : "absent")})")}, {Source}");
     }
 
     // Most specific first: "H100 NVL" before "H100", "L40S" before "L40", "V100S" before "V100".

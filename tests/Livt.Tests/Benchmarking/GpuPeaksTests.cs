@@ -1,4 +1,6 @@
+using System.Globalization;
 using Livt.Benchmarking;
+using Livt.Tests.Configuration;
 
 namespace Livt.Tests.Benchmarking;
 
@@ -24,6 +26,16 @@ public class GpuPeaksTests
         Assert.Equal(fp32Tflops * 1000, peak.Gflops(bf16: false), 6);
         Assert.Equal(bf16Tflops * 1000, peak.Gflops(bf16: true), 6);
         Assert.Matches("NVIDIA .*(datasheet|whitepaper)", peak.Basis(true));
+    }
+
+    [Fact]
+    public void ThePerformancePageListsTheTableAsItIs()
+    {
+        var page = File.ReadAllText(Path.Combine(RunSpecTests.RepoRoot(), "docs", "PERFORMANCE.md"));
+        string F(double? t) => t is { } v ? v.ToString("0.##", CultureInfo.InvariantCulture) : "—";
+        foreach (var p in GpuPeaks.Known)
+            Assert.Contains($"| {p.Gpu} | {F(p.Fp32)} | {F(p.Tf32)} | {F(p.Bf16)} | ", page);
+        Assert.Equal(GpuPeaks.Known.Count, page.Split('\n').Count(l => l.StartsWith("| ") && !l.StartsWith("| GPU")));
     }
 
     [Fact]
