@@ -51,7 +51,10 @@ public static class LibTorch
             var value = Environment.GetEnvironmentVariable(Variable);
             var bundled = BundledDirectory();
             if (!string.IsNullOrWhiteSpace(value)) Chosen = LoadFrom(value.Trim(), bundled);
-            else if (bundled is null && OperatingSystem.IsLinux() && MappedLibraries("libtorch_cpu.so").Count == 0)
+            // An app folder with TorchSharp's library but no libtorch beside it: the kit's app, which would fail
+            // in TorchSharp's loader with a page of trace. (Elsewhere, e.g. TorchSharp in a NuGet cache, its loader looks.)
+            else if (bundled is null && OperatingSystem.IsLinux() && MappedLibraries("libtorch_cpu.so").Count == 0
+                     && NativeSearchDirectories().Any(d => File.Exists(Path.Combine(d, "libLibTorchSharp.so"))))
                 throw new LivtException($"this Livt was built without TorchSharp's libtorch (a GPU kit's app): set {Variable} to a libtorch's lib folder, " +
                                         "or to python for the one python3's `import torch` uses (docs/GPU.md)");
             _done = true;
