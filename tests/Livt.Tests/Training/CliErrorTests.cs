@@ -96,7 +96,7 @@ public class CliErrorTests
     [InlineData("CUDA error: an illegal memory access was encountered\nCUDA kernel errors might be asynchronously reported",
         "CUDA failed: CUDA error: an illegal memory access was encountered CUDA kernel errors might be asynchronously reported; `livt doctor`")]
     [InlineData("[enforce fail at inline_container.cc:1] . file not found: archive/data.pkl", "libtorch failed: . file not found: archive/data.pkl; rerun with --verbose")]
-    public void LibTorchMessagesSayWhatFailedAndWhatToTry(string what, string start) => Assert.StartsWith(start, Cli.UserError.Describe(what));
+    public void LibTorchMessagesSayWhatFailedAndWhatToTry(string what, string start) => Assert.StartsWith(start, global::Livt.Cli.UserError.Describe(what));
 
     [Fact]
     public void PickleThatCallsCodeIsRefusedNotRun()
