@@ -21,15 +21,16 @@ internal sealed class TrainingBenchStep : IBenchStep
 {
     private readonly IDisposable _parts;
     private readonly TrainStep _step;
-    private readonly PartTimer _timer = new();
+    private readonly PartTimer _timer;
     private readonly Generator _generator;
     private readonly int _seed;
 
     private TrainingBenchStep(IDisposable parts, TrainStep step, TrainConfig config, Device device)
     {
         (_parts, _step, _seed) = (parts, step, config.Seed);
+        _timer = new PartTimer(device);
         _step.Timer = _timer;
-        _generator = new Generator((ulong)config.Seed, device);
+        _generator = new Generator((ulong)config.Seed);
     }
 
     public IReadOnlyList<StepTimings> Parts => _timer.Parts;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Livt.Engine;
 using Livt.Methods;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,10 +43,10 @@ public sealed class ClassifierRetraining : SecondStage
             {
                 // nn.Linear's own initialisation, U(±1/√fan_in) for weight and bias, redrawn from a generator
                 // the run owns rather than libtorch's process-wide one.
-                using var generator = new Generator((ulong)Seeds.Derive(x.Seed, 0, Seeds.Stream.Init), x.Device);
+                using var generator = new Generator((ulong)Seeds.Derive(x.Seed, 0, Seeds.Stream.Init));
                 double bound = 1 / Math.Sqrt(x.HeadWeight.shape[1]);
-                head.weight!.uniform_(-bound, bound, generator);
-                head.bias!.uniform_(-bound, bound, generator);
+                CpuRandom.Uniform_(head.weight!, -bound, bound, generator);
+                CpuRandom.Uniform_(head.bias!, -bound, bound, generator);
             }
         }
         Action? project = null;

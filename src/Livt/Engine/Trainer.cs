@@ -61,8 +61,7 @@ public sealed class Trainer
         _stage.Precision?.PushWeights();
         Observer.StageStarted(_stage.Name, startEpoch, _config.Epochs, stepsPerEpoch, _runDir);
 
-        var device = model.parameters().First().device;
-        using var generator = new Generator((ulong)_config.Seed, device);
+        using var generator = new Generator((ulong)_config.Seed);
         double lastLoss = double.NaN;
         _optimizer.ZeroGrad();
         for (int epoch = startEpoch; epoch < _config.Epochs; epoch++)

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -48,7 +49,7 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         {
             using var _ = torch.no_grad();
             var head = vit.Head;
-            head.weight!.uniform_(-1, 1, generator);
+            CpuRandom.Uniform_(head.weight!, -1, 1, generator);
             head.weight!.copy_(torch.nn.functional.normalize(head.weight!, dim: 1));
             head.bias!.zero_();
             head.bias!.requires_grad = false;

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -55,7 +56,7 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
         MaeInit.FillSinCos(pos_embed, config.GridSize);
         MaeInit.Apply(this, patch_embed, generator, cls_token);
         using var _ = torch.no_grad();
-        foreach (var expert in experts) expert.Head.weight!.normal_(0, VisionTransformer.HeadInitStd, generator);
+        foreach (var expert in experts) CpuRandom.Normal_(expert.Head.weight!, 0, VisionTransformer.HeadInitStd, generator);
     }
 
     /// <summary>The generator drop path draws from in training (libtorch's global one when null).</summary>

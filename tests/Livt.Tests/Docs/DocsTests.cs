@@ -103,6 +103,7 @@ public partial class DocsTests
     {
         var known = AllCommands(Cli()).SelectMany(c => c.Options).SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet();
         known.UnionWith(["--help", "-h"]);
+        known.UnionWith(GlobalOptions.All.Select(o => o.Name));
         bool Exists(string flag) => known.Contains(flag) || known.Contains(OfficialFlags.Dashed(flag)) || OfficialFlags.Find(flag) is not null || OtherTools.Contains(flag);
         var unknown = Flag().Matches(Text(Path.Combine(Root, page))).Select(m => m.Value).Where(f => !Exists(f)).Distinct().ToList();
         Assert.True(unknown.Count == 0, $"{page} mentions flags no command has: {string.Join(", ", unknown)}");

@@ -52,7 +52,7 @@ public class TrainStepTimerTests
     [Fact]
     public void BenchPartTimerRecordsEachPartFromTheEndOfThePrevious()
     {
-        var timer = new PartTimer();
+        var timer = new PartTimer(torch.CPU);
         timer.Begin(timed: false);
         timer.PartEnded(StepPart.Forward);
         Assert.All(timer.Parts, p => Assert.True(double.IsNaN(p.Median)));
