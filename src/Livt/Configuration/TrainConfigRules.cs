@@ -3,6 +3,7 @@ using Livt.Engine;
 using Livt.Optimization;
 using Livt.Losses;
 using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Models;
 using Livt.Runtime;
 
@@ -58,26 +59,26 @@ public static class TrainConfigRules
             return;
         }
 
-        string loss = LossFactory.Canonical(config.Loss) ?? DiverseExpertLoss.Canonical(config.Loss) ?? ContrastiveLosses.Canonical(config.Loss)
-            ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names.Append(DiverseExpertLoss.Name).Concat(ContrastiveLosses.Names))})");
+        var method = LongTailMethods.Loss(config.Loss);
+        string loss = method.Name;
         Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && !ShipsValidation(config.Dataset)),
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
         CheckCmo(config);
         CheckDifficultyNet(config, loss);
         Require((config.IifVariant.Trim().ToLowerInvariant() == "raw" && config.IifNorm == 0) || loss == "iif",
             $"--iif-variant, --iif-norm: settings of --loss iif, not {loss}");
-        if (ContrastiveLosses.Canonical(loss) is not null)
+        if (method.Kind == MethodKind.Contrastive)
         {
             Require(!config.Cmo && !config.DifficultyNet, $"--cmo, --difficulty-net: not with --loss {loss}, which trains on its own multi-view augmentation and loss");
             CheckContrastive(config, loss);
             return;
         }
         Require(config is { ConTemperature: null, ConAlpha: null, ConBeta: null, QueueSize: null, ProjDim: null },
-            $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", ContrastiveLosses.Names)}), not of --loss {loss}");
+            $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))}), not of --loss {loss}");
         Require(config.DrwEpoch is null || loss == "ldam", $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
             $"--drw-epoch {config.DrwEpoch}: must be within the run's {config.Epochs} epochs");
-        if (loss == DiverseExpertLoss.Name)
+        if (method.Kind == MethodKind.Experts)
         {
             // Mixup/CutMix are fine: the diverse-expert loss takes soft targets.
             int depth = config.Depth ?? ModelPresets.Get(config.Model).Depth;
@@ -87,7 +88,7 @@ public static class TrainConfigRules
             Require(config.SadeCosineScale is >= 0 and < double.PositiveInfinity, $"--sade-cosine-scale {config.SadeCosineScale}: must be finite and >= 0 (0: linear heads)");
             return;
         }
-        var probe = LossFactory.Create(loss, [2, 1], LossOptions(config));
+        var probe = LossFactory.Create(loss, [2, 1], LossOptions(config), config.Options(method));
         Require(!(config.Mixup > 0 || config.Cutmix > 0) || probe.AcceptsSoftTargets,
             $"--loss {config.Loss} needs hard labels: turn Mixup/CutMix off (--mixup 0 --cutmix 0)");
     }

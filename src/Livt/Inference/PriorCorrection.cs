@@ -1,24 +1,25 @@
 using Livt.Interop;
+using Livt.Methods;
 
 namespace Livt.Inference;
 
 /// <summary>
 /// Post-hoc logit adjustment needs to know which label distribution a model's logits already assume:
-/// a model trained with a prior-corrected loss (Bal-BCE, Bal-CE / logit adjustment, LADE, and the
-/// contrastive methods, whose classifiers are all trained logit-adjusted) predicts as if classes were balanced, and so does a head retrained on class-balanced samples (cRT, LWS); one
+/// a model trained with a prior-corrected loss (<see cref="LongTailMethod.AssumesBalancedPrior"/>: Bal-BCE,
+/// Bal-CE / logit adjustment, LADE, and the contrastive methods, whose classifiers are all trained
+/// logit-adjusted) predicts as if classes were balanced, and so does a head retrained on class-balanced samples (cRT, LWS); one
 /// trained with plain CE/BCE on the data as it comes predicts under the training prior. SADE's experts,
 /// averaged, predict under ∝ (π·π̃^τ)^(1/3) (<see cref="Livt.Losses.DiverseExpertLoss.ExpertLogPriors"/>).
 /// </summary>
 public static class PriorCorrection
 {
-    private static readonly HashSet<string> Balanced = ["bal-bce", "bal-ce", "lade", .. Livt.Losses.Contrastive.ContrastiveLosses.Names];
-
     /// <summary>The prior a model's raw logits assume, given its training loss, class counts, (for a
     /// retrained head) <see cref="Livt.Interop.ModelMetadata.Sampler"/> and (for SADE's experts, whose mean
     /// logits a multi-expert model predicts with) τ of the backward expert.</summary>
     public static double[] SourcePrior(string? loss, IReadOnlyList<long> trainCounts, string? sampler = null, double sadeTau = 2.0)
     {
-        if (sampler != "class-balanced" && loss is not null && Livt.Losses.DiverseExpertLoss.Canonical(loss) is not null)
+        var method = LongTailMethods.Find(loss);
+        if (sampler != "class-balanced" && method is { Kind: MethodKind.Experts })
         {
             var offsets = Livt.Losses.DiverseExpertLoss.ExpertLogPriors(trainCounts, sadeTau);
             var mean = Enumerable.Range(0, trainCounts.Count).Select(c => offsets.Average(o => o[c])).ToArray();
@@ -27,7 +28,7 @@ public static class PriorCorrection
             double total = unnormalised.Sum();
             return unnormalised.Select(p => p / total).ToArray();
         }
-        if (sampler == "class-balanced" || (loss is not null && (Livt.Losses.LossFactory.Canonical(loss) ?? Livt.Losses.Contrastive.ContrastiveLosses.Canonical(loss)) is { } name && Balanced.Contains(name)))
+        if (sampler == "class-balanced" || method is { AssumesBalancedPrior: true })
             return Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray();
         return Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts);
     }

@@ -34,14 +34,6 @@ public sealed class DiverseExpertLoss : LongTailLoss
     /// <summary>The loss's name on the command line and in recipes (<c>--loss sade</c>).</summary>
     public const string Name = "sade";
 
-    /// <summary><see cref="Name"/> for "sade" or "tade" (the method's first name), any case; null for another
-    /// loss. It is not one of <c>LossFactory</c>'s, which all take the logits of one head [N, C].</summary>
-    public static string? Canonical(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return name.Trim().ToLowerInvariant() is "sade" or "tade" ? Name : null;
-    }
-
     /// <summary>τ of the backward expert.</summary>
     public double Tau { get; }
 

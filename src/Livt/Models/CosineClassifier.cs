@@ -1,3 +1,4 @@
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,7 +28,7 @@ internal static class CosineClassifier
     public static void Initialize(Linear head, Generator? generator)
     {
         using var _ = torch.no_grad();
-        head.weight!.uniform_(-1, 1, generator);
+        CpuRandom.Uniform_(head.weight!, -1, 1, generator);
         head.weight!.copy_(nn.functional.normalize(head.weight!, dim: 1));
         head.bias!.zero_();
         head.bias!.requires_grad = false;

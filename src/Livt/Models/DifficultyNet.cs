@@ -1,3 +1,4 @@
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -36,8 +37,8 @@ public sealed class DifficultyNet : nn.Module<Tensor, Tensor>
         foreach (var layer in new[] { linear1, linear2, linear3 })
         {
             double bound = 1 / Math.Sqrt(layer.weight!.shape[1]);
-            layer.weight!.uniform_(-bound, bound, generator);
-            layer.bias?.uniform_(-bound, bound, generator);
+            CpuRandom.Uniform_(layer.weight!, -bound, bound, generator);
+            if (layer.bias is { } b) CpuRandom.Uniform_(b, -bound, bound, generator);
         }
     }
 

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -120,7 +121,7 @@ public sealed class MaskedAutoencoder : nn.Module
         var tokens = patch_embed.call(images).add(pos_embed[.., 1..], one);
         long n = tokens.shape[0], l = tokens.shape[1], d = tokens.shape[2];
         if (noise is null)
-            noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: tokens.device, generator: generator);
+            noise = CpuRandom.Rand([n, l], tokens.device, generator);
         else if (noise.dim() != 2 || noise.shape[0] != n || noise.shape[1] != l)
             throw new ArgumentException($"expected masking noise of shape [{n}, {l}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
         // A random subset of the patches per image: the ⌊L·(1 − ratio)⌋ with the smallest noise.

@@ -6,13 +6,14 @@ using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Losses;
-using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Training.Contrastive;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Inference;
+using Livt.Training.Setup;
 
 namespace Livt.Training;
 
@@ -39,7 +40,7 @@ public sealed class FinetuneRunner
         if (config.Init is not null) ModelCheckpoint.Resolve(config.Init);
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "finetune");
-        bool contrastive = ContrastiveLosses.Canonical(config.Loss) is not null;
+        bool contrastive = LongTailMethods.Loss(config.Loss).Kind == MethodKind.Contrastive;
         // The contrastive stages have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
         (_config, _precision) = RunSetup.ResolvePrecision(contrastive ? config with { Precision = "fp32" } : config, RunDir);
         if (contrastive)
@@ -55,7 +56,7 @@ public sealed class FinetuneRunner
     /// <summary>Runs the stage to the end (resuming from the run folder's checkpoint if there is one).</summary>
     public RunResult Run()
     {
-        if (ContrastiveLosses.Canonical(_config.Loss) is not null) return new ContrastiveRunner(_config, _context, RunDir).Run();
+        if (LongTailMethods.Loss(_config.Loss).Kind == MethodKind.Contrastive) return new ContrastiveRunner(_config, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(_config);
         RunSetup.WriteConfig(_config, RunDir, _context);
@@ -90,7 +91,7 @@ public sealed class FinetuneRunner
             ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
             Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0, ExpertTau = _config.SadeTau,
         };
-        if (LossFactory.Canonical(_config.Loss) == "iif")
+        if (LongTailMethods.Find(_config.Loss)?.Name == "iif")
             metadata = metadata with
             {
                 LogitScale = InverseImageFrequency.Weights(counts, _config.IifVariant, _config.IifNorm),
@@ -108,7 +109,7 @@ public sealed class FinetuneRunner
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
             epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty);
-        double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, log, _context).Run();
+        double finalLoss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), RunDir, stage, loader, parts.Optimizer, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
@@ -156,7 +157,7 @@ public sealed class FinetuneRunner
         _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
                                   $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}, " +
                                   $"virtual step over the {(_config.DifficultyMeta == DifficultyMetaScope.Model ? "whole model" : "head alone")}");
-        return new DifficultyNetTraining(counts.Length, counts, LossFactory.Canonical(_config.Loss) == "bal-ce", _config.BalTau, new AlignedBatches(meta),
+        return new DifficultyNetTraining(counts.Length, counts, LongTailMethods.Find(_config.Loss)?.Name == "bal-ce", _config.BalTau, new AlignedBatches(meta),
             () => parts.Optimizer.Lr * parts.Optimizer.Store.Groups.Max(g => g.LrScale), _config.DifficultyLr, _config.DifficultyLambda, device,
             _config.DifficultyMeta, _config.Seed);
     }

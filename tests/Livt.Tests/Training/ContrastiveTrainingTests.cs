@@ -7,6 +7,7 @@ using Livt.Interop;
 using Livt.Tests.Data;
 using Livt.Training;
 using Livt.Training.Contrastive;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -134,7 +134,8 @@ public static class VitOnnxExporter
             var norm = g.Node("ReduceL2", [features], $"{e}head.feature_norm", Attr("axes", new long[] { -1 }), Attr("keepdims", 1L));
             var unit = g.Node("Div", [features, g.Node("Max", [norm, g.Floats($"{e}head.eps", [1e-12f])])], $"{e}head.unit_features");
             var w = weights[$"{e}head.weight"];
-            using var cosine = torch.nn.functional.normalize(w.detach().to(ScalarType.Float64), dim: 1).mul(s).t();
+            using var scale = s.ToScalar();
+            using var cosine = torch.nn.functional.normalize(w.detach().to(ScalarType.Float64), dim: 1).mul(scale).t();
             var wT = g.Floats($"{e}head.weight.cosine.T", Values(cosine), w.shape[1], w.shape[0]);
             return g.Node("Add", [g.Node("MatMul", [unit, wT]), Weight($"{e}head.bias")], output);
         }).ToArray();

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Losses.Contrastive;
 
@@ -24,7 +25,7 @@ public sealed class ClassBalancedQueue : IDisposable
         NumClasses = numClasses;
         PerClass = perClass;
         using var generator = new Generator((ulong)seed);
-        using var start = torch.randn(new long[] { (long)numClasses * perClass, dim }, generator: generator);
+        using var start = CpuRandom.Randn([(long)numClasses * perClass, dim], CPU, generator);
         _keys = torch.nn.functional.normalize(start, dim: 1).to(dtype).to(device ?? torch.CPU);
         _pointer = new long[numClasses];
     }
