@@ -8,6 +8,8 @@ using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
+using Livt.Training.Pretraining;
+using Livt.Training.Pretraining.Mae;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -70,9 +72,9 @@ public static class BenchmarkRunner
             };
         var (mean, std) = data is null ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray()) : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
         var loader = data is null ? null
-            : run is not null ? RunSetup.TrainLoader(run, data.Train, o.Mode == "pretrain"
-                    ? PretrainRunner.TrainTransform(run, config.ImageSize, mean, std)
-                    : FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext { Parallel = parallel })
+            : run is not null ? o.Mode == "pretrain"
+                ? PretrainingMethods.Get(run.Method).Views(run, config.ImageSize, mean, std).Loader(run, data.Train, new RunContext { Parallel = parallel })
+                : RunSetup.TrainLoader(run, data.Train, FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext { Parallel = parallel })
             : new DataLoader(data.Train,
                 o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std) : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
                 new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
@@ -86,7 +88,10 @@ public static class BenchmarkRunner
         var blocks = new List<(double Bare, double EndToEnd)>();
         var rss = new RssTracker();
         // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
-        using (var inMemory = new Batch(torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device),
+        // A multi-view method's batch carries its views: [N, V, C, H, W].
+        int views = o.Mode == "pretrain" ? PretrainingMethods.Get(run!.Method).Views(run, config.ImageSize, mean, std).Count : 1;
+        long[] shape = views == 1 ? [o.BatchSize, channels, config.ImageSize, config.ImageSize] : [o.BatchSize, views, channels, config.ImageSize, config.ImageSize];
+        using (var inMemory = new Batch(torch.randn(shape, device: device),
                    torch.randint(0, classes, o.BatchSize, dtype: int64, device: device), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
         {
             int index = 0; // the step's position, as the trainer counts it (its generator is reseeded from it)
@@ -160,7 +165,8 @@ public static class BenchmarkRunner
         double flops = o.Mode switch
         {
             "train" => FlopCount.TrainStep(FlopCount.VitForward(config)),
-            "pretrain" => FlopCount.TrainStep(FlopCount.MaeForward(config, run!.MaskRatio)),
+            // Counted for MAE only; the other methods' extra passes (views, momentum encoders, heads) are not modelled.
+            "pretrain" => run!.Method == MaeMethod.Id ? FlopCount.TrainStep(FlopCount.MaeForward(config, run.MaskRatio)) : double.NaN,
             "infer" => FlopCount.VitForward(config),
             _ => double.NaN,
         };
@@ -181,7 +187,7 @@ public static class BenchmarkRunner
             Processes = parallel.WorldSize, Backend = parallel.Group.Backend,
             JobImagesPerSecond = parallel.WorldSize * ips,
             AllReduceShare = step is { } s && o.Mode is "train" or "pretrain" ? PartMs(s, StepPart.AllReduce) / 1000 / total.Median : null,
-            Compute = step is null ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
+            Compute = step is null || double.IsNaN(flops) ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
                 double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
                 device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16) : "peak not known for this device",
                 CpuShare: cpuSeconds / (wallSeconds * cpu.Cores)),

@@ -91,7 +91,7 @@ public static class ModelCheckpoint
         using (file)
         {
             if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind) })
-                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint (MGP pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
+                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint ({livtMeta.Pretraining ?? "MGP"} pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
             var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
             ClassifierModel model = meta.Kind == MultiExpertVisionTransformer.FileKind
                 ? new MultiExpertVisionTransformer(meta.Model, meta.Experts, meta.ExpertDepth)

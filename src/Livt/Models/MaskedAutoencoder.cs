@@ -32,11 +32,18 @@ public sealed class MaskedAutoencoder : nn.Module
 
     /// <summary>Builds the autoencoder with MAE's initialisation, drawing from <paramref name="generator"/>
     /// (libtorch's global generator when null).</summary>
+    /// <param name="config">The encoder and decoder.</param>
+    /// <param name="generator">Random source of the initialisation.</param>
+    /// <param name="predictionDim">Width of <c>decoder_pred</c>'s output per patch: p·p·C pixels when null (MAE);
+    /// another width predicts features instead (a teacher's, in MimCo), and <see cref="Forward"/>'s pixel loss
+    /// does not apply.</param>
     /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>
-    public MaskedAutoencoder(VitConfig config, Generator? generator = null) : base(nameof(MaskedAutoencoder))
+    public MaskedAutoencoder(VitConfig config, Generator? generator = null, int? predictionDim = null) : base(nameof(MaskedAutoencoder))
     {
         config.Validate();
+        if (predictionDim is < 1) throw new ArgumentException($"prediction width {predictionDim} must be positive", nameof(predictionDim));
         Config = config;
+        PredictionDim = predictionDim ?? config.PatchSize * config.PatchSize * config.InChans;
         int d = config.EmbedDim, dd = config.DecoderEmbedDim, p = config.PatchSize;
         patch_embed = new PatchEmbed(config.ImageSize, p, config.InChans, d);
         cls_token = new Parameter(torch.zeros(1, 1, d));
@@ -48,7 +55,7 @@ public sealed class MaskedAutoencoder : nn.Module
         decoder_pos_embed = new Parameter(torch.zeros(1, config.NumPatches + 1, dd), requires_grad: false);
         decoder_blocks = Block.Stack(config.DecoderDepth, dd, config.DecoderNumHeads, config.MlpRatio, 0.0, config.Attention);
         decoder_norm = nn.LayerNorm(dd, eps: Block.NormEps);
-        decoder_pred = nn.Linear(dd, p * p * config.InChans);
+        decoder_pred = nn.Linear(dd, PredictionDim);
         RegisterComponents();
 
         MaeInit.FillSinCos(pos_embed, config.GridSize);
@@ -58,6 +65,9 @@ public sealed class MaskedAutoencoder : nn.Module
 
     /// <summary>The configuration the model was built from.</summary>
     public VitConfig Config { get; }
+
+    /// <summary>Width of the decoder's prediction per patch (p·p·C for pixels).</summary>
+    public int PredictionDim { get; }
 
     /// <summary>
     /// Masks each image at random, encodes the kept patches, reconstructs all of them and scores the
@@ -74,8 +84,8 @@ public sealed class MaskedAutoencoder : nn.Module
     /// <exception cref="ArgumentException">Wrong image shape, noise shape or mask ratio.</exception>
     public (Tensor Loss, Tensor Pred, Tensor Mask) Forward(Tensor images, double maskRatio = 0.75, Tensor? noise = null, Generator? generator = null)
     {
-        if (maskRatio is < 0 or >= 1 || double.IsNaN(maskRatio))
-            throw new ArgumentException($"mask ratio must be in [0, 1), got {maskRatio}", nameof(maskRatio));
+        if (PredictionDim != Config.PatchSize * Config.PatchSize * Config.InChans)
+            throw new InvalidOperationException($"this autoencoder predicts {PredictionDim}-wide features, not pixels: use ForwardEncoder and ForwardDecoder");
         using var scope = torch.NewDisposeScope();
         var (latent, mask, idsRestore) = ForwardEncoder(images, maskRatio, noise, generator);
         var pred = ForwardDecoder(latent, idsRestore);
@@ -110,8 +120,20 @@ public sealed class MaskedAutoencoder : nn.Module
         return perm.reshape(n, c, g * p, g * p);
     }
 
-    private (Tensor Latent, Tensor Mask, Tensor IdsRestore) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
+    /// <summary>
+    /// MAE's <c>forward_encoder</c>: masks each image at random and encodes the kept patches with the cls token.
+    /// </summary>
+    /// <param name="images">[N, C, H, W] at the configured channels and size.</param>
+    /// <param name="maskRatio">Fraction of patches removed, in [0, 1).</param>
+    /// <param name="noise">[N, L] masking noise (the smallest are kept), or null to draw it from <paramref name="generator"/>.</param>
+    /// <param name="generator">Random source for the noise (global RNG when null).</param>
+    /// <returns>Latent [N, 1 + kept, D] after <c>norm</c> (cls token first), Mask [N, L] (1 = removed),
+    /// IdsRestore [N, L] (each patch's place in the shuffled order), all owned by the caller's dispose scope.</returns>
+    /// <exception cref="ArgumentException">Wrong noise shape or mask ratio.</exception>
+    public (Tensor Latent, Tensor Mask, Tensor IdsRestore) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise = null, Generator? generator = null)
     {
+        if (maskRatio is < 0 or >= 1 || double.IsNaN(maskRatio))
+            throw new ArgumentException($"mask ratio must be in [0, 1), got {maskRatio}", nameof(maskRatio));
         var x = patch_embed.call(images) + pos_embed[.., 1..];
         long n = x.shape[0], l = x.shape[1], d = x.shape[2];
         if (noise is null)
@@ -137,7 +159,9 @@ public sealed class MaskedAutoencoder : nn.Module
         return (Fp32.LayerNorm(norm, x), mask, idsRestore);
     }
 
-    private Tensor ForwardDecoder(Tensor latent, Tensor idsRestore)
+    /// <summary>MAE's <c>forward_decoder</c>: mask tokens filled in, the order restored, the decoder's
+    /// prediction for every patch, [N, L, <see cref="PredictionDim"/>], owned by the caller's dispose scope.</summary>
+    public Tensor ForwardDecoder(Tensor latent, Tensor idsRestore)
     {
         var x = decoder_embed.call(latent);
         long n = x.shape[0], kept = x.shape[1] - 1, l = idsRestore.shape[1], dd = x.shape[2];

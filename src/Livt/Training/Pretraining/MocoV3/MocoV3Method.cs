@@ -1,0 +1,94 @@
+using Livt.Augmentation;
+using Livt.Configuration;
+using Livt.Engine;
+using Livt.Training.Contrastive;
+using Livt.Training.Pretraining.Shared;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Livt.Training.Pretraining.MocoV3;
+
+/// <summary>MoCo v3 for ViTs (facebookresearch/moco-v3): two BYOL-style views, symmetric InfoNCE of the
+/// predictor's queries against the momentum encoder's keys, the momentum raised to 1 on a cosine, keys
+/// gathered over the processes and the heads' BatchNorm synchronised, as the official DDP run does.</summary>
+internal sealed class MocoV3Method : IPretrainingMethod
+{
+    /// <summary>The method's name.</summary>
+    public const string Id = "moco-v3";
+
+    public string Name => Id;
+    public string Summary => "MoCo v3: momentum encoder, projector + predictor MLPs with BatchNorm, symmetric InfoNCE over in-batch keys";
+
+    public IReadOnlyCollection<string> Settings =>
+    [
+        nameof(TrainConfig.SslTemperature), nameof(TrainConfig.SslMomentum), nameof(TrainConfig.SslProjDim),
+        nameof(TrainConfig.SslHiddenDim), nameof(TrainConfig.FreezePatchEmbed),
+    ];
+
+    public void Check(TrainConfig config)
+    {
+        var o = MocoV3Options.From(config);
+        PretrainingMethods.Require(o.Temperature > 0 && double.IsFinite(o.Temperature), "--ssl-temperature", o.Temperature, "must be a positive number");
+        PretrainingMethods.Require(o.Momentum is >= 0 and <= 1, "--ssl-momentum", o.Momentum, "must be in [0, 1]");
+        PretrainingMethods.Require(o.ProjDim >= 1 && o.HiddenDim >= 1, "--ssl-proj-dim / --ssl-hidden-dim", $"{o.ProjDim} / {o.HiddenDim}", "must be at least 1");
+    }
+
+    public PretrainingViews Views(TrainConfig config, int inputSize, float[] mean, float[] std) =>
+        PretrainingViews.Several(ContrastivePipelines.Byol(inputSize, mean, std, config.ScaleMin));
+
+    public IPretrainingObjective Create(PretrainingSetup setup) => new Objective(setup, MocoV3Options.From(setup.Config));
+
+    private sealed class Objective : PretrainingObjective<MocoV3Model>
+    {
+        private readonly PretrainingSetup _setup;
+        private readonly MocoV3Options _options;
+        private readonly TargetNetwork _momentum;
+        private readonly Func<Tensor, Tensor>? _gather;
+
+        public Objective(PretrainingSetup setup, MocoV3Options options) : this(setup, options, Build(setup, options)) { }
+
+        private Objective(PretrainingSetup setup, MocoV3Options options, (MocoV3Model Model, Func<MocoV3Model> Create) built)
+            : base(setup, built.Model, built.Create, AllDecayed(built.Model.named_parameters(), setup.Config.WeightDecay))
+        {
+            (_setup, _options) = (setup, options);
+            _momentum = new TargetNetwork(Master.BaseEncoder, Master.MomentumEncoder, Work?.MomentumEncoder);
+            _gather = ProcessGather.For(setup.Parallel);
+        }
+
+        private static (MocoV3Model, Func<MocoV3Model>) Build(PretrainingSetup setup, MocoV3Options options)
+        {
+            var processSum = ProcessSum.For(setup.Parallel);
+            MocoV3Model Make(Generator generator)
+            {
+                var model = new MocoV3Model(setup.Model, options, generator, processSum);
+                model.to(setup.Device);
+                return model;
+            }
+            using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
+            var master = Make(init);
+            // The bf16 copy's draws are overwritten by the master's weights.
+            return (master, () =>
+            {
+                using var scratch = new Generator(0);
+                return Make(scratch);
+            });
+        }
+
+        public override Tensor Loss(Tensor images, StepContext step)
+        {
+            var model = Compute;
+            var (x1, x2) = (View(images, 0), View(images, 1));
+            var q1 = model.Query(x1);
+            var q2 = model.Query(x2);
+            // Once per optimizer step, before the keys, at the step's point of the cosine (main_moco.py's train loop).
+            if (step.Step % _setup.Config.AccumIter == 0)
+                _momentum.Update(CosineMomentum.At(_options.Momentum, _setup.Progress(step)));
+            var k1 = model.Key(x1);
+            var k2 = model.Key(x2);
+            int rank = _setup.Parallel.Rank;
+            return MocoV3Loss.Contrastive(q1, k2, _options.Temperature, _gather, rank) + MocoV3Loss.Contrastive(q2, k1, _options.Temperature, _gather, rank);
+        }
+
+        public override PretrainedWeights Export() => new("encoder", SiameseVit.EncoderWeights(Master.BaseEncoder));
+    }
+}
