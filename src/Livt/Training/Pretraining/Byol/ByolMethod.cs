@@ -40,18 +40,34 @@ internal sealed class ByolMethod : IPretrainingMethod
     public PretrainingViews Views(TrainConfig config, int inputSize, float[] mean, float[] std) =>
         PretrainingViews.Several(ContrastivePipelines.Byol(inputSize, mean, std, config.ScaleMin));
 
-    public IPretrainingObjective Create(PretrainingSetup setup) => new Objective(setup, ByolOptions.From(setup.Config));
+    public IPretrainingObjective Create(PretrainingSetup setup)
+    {
+        var options = ByolOptions.From(setup.Config);
+        var processSum = ProcessSum.For(setup.Parallel);
+        ByolModel Make(Generator generator)
+        {
+            var model = new ByolModel(setup.Model, options, generator, processSum);
+            model.to(setup.Device);
+            return model;
+        }
+        using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
+        return new Objective(setup, options, Make(init), () =>
+        {
+            using var scratch = new Generator(0);
+            return Make(scratch);
+        });
+    }
 
-    private sealed class Objective : PretrainingObjective<ByolModel>
+    /// <summary>BYOL's step on a built model (its dtype and weights already final: the target is paired with
+    /// the online network here).</summary>
+    internal sealed class Objective : PretrainingObjective<ByolModel>
     {
         private readonly PretrainingSetup _setup;
         private readonly ByolOptions _options;
         private readonly TargetNetwork _target;
 
-        public Objective(PretrainingSetup setup, ByolOptions options) : this(setup, options, Build(setup, options)) { }
-
-        private Objective(PretrainingSetup setup, ByolOptions options, (ByolModel Model, Func<ByolModel> Create) built)
-            : base(setup, built.Model, built.Create, WeightDecayGroups(built.Model, setup.Config.WeightDecay))
+        internal Objective(PretrainingSetup setup, ByolOptions options, ByolModel model, Func<ByolModel> create)
+            : base(setup, model, create, WeightDecayGroups(model, setup.Config.WeightDecay))
         {
             (_setup, _options) = (setup, options);
             _target = new TargetNetwork(Master.Online, Master.Target, Work?.Target);
@@ -60,24 +76,6 @@ internal sealed class ByolMethod : IPretrainingMethod
         // The official LARS leaves biases and BatchNorm parameters undecayed (exclude_bias_and_norm).
         private static IReadOnlyList<ParamGroupSpec> WeightDecayGroups(ByolModel model, double weightDecay) =>
             ParamGroups.WeightDecay(model.named_parameters(), weightDecay);
-
-        private static (ByolModel, Func<ByolModel>) Build(PretrainingSetup setup, ByolOptions options)
-        {
-            var processSum = ProcessSum.For(setup.Parallel);
-            ByolModel Make(Generator generator)
-            {
-                var model = new ByolModel(setup.Model, options, generator, processSum);
-                model.to(setup.Device);
-                return model;
-            }
-            using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
-            var master = Make(init);
-            return (master, () =>
-            {
-                using var scratch = new Generator(0);
-                return Make(scratch);
-            });
-        }
 
         public override Tensor Loss(Tensor images, StepContext step)
         {

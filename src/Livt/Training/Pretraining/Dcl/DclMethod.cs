@@ -34,9 +34,9 @@ internal sealed class DclMethod(bool weighted) : IPretrainingMethod
     /// <summary>σ of DCLW.</summary>
     public const double DefaultSigma = 0.5;
 
-    private double Temperature(TrainConfig c) => c.SslTemperature ?? DefaultTemperature;
-    private double? Sigma(TrainConfig c) => weighted ? c.DclSigma ?? DefaultSigma : null;
-    private static ProjectionHeadConfig Head(TrainConfig c, int dim) =>
+    internal double Temperature(TrainConfig c) => c.SslTemperature ?? DefaultTemperature;
+    internal double? Sigma(TrainConfig c) => weighted ? c.DclSigma ?? DefaultSigma : null;
+    internal static ProjectionHeadConfig Head(TrainConfig c, int dim) =>
         new(dim, c.SslHiddenDim ?? 512, c.SslProjDim ?? 128, 1, ProjectionNorm.BatchNorm, ProjectionActivation.Relu) { HiddenBias = false };
 
     public void Check(TrainConfig config)
@@ -69,14 +69,15 @@ internal sealed class DclMethod(bool weighted) : IPretrainingMethod
         }, Temperature(setup.Config), Sigma(setup.Config));
     }
 
-    private sealed class Objective : PretrainingObjective<ContrastiveVisionTransformer>
+    /// <summary>DCL's step on a built network.</summary>
+    internal sealed class Objective : PretrainingObjective<ContrastiveVisionTransformer>
     {
         private readonly Func<Tensor, Tensor>? _gather;
         private readonly int _rank;
         private readonly double _temperature;
         private readonly double? _sigma;
 
-        public Objective(PretrainingSetup setup, ContrastiveVisionTransformer model, Func<ContrastiveVisionTransformer> create, double temperature, double? sigma)
+        internal Objective(PretrainingSetup setup, ContrastiveVisionTransformer model, Func<ContrastiveVisionTransformer> create, double temperature, double? sigma)
             : base(setup, model, create, AllDecayed(model.named_parameters(), setup.Config.WeightDecay))
         {
             (_gather, _rank, _temperature, _sigma) = (ProcessGather.For(setup.Parallel), setup.Parallel.Rank, temperature, sigma);

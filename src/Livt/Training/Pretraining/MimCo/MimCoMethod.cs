@@ -80,19 +80,23 @@ internal sealed class MimCoMethod : IPretrainingMethod
         }
     }
 
-    private sealed class Objective : PretrainingObjective<MimCoModel>
+    /// <summary>MimCo's step on a built student and a loaded teacher (which the objective then owns).</summary>
+    internal sealed class Objective : PretrainingObjective<MimCoModel>
     {
         private readonly VisionTransformer _teacher;
+        private readonly ScalarType _teacherType;
         private readonly Func<Tensor, Tensor>? _gather;
         private readonly int _rank;
         private readonly double _maskRatio;
         private readonly double _temperature;
 
-        public Objective(PretrainingSetup setup, MimCoModel model, Func<MimCoModel> create, VisionTransformer teacher, double temperature)
+        internal Objective(PretrainingSetup setup, MimCoModel model, Func<MimCoModel> create, VisionTransformer teacher, double temperature)
             : base(setup, model, create, ParamGroups(model, setup.Config.WeightDecay))
         {
             (_teacher, _gather, _rank, _maskRatio, _temperature) =
                 (teacher, ProcessGather.For(setup.Parallel), setup.Parallel.Rank, setup.Config.MaskRatio, temperature);
+            // The teacher computes in its own dtype (fp32 in a run, whatever the student's precision).
+            _teacherType = teacher.parameters().First().dtype;
         }
 
         // MAE's weight-decay rule, decided on MAE's own names (its no-decay list names cls_token and pos_embed
@@ -117,7 +121,7 @@ internal sealed class MimCoMethod : IPretrainingMethod
             var prediction = student.Mae.ForwardDecoder(latent, idsRestore);
             var image = student.ImageHead.call(latent.select(1, 0));
             Tensor tokens;
-            using (torch.no_grad()) tokens = _teacher.ForwardTokens(images.to(ScalarType.Float32));
+            using (torch.no_grad()) tokens = _teacher.ForwardTokens(images.to(_teacherType));
             return MimCoLoss.PatchLevel(prediction, tokens.narrow(1, 1, tokens.shape[1] - 1), mask, _temperature)
                    + MimCoLoss.ImageLevel(image, tokens.select(1, 0), _temperature, _gather, _rank);
         }

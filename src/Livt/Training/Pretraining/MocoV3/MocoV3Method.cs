@@ -36,42 +36,40 @@ internal sealed class MocoV3Method : IPretrainingMethod
     public PretrainingViews Views(TrainConfig config, int inputSize, float[] mean, float[] std) =>
         PretrainingViews.Several(ContrastivePipelines.Byol(inputSize, mean, std, config.ScaleMin));
 
-    public IPretrainingObjective Create(PretrainingSetup setup) => new Objective(setup, MocoV3Options.From(setup.Config));
+    public IPretrainingObjective Create(PretrainingSetup setup)
+    {
+        var options = MocoV3Options.From(setup.Config);
+        var processSum = ProcessSum.For(setup.Parallel);
+        MocoV3Model Make(Generator generator)
+        {
+            var model = new MocoV3Model(setup.Model, options, generator, processSum);
+            model.to(setup.Device);
+            return model;
+        }
+        using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
+        // The bf16 copy's draws are overwritten by the master's weights.
+        return new Objective(setup, options, Make(init), () =>
+        {
+            using var scratch = new Generator(0);
+            return Make(scratch);
+        });
+    }
 
-    private sealed class Objective : PretrainingObjective<MocoV3Model>
+    /// <summary>MoCo v3's step on a built model (its dtype and weights already final: the momentum encoder is
+    /// paired with the base encoder here).</summary>
+    internal sealed class Objective : PretrainingObjective<MocoV3Model>
     {
         private readonly PretrainingSetup _setup;
         private readonly MocoV3Options _options;
         private readonly TargetNetwork _momentum;
         private readonly Func<Tensor, Tensor>? _gather;
 
-        public Objective(PretrainingSetup setup, MocoV3Options options) : this(setup, options, Build(setup, options)) { }
-
-        private Objective(PretrainingSetup setup, MocoV3Options options, (MocoV3Model Model, Func<MocoV3Model> Create) built)
-            : base(setup, built.Model, built.Create, AllDecayed(built.Model.named_parameters(), setup.Config.WeightDecay))
+        internal Objective(PretrainingSetup setup, MocoV3Options options, MocoV3Model model, Func<MocoV3Model> create)
+            : base(setup, model, create, AllDecayed(model.named_parameters(), setup.Config.WeightDecay))
         {
             (_setup, _options) = (setup, options);
             _momentum = new TargetNetwork(Master.BaseEncoder, Master.MomentumEncoder, Work?.MomentumEncoder);
             _gather = ProcessGather.For(setup.Parallel);
-        }
-
-        private static (MocoV3Model, Func<MocoV3Model>) Build(PretrainingSetup setup, MocoV3Options options)
-        {
-            var processSum = ProcessSum.For(setup.Parallel);
-            MocoV3Model Make(Generator generator)
-            {
-                var model = new MocoV3Model(setup.Model, options, generator, processSum);
-                model.to(setup.Device);
-                return model;
-            }
-            using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
-            var master = Make(init);
-            // The bf16 copy's draws are overwritten by the master's weights.
-            return (master, () =>
-            {
-                using var scratch = new Generator(0);
-                return Make(scratch);
-            });
         }
 
         public override Tensor Loss(Tensor images, StepContext step)
