@@ -244,7 +244,7 @@ public static class BenchmarkRunner
     /// <summary>The config of the run whose step <c>bench train</c>/<c>pretrain</c> times: the quick-start
     /// recipe's stage, with the bench's model, size, batch, attention, precision, device, threads, workers
     /// and seed, resolved and checked as <c>livt finetune</c>/<c>pretrain</c> resolve theirs.</summary>
-    private static TrainConfig RunConfig(BenchOptions o)
+    internal static TrainConfig RunConfig(BenchOptions o)
     {
         var overrides = new JsonObject
         {
@@ -252,7 +252,31 @@ public static class BenchmarkRunner
             ["device"] = o.Device, ["threads"] = o.Threads, ["workers"] = o.Workers, ["seed"] = o.Seed,
         };
         if (o.ImageSize is { } size) overrides["input_size"] = size;
+        if (o.Mode == "pretrain")
+        {
+            var method = PretrainingMethods.Get(o.Method);
+            overrides["method"] = method.Name;
+            foreach (var (key, text) in o.Settings)
+            {
+                var setting = Setting.ByKey(key) ?? throw new LivtException($"--set {key}: not a run setting (recipe key)");
+                // A method's own setting goes to the methods that read it; any other to every method.
+                if (PretrainingMethods.MethodSettings.Contains(setting.Property.Name) && !method.Settings.Contains(setting.Property.Name)) continue;
+                overrides[key] = JsonValueOf(text);
+            }
+        }
         return ConfigResolver.Resolve(o.Mode == "train" ? "finetune" : "pretrain", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
+    }
+
+    private static JsonNode? JsonValueOf(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return JsonValue.Create(text);
+        }
     }
 
     private static IBenchStep? BuildStep(BenchOptions o, TrainConfig? run, VitConfig config, Device device, DatasetSplits? data,
