@@ -9,8 +9,8 @@ namespace Livt.Models;
 /// fp32 whatever the working dtype (as autocast keeps normalisation), and with the batch statistics of every
 /// process when it is given the job's sum (<c>SyncBatchNorm</c>, which MoCo v3's and BYOL's heads use).
 /// </summary>
-/// <remarks>With a sum, the mean and biased variance come from Σx, Σx² and the count added over the processes,
-/// and the sum carries gradient (its backward adds every process's gradient), so each process's gradient is
+/// <remarks>With a sum, the mean and then the biased variance come from sums over the processes (Σx and the
+/// count, then Σ(x − mean)²), and the sum carries gradient (its backward adds every process's gradient), so each process's gradient is
 /// that of the summed losses of all of them, as in PyTorch's SyncBatchNorm. A bf16 working copy's running
 /// statistics are not updated (training normalises with batch statistics; the fp32 model's are the ones kept).</remarks>
 public sealed class SyncBatchNorm : nn.Module<Tensor, Tensor>
@@ -83,12 +83,16 @@ public sealed class SyncBatchNorm : nn.Module<Tensor, Tensor>
         using Scalar rows = (double)x.shape[0];
         using var one = 1.ToScalar();
         var count = torch.full(new long[] { 1 }, rows, dtype: x.dtype, device: x.device);
-        var total = _processSum!(torch.cat(new[] { x.sum(0), x.square().sum(0), count }));
-        var n = total[-1];
-        var mean = total[..(int)features] / n;
-        var variance = total[(int)features..(int)(2 * features)] / n - mean.square();
+        // Two passes, as batch_norm's own statistics: the job's mean, then the job's sum of squared deviations
+        // from it (Σx² − n·mean² would lose the variance to rounding when the mean is large).
+        // sum(long[]): a bare sum(0) would bind to sum(ScalarType) and add everything as bytes.
+        var first = _processSum!(torch.cat(new[] { x.sum(new long[] { 0 }), count }));
+        var n = first[-1];
+        var mean = first[..(int)features] / n;
+        var centered = x - mean;
+        var variance = _processSum(centered.square().sum(new long[] { 0 })) / n;
         using var eps = Eps.ToScalar();
-        var y = (x - mean) * (variance + eps).rsqrt();
+        var y = centered * (variance + eps).rsqrt();
         if (w is not null) y = y * w + b!;
         if (track)
         {

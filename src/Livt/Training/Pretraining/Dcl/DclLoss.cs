@@ -40,7 +40,8 @@ internal static class DclLoss
             using var sig = s.ToScalar();
             using var two = 2.ToScalar();
             var allPositive = gather is null ? positive : gather(positive);
-            var weights = nn.functional.softmax(allPositive.div(sig), 0).narrow(0, rank * n, n).mul(allPositive.shape[0]).neg().add(two);
+            using Scalar batch = allPositive.shape[0];
+            var weights = nn.functional.softmax(allPositive.div(sig), 0).narrow(0, rank * n, n).mul(batch).neg().add(two);
             positiveLoss = positiveLoss * weights;
         }
         var similarity = torch.cat([z1.matmul(all1.t()), z1.matmul(all2.t())], 1).div(t);
