@@ -6,7 +6,7 @@ using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
 using Livt.Training.Pretraining;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,7 +44,7 @@ internal sealed class TrainingBenchStep : IBenchStep
         var parts = StageModel.Classifier(config, modelConfig, precision, device, parallel.WorldSize);
         var loss = StageModel.Loss(config, classCounts);
         var stage = new FinetuneStage(parts.Model, parts.Precision, loss, config, device, modelConfig.NumClasses, _ => (null, null));
-        return Train(parts, parts.Model, parts.Precision, parts.Optimizer, parts.Groups, stage, config, device, parallel);
+        return Train(parts, parts.Model, parts.Precision, parts.Optimizer, stage, config, device, parallel);
     }
 
     /// <summary>The pretraining step of the run's <c>--method</c> (<see cref="PretrainingMethods"/>) on the encoder of
@@ -54,19 +54,19 @@ internal sealed class TrainingBenchStep : IBenchStep
         // The bench times steps, not a schedule: the momentum schedules see a long epoch and stay near their start.
         var setup = new PretrainingSetup(config, modelConfig, precision, device, parallel, StepsPerEpoch: 1 << 20, NullTrainingObserver.Instance);
         var objective = PretrainingMethods.Check(config).Create(setup);
-        return Train(objective, objective.Model, objective.Precision, objective.Optimizer, objective.Groups, new PretrainStage(objective, device),
+        return Train(objective, objective.Model, objective.Precision, objective.Optimizer, new PretrainStage(objective, device),
             config, device, parallel);
     }
 
-    private static TrainingBenchStep Train(IDisposable parts, nn.Module model, MixedPrecision? precision, optim.Optimizer optimizer,
-        IReadOnlyList<ParamGroupSpec> groups, ITrainingStage stage, TrainConfig config, Device device, IDataParallel parallel)
+    private static TrainingBenchStep Train(IDisposable parts, nn.Module model, MixedPrecision? precision, FlatOptimizer optimizer,
+        ITrainingStage stage, TrainConfig config, Device device, IDataParallel parallel)
     {
         model.train();
         precision?.Work.train();
         // As the trainer starts: rank 0's weights everywhere, then the bf16 working copy refreshed from them.
         parallel.BroadcastParameters(model);
         precision?.PushWeights();
-        return new TrainingBenchStep(parts, TrainStep.For(config, stage, optimizer, groups, parallel), config, device);
+        return new TrainingBenchStep(parts, TrainStep.For(config, stage, optimizer, parallel), config, device);
     }
 
     public void Run(Batch batch, int index, bool timed)

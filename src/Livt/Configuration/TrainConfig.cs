@@ -49,11 +49,11 @@ public sealed record TrainConfig
     [Setting("Per-channel normalisation std (with --mean)")]
     public double[]? Std { get; init; }
 
-    [Setting("Training sampler: every image once (instance), classes equally likely (class-aware), classes by the square root of their counts (sqrt), instance to class-aware over the run (progressive)")]
+    [Setting("Training sampler: every image once (instance), classes equally likely (class-balanced; class-aware is read as it too), classes by the square root of their counts (sqrt), instance to class-balanced over the run (progressive)")]
     public SamplerKind Sampler { get; init; } = SamplerKind.Instance;
 
     // --- model ---
-    [Setting("Model preset (default: vit_quick_patch4_28; see README)")]
+    [Setting("Model preset (default: vit_quick_patch4_28; see docs/MODELS.md)")]
     public string Model { get; init; } = ModelPresets.QuickStart;
 
     [Setting("Input size in pixels (overrides the preset); fine-tuning at another size than the MGP run resamples the position embedding")]
@@ -264,7 +264,7 @@ public sealed record TrainConfig
     [Setting("Evaluation centre-crop fraction (default: 224/256 up to 224 px, 1.0 above, as the official eval transform)")]
     public double? CropPct { get; init; }
 
-    [Setting("Pretraining checkpoint to fine-tune from: model.safetensors or its run folder (any --method of livt pretrain), an official MAE/LiVT .pth, or a converted safetensors", Alias = "--finetune", FinetuneOnly = true)]
+    [Setting("Pretraining checkpoint to fine-tune from: model.safetensors or its run folder (any --method of livt pretrain), an official MAE/LiVT .pth, or a converted safetensors", FinetuneOnly = true)]
     public string? Init { get; init; }
 
     // --- run ---
@@ -274,7 +274,7 @@ public sealed record TrainConfig
     [Setting("libtorch threads (default: all cores; under mpirun/srun, the cores divided among the processes on the machine)")]
     public int Threads { get; init; }
 
-    [Setting("Data-loader threads (default: one per core)")]
+    [Setting("Data-loader threads (default: the cores libtorch's threads leave free, or half the cores when they take all; at least 1)")]
     public int Workers { get; init; }
 
     [Setting("cpu / cuda / cuda:N")]
@@ -283,7 +283,7 @@ public sealed record TrainConfig
     [Setting("Multi-process runs: seconds a process waits in one collective (gradient averaging, evaluation, the checks at start) before it decides another process died or hung and ends the job")]
     public double DistTimeout { get; init; } = Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds;
 
-    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (see Performance)")]
+    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (docs/PERFORMANCE.md)")]
     public string Precision { get; init; } = "auto";
 
     /// <summary>The precision the run computes in, "fp32" or "bf16": <see cref="Precision"/> decided once when
@@ -310,5 +310,5 @@ public sealed record TrainConfig
     public int EffectiveBatch(int worldSize = 1) => BatchSize * AccumIter * worldSize;
 
     /// <summary>The learning rate actually used (the official rule: blr × global effective batch / 256).</summary>
-    public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Engine.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
+    public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
 }

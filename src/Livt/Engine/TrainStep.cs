@@ -1,6 +1,6 @@
 using Livt.Configuration;
 using Livt.Data;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,28 +15,23 @@ namespace Livt.Engine;
 public sealed class TrainStep
 {
     private readonly ITrainingStage _stage;
-    private readonly optim.Optimizer _optimizer;
-    private readonly IReadOnlyList<ParamGroupSpec> _groups;
+    private readonly FlatOptimizer _optimizer;
     private readonly LrSchedule _schedule;
     private readonly double? _clipGrad;
     private readonly IDataParallel _parallel;
-    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _parameters;
 
-    /// <summary>Binds a stage to its optimizer (built from <paramref name="groups"/>) and schedule.</summary>
-    public TrainStep(ITrainingStage stage, optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups,
-        LrSchedule schedule, int accumIter, double? clipGrad, IDataParallel? parallel = null)
+    /// <summary>Binds a stage to its optimizer (over the stage model's parameter store) and schedule.</summary>
+    public TrainStep(ITrainingStage stage, FlatOptimizer optimizer, LrSchedule schedule, int accumIter, double? clipGrad, IDataParallel? parallel = null)
     {
         if (accumIter < 1) throw new ArgumentOutOfRangeException(nameof(accumIter), accumIter, "must be at least 1");
-        (_stage, _optimizer, _groups, _schedule, AccumIter, _clipGrad) = (stage, optimizer, groups, schedule, accumIter, clipGrad);
+        (_stage, _optimizer, _schedule, AccumIter, _clipGrad) = (stage, optimizer, schedule, accumIter, clipGrad);
         _parallel = parallel ?? SingleProcessParallel.Instance;
-        _parameters = stage.Model.parameters().Where(p => p.requires_grad).ToArray();
     }
 
     /// <summary>The step a run of <paramref name="config"/> takes (the trainer's and <c>livt bench</c>'s): warm-up
     /// and cosine from the resolved learning rate over the configured epochs, accumulation and clipping.</summary>
-    public static TrainStep For(TrainConfig config, ITrainingStage stage, optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups,
-        IDataParallel parallel) =>
-        new(stage, optimizer, groups, Schedule(config, stage, parallel), config.AccumIter, config.ClipGrad, parallel);
+    public static TrainStep For(TrainConfig config, ITrainingStage stage, FlatOptimizer optimizer, IDataParallel parallel) =>
+        new(stage, optimizer, Schedule(config, stage, parallel), config.AccumIter, config.ClipGrad, parallel);
 
     private static LrSchedule Schedule(TrainConfig config, ITrainingStage stage, IDataParallel parallel)
     {
@@ -62,14 +57,15 @@ public sealed class TrainStep
     /// <paramref name="progress"/>. Returns the loss; a non-finite loss returns before backward, leaving
     /// the weights as they were. An empty batch (every image unreadable, <c>--skip-corrupt</c>) adds no
     /// gradient and returns NaN, but still counts as a micro-step and still ends an optimizer step at a
-    /// boundary, so every process takes the same steps and joins the same gradient averaging.
+    /// boundary, so every process takes the same steps and joins the same gradient averaging (a window in
+    /// which no process had an image steps with zero gradients, as PyTorch 1.x's zero-filled gradients do).
     /// </summary>
     public double Run(Batch batch, StepContext step, double progress)
     {
         if (step.Step % AccumIter == 0)
         {
             Lr = _schedule.At(progress);
-            _schedule.Apply(_optimizer, _groups, progress);
+            _schedule.Apply(_optimizer, progress);
         }
         double value = double.NaN;
         if (batch.Count > 0)
@@ -84,12 +80,11 @@ public sealed class TrainStep
         }
         if (IsBoundary(step.Step))
         {
-            _parallel.AverageGradients(_parameters);
+            _parallel.AverageGradients(_optimizer.Store);
             Timer?.PartEnded(StepPart.AllReduce);
-            // Nothing to clip when no process had an image in the whole window.
-            if (_clipGrad is { } clip && _parameters.Any(p => p.grad is not null)) nn.utils.clip_grad_norm_(_parameters, clip);
-            _optimizer.step();
-            _optimizer.zero_grad();
+            if (_clipGrad is { } clip) _optimizer.Store.ClipGradNorm(clip).Dispose();
+            _optimizer.Step();
+            _optimizer.ZeroGrad();
             _stage.Precision?.PushWeights();
             Timer?.PartEnded(StepPart.Optimizer);
         }
@@ -100,5 +95,5 @@ public sealed class TrainStep
     public bool IsBoundary(int step) => (step + 1) % AccumIter == 0;
 
     /// <summary>Drops a partial accumulation (the official loop does at the end of an epoch).</summary>
-    public void DiscardPartial() => _optimizer.zero_grad();
+    public void DiscardPartial() => _optimizer.ZeroGrad();
 }

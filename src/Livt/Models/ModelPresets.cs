@@ -35,10 +35,21 @@ public static class ModelPresets
     /// <summary>Every preset name, in a stable order.</summary>
     public static IReadOnlyList<string> Names { get; } = ByName.Keys.ToArray();
 
-    /// <summary>The configuration of a preset.</summary>
+    /// <summary>The preset <paramref name="name"/> names: a preset's own name, or the name the official
+    /// LiVT/MAE code gives the same encoder (<c>vit_base_patch16</c>, <c>mae_vit_base_patch16</c>,
+    /// <c>mae_vit_base_patch16_dec512d8b</c> → <c>vit_base_patch16_224</c>); null if none.</summary>
+    public static string? Canonical(string name)
+    {
+        if (ByName.ContainsKey(name)) return name;
+        string bare = name.StartsWith("mae_", StringComparison.Ordinal) ? name[4..] : name;
+        if (bare.EndsWith("_dec512d8b", StringComparison.Ordinal)) bare = bare[..^"_dec512d8b".Length];
+        return ByName.ContainsKey(bare + "_224") ? bare + "_224" : null;
+    }
+
+    /// <summary>The configuration of a preset (by any name <see cref="Canonical"/> knows).</summary>
     /// <exception cref="LivtException">No preset has that name; the message lists the valid ones.</exception>
     public static VitConfig Get(string name) =>
-        ByName.TryGetValue(name, out var config)
-            ? config
+        Canonical(name) is { } known
+            ? ByName[known]
             : throw new LivtException($"unknown model '{name}'; valid models: {string.Join(", ", Names)}");
 }

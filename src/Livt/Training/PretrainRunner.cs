@@ -60,7 +60,7 @@ public sealed class PretrainRunner
                          $"{modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, {_precision.Reason}");
 
         var stage = new PretrainStage(objective, device);
-        double loss = new Trainer(_config, RunDir, stage, loader, objective.Optimizer, objective.Groups, log, _context).Run();
+        double loss = new Trainer(_config, RunDir, stage, loader, objective.Optimizer, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (_context.Parallel.IsWriter)

@@ -34,7 +34,7 @@ public class TrainStepTimerTests
         using var parts = new MaeMethod().Create(new PretrainingSetup(config, modelConfig, fp32, CPU, SingleProcessParallel.Instance, 10, NullTrainingObserver.Instance));
         var stage = new PretrainStage(parts, CPU);
         var recorder = new Recorder();
-        var step = TrainStep.For(config, stage, parts.Optimizer, parts.Groups, SingleProcessParallel.Instance);
+        var step = TrainStep.For(config, stage, parts.Optimizer, SingleProcessParallel.Instance);
         step.Timer = recorder;
         using var batch = new Batch(torch.rand(4, modelConfig.InChans, modelConfig.ImageSize, modelConfig.ImageSize),
             torch.zeros(4, dtype: int64), [0, 1, 2, 3], 0);

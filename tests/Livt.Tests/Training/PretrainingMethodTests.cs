@@ -99,7 +99,7 @@ public class PretrainingMethodTests
             var setup = new PretrainingSetup(config, RunSetup.ModelConfig(config, 1, 10, 0), choice, CPU, SingleProcessParallel.Instance, 4, NullTrainingObserver.Instance);
             using var objective = PretrainingMethods.Get("moco-v3").Create(setup);
             var stage = new PretrainStage(objective, CPU);
-            var step = TrainStep.For(config, stage, objective.Optimizer, objective.Groups, SingleProcessParallel.Instance);
+            var step = TrainStep.For(config, stage, objective.Optimizer, SingleProcessParallel.Instance);
             objective.Model.train();
             objective.Precision?.Work.train();
             using var generator = new Generator(5);

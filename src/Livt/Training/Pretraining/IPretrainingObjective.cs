@@ -1,5 +1,5 @@
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +8,7 @@ namespace Livt.Training.Pretraining;
 /// <summary>
 /// What one pretraining method trains, as <see cref="PretrainStage"/> runs it: the fp32 module (everything the
 /// optimizer steps plus the method's training state — a momentum or target network, counters — so the trainer's
-/// checkpoints carry it), its bf16 working copy, the optimizer over its parameter groups, the loss of a batch,
+/// checkpoints carry it), its bf16 working copy, the optimizer over its parameters, the loss of a batch,
 /// and the encoder the run leaves for fine-tuning.
 /// </summary>
 internal interface IPretrainingObjective : IDisposable
@@ -19,11 +19,9 @@ internal interface IPretrainingObjective : IDisposable
     /// <summary>The bf16 working copy the loss is computed with, or null in fp32.</summary>
     MixedPrecision? Precision { get; }
 
-    /// <summary>The optimizer's parameter groups (the method's weight-decay rule).</summary>
-    IReadOnlyList<ParamGroupSpec> Groups { get; }
-
-    /// <summary>AdamW over <see cref="Groups"/> at the run's learning rate.</summary>
-    optim.Optimizer Optimizer { get; }
+    /// <summary>AdamW at the run's learning rate over the trainable parameters' store, grouped by the
+    /// method's weight-decay rule.</summary>
+    FlatOptimizer Optimizer { get; }
 
     /// <summary>The scalar fp32 loss of a batch — [N, C, H, W] for a one-view method, [N, V, C, H, W] for a
     /// multi-view one — computed inside the step's dispose scope; it also moves the method's state (a momentum

@@ -1,7 +1,7 @@
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Training.Contrastive;
 using Livt.Training.Pretraining.Shared;
 using TorchSharp;

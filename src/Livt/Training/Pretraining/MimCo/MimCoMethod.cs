@@ -1,7 +1,7 @@
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Interop;
 using Livt.Models;
 using Livt.Training.Contrastive;
@@ -105,7 +105,7 @@ internal sealed class MimCoMethod : IPretrainingMethod
         {
             var names = new Dictionary<object, string>(ReferenceEqualityComparer.Instance);
             foreach (var (name, p) in model.named_parameters()) names[p] = name;
-            var byMaeNames = Engine.Optimization.ParamGroups.WeightDecay(model.Mae.named_parameters()
+            var byMaeNames = Optimization.ParamGroups.WeightDecay(model.Mae.named_parameters()
                 .Concat(model.ImageHead.named_parameters().Select(p => ("image_head." + p.name, p.parameter))), weightDecay);
             return byMaeNames.Select(g => new ParamGroupSpec
             {

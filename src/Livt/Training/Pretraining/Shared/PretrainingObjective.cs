@@ -1,5 +1,5 @@
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,8 +8,8 @@ namespace Livt.Training.Pretraining.Shared;
 
 /// <summary>
 /// The parts every objective holds, built as a run's stage parts are (<see cref="StageModel{TModel}"/>): the fp32
-/// module on its device, its bf16 working copy when the run computes in bf16, the parameter groups and AdamW at
-/// the run's learning rate. A method adds its loss and its export.
+/// module on its device, its trainable parameters in a store grouped by the method's weight-decay rule, AdamW
+/// over it at the run's learning rate, and the bf16 working copy when the run computes in bf16. A method adds its loss and its export.
 /// </summary>
 internal abstract class PretrainingObjective<TModule> : IPretrainingObjective where TModule : nn.Module
 {
@@ -18,12 +18,14 @@ internal abstract class PretrainingObjective<TModule> : IPretrainingObjective wh
     /// <summary>Takes parts already built (MAE's, by <see cref="StageModel.Autoencoder"/>).</summary>
     protected PretrainingObjective(StageModel<TModule> parts) => _parts = parts;
 
-    /// <summary>Builds the parts around <paramref name="model"/> (already on the setup's device);
-    /// <paramref name="create"/> makes another instance of its architecture for the bf16 copy.</summary>
+    /// <summary>Builds the parts around <paramref name="model"/> (already on the setup's device, in its final dtype:
+    /// the store re-points its parameters); <paramref name="create"/> makes another instance of its architecture
+    /// for the bf16 copy.</summary>
     protected PretrainingObjective(PretrainingSetup setup, TModule model, Func<TModule> create, IReadOnlyList<ParamGroupSpec> groups)
     {
-        var optimizer = OptimizerFactory.AdamW(groups, setup.Config.ResolvedLr(setup.Parallel.WorldSize), setup.Config.Beta1, setup.Config.Beta2);
-        _parts = new StageModel<TModule>(model, MixedPrecision.For(setup.Precision, model, create, setup.Device), groups, optimizer);
+        var store = ParameterStore.Create(groups, MixedPrecision.StoreOrder(model));
+        var optimizer = new Optimization.AdamW(store, setup.Config.ResolvedLr(setup.Parallel.WorldSize), setup.Config.Beta1, setup.Config.Beta2);
+        _parts = new StageModel<TModule>(model, MixedPrecision.For(setup.Precision, model, store, create, setup.Device), optimizer);
     }
 
     /// <summary>The fp32 module.</summary>
@@ -37,8 +39,7 @@ internal abstract class PretrainingObjective<TModule> : IPretrainingObjective wh
 
     public nn.Module Model => _parts.Model;
     public MixedPrecision? Precision => _parts.Precision;
-    public IReadOnlyList<ParamGroupSpec> Groups => _parts.Groups;
-    public optim.Optimizer Optimizer => _parts.Optimizer;
+    public FlatOptimizer Optimizer => _parts.Optimizer;
 
     public abstract Tensor Loss(Tensor images, StepContext step);
     public abstract PretrainedWeights Export();
