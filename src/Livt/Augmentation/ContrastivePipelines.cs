@@ -36,7 +36,7 @@ public static class ContrastivePipelines
         return new(view, view);
     }
 
-    /// <summary>BYOL's asymmetric views, which MoCo v3 also trains on (<c>main_moco.py</c>'s augmentation1 and 2):
+    /// <summary>BYOL's asymmetric views (deepmind-research/byol, <c>utils/augmentations.py</c>), which MoCo v3 also trains on:
     /// RandomResizedCrop (<paramref name="scaleMin"/>–1) → ColorJitter(0.4, 0.4, 0.2, 0.1) with p 0.8 → grayscale
     /// p 0.2 → blur (p 1.0 on view 0, 0.1 on view 1) → solarize (view 1 only, p 0.2) → flip.</summary>
     public static MultiViewTransform Byol(int inputSize, float[] mean, float[] std, double scaleMin = 0.08)

@@ -155,7 +155,7 @@ public sealed record TrainConfig
     [Setting("moco-v3 / byol / dcl / dclw / mimco: hidden width of the MLP heads (default: moco-v3 / byol / mimco 4096, dcl / dclw 512)")]
     public int? SslHiddenDim { get; init; }
 
-    [Setting("moco-v3: keep the random patch projection frozen, the official ViT recipe's --stop-grad-conv1 (default true)")]
+    [Setting("moco-v3: keep the random patch projection frozen, the MoCo v3 paper's stability trick (default true)")]
     public bool? FreezePatchEmbed { get; init; }
 
     [Setting("dclw: sigma of the von Mises-Fisher weighting of the positive term (default 0.5)")]

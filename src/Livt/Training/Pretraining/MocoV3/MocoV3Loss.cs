@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 
 namespace Livt.Training.Pretraining.MocoV3;
 
-/// <summary>MoCo v3's <c>contrastive_loss</c>: InfoNCE of the normalised queries against every process's
-/// normalised keys (in-batch negatives, no queue), the positive of query i being key i of this process's rows,
-/// scaled by 2T; the symmetric loss adds it for both views.</summary>
+/// <summary>MoCo v3's contrastive loss (its paper's Algorithm 1, ctr): InfoNCE of the normalised queries against
+/// every process's normalised keys (in-batch negatives, no queue), the positive of query i being key i of this
+/// process's rows, scaled by 2τ; the symmetric loss adds it for both views.</summary>
 internal static class MocoV3Loss
 {
     /// <summary>ctr(q, k) = CE(q·kᵀ / T, rank·N + i) · 2T.</summary>

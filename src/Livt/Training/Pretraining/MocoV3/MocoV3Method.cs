@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 
 namespace Livt.Training.Pretraining.MocoV3;
 
-/// <summary>MoCo v3 for ViTs (facebookresearch/moco-v3): two BYOL-style views, symmetric InfoNCE of the
-/// predictor's queries against the momentum encoder's keys, the momentum raised to 1 on a cosine, keys
-/// gathered over the processes and the heads' BatchNorm synchronised, as the official DDP run does.</summary>
+/// <summary>MoCo v3 for ViTs, written from its paper (Chen, Xie and He, ICCV 2021): BYOL's two asymmetric views,
+/// symmetric InfoNCE of the predictor's queries against the momentum encoder's keys, the momentum raised to 1 on
+/// BYOL's cosine, keys gathered over the processes and the heads' BatchNorm synchronised (the paper's large
+/// batches span many devices).</summary>
 internal sealed class MocoV3Method : IPretrainingMethod
 {
     /// <summary>The method's name.</summary>
@@ -78,7 +79,7 @@ internal sealed class MocoV3Method : IPretrainingMethod
             var (x1, x2) = (View(images, 0), View(images, 1));
             var q1 = model.Query(x1);
             var q2 = model.Query(x2);
-            // Once per optimizer step, before the keys, at the step's point of the cosine (main_moco.py's train loop).
+            // Once per optimizer step, before the keys, at the step's point of the cosine.
             if (step.Step % _setup.Config.AccumIter == 0)
                 _momentum.Update(CosineMomentum.At(_options.Momentum, _setup.Progress(step)));
             var k1 = model.Key(x1);

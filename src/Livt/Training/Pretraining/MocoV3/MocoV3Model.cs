@@ -6,10 +6,11 @@ using static TorchSharp.torch;
 namespace Livt.Training.Pretraining.MocoV3;
 
 /// <summary>
-/// MoCo v3's <c>MoCo_ViT</c> (<c>moco/builder.py</c>): the base encoder (ViT and its 3-layer projector), the
-/// momentum encoder of the same architecture (no gradient; moved by EMA) and the 2-layer predictor. The MLPs are
-/// the official <c>_build_mlp</c>: Linear without bias, BatchNorm and ReLU between layers, a BatchNorm without
-/// affine parameters at the end.
+/// MoCo v3's networks as its paper describes them (Chen, Xie and He, ICCV 2021, Sec. 3): f_q, the base encoder (ViT
+/// and a 3-layer projection MLP) and a 2-layer prediction MLP; f_k, the momentum encoder of the same architecture
+/// as the base encoder (no gradient; moved by EMA). Every MLP layer has BatchNorm (after SimCLR), the hidden ones
+/// ReLU; where the paper is silent Livt drops the bias of a Linear that BatchNorm follows and gives the output
+/// BatchNorm no scale or shift.
 /// </summary>
 internal sealed class MocoV3Model : nn.Module
 {
@@ -51,7 +52,7 @@ internal sealed class MocoV3Model : nn.Module
         return momentum_encoder.Projector.call(pooled);
     }
 
-    /// <summary><c>_build_mlp(num_layers, in, mlp_dim, out)</c> with its last BatchNorm.</summary>
+    /// <summary>A <paramref name="layers"/>-layer MLP in → hidden … → out with BatchNorm after every Linear.</summary>
     private static ProjectionHeadConfig Mlp(int inDim, int hiddenDim, int outDim, int layers) =>
         new(inDim, hiddenDim, outDim, layers - 1, ProjectionNorm.BatchNorm, ProjectionActivation.Relu)
         {

@@ -2,26 +2,26 @@ using Livt.Configuration;
 
 namespace Livt.Training.Pretraining.MocoV3;
 
-/// <summary>MoCo v3's settings (<c>main_moco.py</c>; the ViT recipe of CONFIG.md: <c>--moco-t .2 --moco-m-cos
-/// --stop-grad-conv1</c>, MLPs 4096 wide, 256-d output).</summary>
+/// <summary>MoCo v3's settings, the values its paper reports for ViTs: τ 0.2, momentum 0.99 raised to 1 on a
+/// cosine, the patch projection frozen, MLPs 4096 wide with 256-d outputs.</summary>
 internal sealed record MocoV3Options
 {
-    /// <summary>T of the InfoNCE (<c>--moco-t</c>).</summary>
+    /// <summary>τ of the InfoNCE.</summary>
     public double Temperature { get; init; } = 0.2;
 
-    /// <summary>m at the start, raised to 1 on a half cosine (<c>--moco-m</c> with <c>--moco-m-cos</c>).</summary>
+    /// <summary>m at the start, raised to 1 on a half cosine over the run.</summary>
     public double Momentum { get; init; } = 0.99;
 
-    /// <summary>Output width of projector and predictor (<c>--moco-dim</c>).</summary>
+    /// <summary>Output width of projector and predictor.</summary>
     public int ProjDim { get; init; } = 256;
 
-    /// <summary>Hidden width of the MLPs (<c>--moco-mlp-dim</c>).</summary>
+    /// <summary>Hidden width of the MLPs.</summary>
     public int HiddenDim { get; init; } = 4096;
 
-    /// <summary>The random patch projection stays frozen (<c>--stop-grad-conv1</c>).</summary>
+    /// <summary>The random patch projection stays frozen.</summary>
     public bool FreezePatchEmbed { get; init; } = true;
 
-    /// <summary>The options of a run: its settings where given, the official values otherwise.</summary>
+    /// <summary>The options of a run: its settings where given, the paper's values otherwise.</summary>
     public static MocoV3Options From(TrainConfig config)
     {
         var d = new MocoV3Options();
