@@ -78,6 +78,14 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         return new ContrastiveOutputs(pooled.MoveToOuterDisposeScope(), projection.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
     }
 
+    /// <summary>The projection head's output for images [B, C, H, W] → [B, P], not normalised (the self-supervised
+    /// methods feed it to a predictor or normalise it in their loss).</summary>
+    public Tensor Projection(Tensor images)
+    {
+        using var pooled = vit.ForwardFeatures(images);
+        return projector.call(pooled);
+    }
+
     /// <summary>The L2-normalised projection of pooled features [B, D] → [B, P].</summary>
     public Tensor Project(Tensor pooled)
     {

@@ -165,22 +165,24 @@ public class PretrainingParityTests
         teacher.eval();
         student.train();
 
-        // The paper's two losses with the fixture's mask.
+        // The paper's two losses for a given mask: what the objective must compute.
+        (Tensor Patch, Tensor Image) Losses(Tensor images, Tensor noise)
+        {
+            var (latent, mask, kept) = student.Mae.ForwardEncoder(images, 0.75, noise);
+            var tokens = teacher.ForwardTokens(images).detach();
+            return (MimCoLoss.PatchLevel(student.Mae.ForwardDecoder(latent, kept), tokens.narrow(1, 1, 4), mask, 0.2),
+                MimCoLoss.ImageLevel(student.ImageHead.call(latent.select(1, 0)), tokens.select(1, 0), 0.2, null, 0));
+        }
+
         using (torch.NewDisposeScope())
         {
-            var images = f["images"];
-            var (latent, mask, ids) = student.Mae.ForwardEncoder(images, 0.75, f["noise"]);
-            var prediction = student.Mae.ForwardDecoder(latent, ids);
-            var tokens = teacher.ForwardTokens(images).detach();
-            var patch = MimCoLoss.PatchLevel(prediction, tokens.narrow(1, 1, 4), mask, 0.2);
-            var image = MimCoLoss.ImageLevel(student.ImageHead.call(latent.select(1, 0)), tokens.select(1, 0), 0.2, null, 0);
+            var (patch, image) = Losses(f["images"], f["noise"]);
             TensorAssert.Close(f["patch"], patch, Tolerance, "patch-level loss");
             TensorAssert.Close(f["image"], image, Tolerance, "image-level loss");
             (patch + image).backward();
             var parameters = student.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             foreach (var (key, expected) in Prefixed(f, "step0.grad."))
                 TensorAssert.Close(expected, parameters[key].grad!, Tolerance, $"gradient of {key}");
-            student.zero_grad();
         }
 
         // The objective draws the mask from the step's generator and adds the two losses.
@@ -190,13 +192,8 @@ public class PretrainingParityTests
         using (torch.NewDisposeScope())
         {
             var images = f["images"];
-            var noise = torch.rand([images.shape[0], 4], dtype: ScalarType.Float32, generator: replay);
-            var (latent, mask, ids) = student.Mae.ForwardEncoder(images, 0.75, noise);
-            var tokens = teacher.ForwardTokens(images).detach();
-            var expected = MimCoLoss.PatchLevel(student.Mae.ForwardDecoder(latent, ids), tokens.narrow(1, 1, 4), mask, 0.2)
-                           + MimCoLoss.ImageLevel(student.ImageHead.call(latent.select(1, 0)), tokens.select(1, 0), 0.2, null, 0);
-            var loss = objective.Loss(images, new StepContext(0, 0, 0, 0, generator));
-            TensorAssert.Close(expected, loss, 1e-12, "objective loss");
+            var (patch, image) = Losses(images, torch.rand([images.shape[0], 4], dtype: ScalarType.Float32, generator: replay));
+            TensorAssert.Close(patch + image, objective.Loss(images, new StepContext(0, 0, 0, 0, generator)), 1e-12, "objective loss");
         }
     }
 }

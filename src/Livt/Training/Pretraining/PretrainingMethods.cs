@@ -52,4 +52,19 @@ internal static class PretrainingMethods
     {
         if (!ok) throw new LivtException($"{flag} {value}: {rule}");
     }
+
+    /// <summary><c>--ssl-temperature</c> must be a positive number.</summary>
+    /// <exception cref="LivtException">It is not.</exception>
+    public static void RequireTemperature(double temperature) =>
+        Require(temperature > 0 && double.IsFinite(temperature), "--ssl-temperature", temperature, "must be a positive number");
+
+    /// <summary>The MLP widths given (<c>--ssl-proj-dim</c>, <c>--ssl-hidden-dim</c>) must be at least 1.</summary>
+    /// <exception cref="LivtException">One is not.</exception>
+    public static void RequireWidths(TrainConfig config) =>
+        Require(config.SslProjDim is null or >= 1 && config.SslHiddenDim is null or >= 1, "--ssl-proj-dim / --ssl-hidden-dim",
+            $"{config.SslProjDim} / {config.SslHiddenDim}", "must be at least 1");
+
+    /// <summary><c>--ssl-momentum</c> must be in [0, 1].</summary>
+    /// <exception cref="LivtException">It is not.</exception>
+    public static void RequireMomentum(double momentum) => Require(momentum is >= 0 and <= 1, "--ssl-momentum", momentum, "must be in [0, 1]");
 }

@@ -32,9 +32,8 @@ internal sealed class ByolMethod : IPretrainingMethod
 
     public void Check(TrainConfig config)
     {
-        var o = ByolOptions.From(config);
-        PretrainingMethods.Require(o.Momentum is >= 0 and <= 1, "--ssl-momentum", o.Momentum, "must be in [0, 1]");
-        PretrainingMethods.Require(o.ProjDim >= 1 && o.HiddenDim >= 1, "--ssl-proj-dim / --ssl-hidden-dim", $"{o.ProjDim} / {o.HiddenDim}", "must be at least 1");
+        PretrainingMethods.RequireMomentum(ByolOptions.From(config).Momentum);
+        PretrainingMethods.RequireWidths(config);
     }
 
     public PretrainingViews Views(TrainConfig config, int inputSize, float[] mean, float[] std) =>
@@ -44,18 +43,8 @@ internal sealed class ByolMethod : IPretrainingMethod
     {
         var options = ByolOptions.From(setup.Config);
         var processSum = ProcessSum.For(setup.Parallel);
-        ByolModel Make(Generator generator)
-        {
-            var model = new ByolModel(setup.Model, options, generator, processSum);
-            model.to(setup.Device);
-            return model;
-        }
-        using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
-        return new Objective(setup, options, Make(init), () =>
-        {
-            using var scratch = new Generator(0);
-            return Make(scratch);
-        });
+        var (model, twin) = PretrainingModule.Build(setup, generator => new ByolModel(setup.Model, options, generator, processSum));
+        return new Objective(setup, options, model, twin);
     }
 
     /// <summary>BYOL's step on a built model (its dtype and weights already final: the target is paired with

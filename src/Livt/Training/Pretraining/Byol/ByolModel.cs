@@ -43,8 +43,7 @@ internal sealed class ByolModel : nn.Module
     /// <summary>The online prediction of a view [N, P].</summary>
     public Tensor Prediction(Tensor view)
     {
-        using var pooled = online.Vit.ForwardFeatures(view);
-        using var projected = online.Projector.call(pooled);
+        using var projected = online.Projection(view);
         return predictor.call(projected);
     }
 
@@ -52,8 +51,7 @@ internal sealed class ByolModel : nn.Module
     public Tensor TargetProjection(Tensor view)
     {
         using var _ = torch.no_grad();
-        using var pooled = target.Vit.ForwardFeatures(view);
-        return target.Projector.call(pooled);
+        return target.Projection(view);
     }
 
     private static ProjectionHeadConfig Mlp(int inDim, int hiddenDim, int outDim) =>

@@ -41,10 +41,9 @@ internal sealed class DclMethod(bool weighted) : IPretrainingMethod
 
     public void Check(TrainConfig config)
     {
-        PretrainingMethods.Require(Temperature(config) > 0 && double.IsFinite(Temperature(config)), "--ssl-temperature", Temperature(config), "must be a positive number");
+        PretrainingMethods.RequireTemperature(Temperature(config));
         PretrainingMethods.Require(Sigma(config) is null or > 0, "--dcl-sigma", Sigma(config), "must be a positive number");
-        PretrainingMethods.Require(config.SslProjDim is null or >= 1 && config.SslHiddenDim is null or >= 1, "--ssl-proj-dim / --ssl-hidden-dim",
-            $"{config.SslProjDim} / {config.SslHiddenDim}", "must be at least 1");
+        PretrainingMethods.RequireWidths(config);
     }
 
     public PretrainingViews Views(TrainConfig config, int inputSize, float[] mean, float[] std) =>
@@ -54,19 +53,8 @@ internal sealed class DclMethod(bool weighted) : IPretrainingMethod
     {
         var processSum = ProcessSum.For(setup.Parallel);
         var head = Head(setup.Config, setup.Model.EmbedDim);
-        ContrastiveVisionTransformer Make(Generator generator)
-        {
-            var model = SiameseVit.Create(setup.Model, head, generator, processSum, freezePatchEmbed: false);
-            model.to(setup.Device);
-            return model;
-        }
-        using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
-        var master = Make(init);
-        return new Objective(setup, master, () =>
-        {
-            using var scratch = new Generator(0);
-            return Make(scratch);
-        }, Temperature(setup.Config), Sigma(setup.Config));
+        var (model, twin) = PretrainingModule.Build(setup, generator => SiameseVit.Create(setup.Model, head, generator, processSum, freezePatchEmbed: false));
+        return new Objective(setup, model, twin, Temperature(setup.Config), Sigma(setup.Config));
     }
 
     /// <summary>DCL's step on a built network.</summary>
@@ -96,8 +84,8 @@ internal sealed class DclMethod(bool weighted) : IPretrainingMethod
 
         private static Tensor Embed(ContrastiveVisionTransformer network, Tensor view)
         {
-            using var pooled = network.Vit.ForwardFeatures(view);
-            return network.Project(pooled);
+            using var projected = network.Projection(view);
+            return nn.functional.normalize(projected, dim: 1);
         }
     }
 }

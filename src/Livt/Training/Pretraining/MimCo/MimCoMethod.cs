@@ -43,8 +43,8 @@ internal sealed class MimCoMethod : IPretrainingMethod
     {
         if (config.Teacher is null) throw new LivtException("--method mimco: needs --teacher, a moco-v3 pretraining run whose encoder gives the targets");
         ModelCheckpoint.Resolve(config.Teacher);
-        PretrainingMethods.Require(Temperature(config) > 0 && double.IsFinite(Temperature(config)), "--ssl-temperature", Temperature(config), "must be a positive number");
-        PretrainingMethods.Require(config.SslHiddenDim is null or >= 1, "--ssl-hidden-dim", config.SslHiddenDim, "must be at least 1");
+        PretrainingMethods.RequireTemperature(Temperature(config));
+        PretrainingMethods.RequireWidths(config);
     }
 
     public (float[] Mean, float[] Std)? Normalization(TrainConfig config) => MimCoTeacher.Normalization(config.Teacher!);
@@ -59,19 +59,8 @@ internal sealed class MimCoMethod : IPretrainingMethod
         {
             int teacherDim = teacher.Config.EmbedDim, hidden = setup.Config.SslHiddenDim ?? DefaultHiddenDim;
             var processSum = ProcessSum.For(setup.Parallel);
-            MimCoModel Make(Generator generator)
-            {
-                var model = new MimCoModel(setup.Model, teacherDim, hidden, generator, processSum);
-                model.to(setup.Device);
-                return model;
-            }
-            using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
-            var master = Make(init);
-            return new Objective(setup, master, () =>
-            {
-                using var scratch = new Generator(0);
-                return Make(scratch);
-            }, teacher, Temperature(setup.Config));
+            var (model, twin) = PretrainingModule.Build(setup, generator => new MimCoModel(setup.Model, teacherDim, hidden, generator, processSum));
+            return new Objective(setup, model, twin, teacher, Temperature(setup.Config));
         }
         catch
         {

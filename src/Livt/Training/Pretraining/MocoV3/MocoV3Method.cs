@@ -29,9 +29,9 @@ internal sealed class MocoV3Method : IPretrainingMethod
     public void Check(TrainConfig config)
     {
         var o = MocoV3Options.From(config);
-        PretrainingMethods.Require(o.Temperature > 0 && double.IsFinite(o.Temperature), "--ssl-temperature", o.Temperature, "must be a positive number");
-        PretrainingMethods.Require(o.Momentum is >= 0 and <= 1, "--ssl-momentum", o.Momentum, "must be in [0, 1]");
-        PretrainingMethods.Require(o.ProjDim >= 1 && o.HiddenDim >= 1, "--ssl-proj-dim / --ssl-hidden-dim", $"{o.ProjDim} / {o.HiddenDim}", "must be at least 1");
+        PretrainingMethods.RequireTemperature(o.Temperature);
+        PretrainingMethods.RequireMomentum(o.Momentum);
+        PretrainingMethods.RequireWidths(config);
     }
 
     public PretrainingViews Views(TrainConfig config, int inputSize, float[] mean, float[] std) =>
@@ -41,19 +41,8 @@ internal sealed class MocoV3Method : IPretrainingMethod
     {
         var options = MocoV3Options.From(setup.Config);
         var processSum = ProcessSum.For(setup.Parallel);
-        MocoV3Model Make(Generator generator)
-        {
-            var model = new MocoV3Model(setup.Model, options, generator, processSum);
-            model.to(setup.Device);
-            return model;
-        }
-        using var init = new Generator((ulong)Seeds.Derive(setup.Config.Seed, 0, Seeds.Stream.Init));
-        // The bf16 copy's draws are overwritten by the master's weights.
-        return new Objective(setup, options, Make(init), () =>
-        {
-            using var scratch = new Generator(0);
-            return Make(scratch);
-        });
+        var (model, twin) = PretrainingModule.Build(setup, generator => new MocoV3Model(setup.Model, options, generator, processSum));
+        return new Objective(setup, options, model, twin);
     }
 
     /// <summary>MoCo v3's step on a built model (its dtype and weights already final: the momentum encoder is

@@ -39,8 +39,7 @@ internal sealed class MocoV3Model : nn.Module
     /// <summary>q = predictor(projector(encoder(x))): the query features of a view [N, P].</summary>
     public Tensor Query(Tensor view)
     {
-        using var pooled = base_encoder.Vit.ForwardFeatures(view);
-        using var projected = base_encoder.Projector.call(pooled);
+        using var projected = base_encoder.Projection(view);
         return predictor.call(projected);
     }
 
@@ -48,8 +47,7 @@ internal sealed class MocoV3Model : nn.Module
     public Tensor Key(Tensor view)
     {
         using var _ = torch.no_grad();
-        using var pooled = momentum_encoder.Vit.ForwardFeatures(view);
-        return momentum_encoder.Projector.call(pooled);
+        return momentum_encoder.Projection(view);
     }
 
     /// <summary>A <paramref name="layers"/>-layer MLP in → hidden … → out with BatchNorm after every Linear.</summary>
