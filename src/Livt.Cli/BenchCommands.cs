@@ -4,7 +4,7 @@ using Livt.Benchmarking;
 
 namespace Livt.Cli;
 
-/// <summary><c>livt bench train|pretrain|infer|data</c>.</summary>
+/// <summary><c>livt bench train|pretrain|infer|data</c> (and <c>soak</c>, <see cref="SoakCommand"/>).</summary>
 internal static class BenchCommands
 {
     public static Command Bench()
@@ -18,6 +18,7 @@ internal static class BenchCommands
                      ("data", "the loader alone, full augmentation"),
                  })
             bench.Add(ModeCommand(mode, what));
+        bench.Add(SoakCommand.Create());
         return bench;
     }
 

@@ -42,7 +42,7 @@ public static class ConfigResolver
         string text, source;
         if (File.Exists(nameOrPath))
         {
-            text = File.ReadAllText(nameOrPath);
+            text = ReadText(nameOrPath);
             source = nameOrPath;
         }
         else if (BuiltInRecipes.Contains(nameOrPath))
@@ -59,10 +59,16 @@ public static class ConfigResolver
         try
         {
             recipe = JsonNode.Parse(text) as JsonObject ?? throw new LivtException($"{source}: a recipe must be a JSON object");
+            // JsonObject finds a key given twice only when its members are first read.
+            CheckDuplicateKeys(recipe);
         }
         catch (JsonException e)
         {
             throw new LivtException($"{source}: invalid JSON: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            throw new LivtException($"{source}: {e.Message.Replace(" (Parameter 'key')", "", StringComparison.Ordinal)}");
         }
         foreach (var key in recipe.Select(kv => kv.Key))
             if (key is not ("description" or "common" or "pretrain" or "finetune"))
@@ -139,7 +145,7 @@ public static class ConfigResolver
         if (!File.Exists(path)) throw new LivtException($"{path}: not found (is this a Livt run folder?)");
         try
         {
-            return JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), JsonOptions)
+            return JsonSerializer.Deserialize<TrainConfig>(ReadText(path), JsonOptions)
                    ?? throw new LivtException($"{path}: empty config");
         }
         catch (JsonException e)
@@ -148,9 +154,30 @@ public static class ConfigResolver
         }
     }
 
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LivtException($"{path}: cannot be read ({e.Message})", e);
+        }
+    }
+
     /// <summary>Writes a resolved config as JSON, atomically.</summary>
     public static void Write(TrainConfig config, string path) =>
         Interop.AtomicFile.WriteText(path, JsonSerializer.Serialize(config, JsonOptions));
+
+    private static void CheckDuplicateKeys(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) CheckDuplicateKeys(v); break;
+            case JsonArray a: foreach (var v in a) CheckDuplicateKeys(v); break;
+        }
+    }
 
     private static string FlagOf(string key) => Setting.ByKey(key)?.Flag ?? key;
 

@@ -74,7 +74,8 @@ public sealed class TrainStep
             value = loss.item<float>();
             Timer?.PartEnded(StepPart.Forward);
             if (!double.IsFinite(value)) return value;
-            (AccumIter == 1 ? loss : loss / AccumIter).backward();
+            using var accumulation = ((double)AccumIter).ToScalar();
+            (AccumIter == 1 ? loss : loss.div(accumulation)).backward();
             _stage.Precision?.PullGrads();
             Timer?.PartEnded(StepPart.Backward);
         }

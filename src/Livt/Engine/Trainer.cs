@@ -51,7 +51,7 @@ public sealed class Trainer
             throw new LivtException($"{_config.Dataset}: the training set is smaller than one batch of {_config.BatchSize}: lower --batch-size");
         var step = TrainStep.For(_config, _stage, _optimizer, Parallel);
         var model = _stage.Model;
-        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer);
+        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer, Observer.Message);
         AgreeOnResumePoint(resumed);
         // Rank 0's weights everywhere, before the bf16 working copy is refreshed from them below.
         Parallel.BroadcastParameters(model);

@@ -136,9 +136,20 @@ public static class ModelCheckpoint
             if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind) })
                 throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint ({livtMeta.Pretraining ?? "MGP"} pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
             var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
-            ClassifierModel model = meta.Kind == MultiExpertVisionTransformer.FileKind
-                ? new MultiExpertVisionTransformer(meta.Model, meta.Experts, meta.ExpertDepth)
-                : new VisionTransformer(meta.Model);
+            double held = file.Tensors.Values.Sum(t => (double)t.NumberOfElements), needed = meta.MinimumParameters();
+            if (needed > held)
+                throw new LivtException($"{path}: the metadata describes a model of at least {needed:0} weights, the file holds {held:0}: the metadata does not belong to these weights");
+            ClassifierModel model;
+            try
+            {
+                model = meta.Kind == MultiExpertVisionTransformer.FileKind
+                    ? new MultiExpertVisionTransformer(meta.Model, meta.Experts, meta.ExpertDepth)
+                    : new VisionTransformer(meta.Model);
+            }
+            catch (ArgumentException e)
+            {
+                throw new LivtException($"{path}: {e.Message}");
+            }
             try
             {
                 StateDictLoader.Load(model, file.Tensors, strict: true, source: path);

@@ -64,9 +64,11 @@ public sealed class DiverseExpertLoss : LongTailLoss
         Tensor Ce(Tensor z) => labels is null
             ? Functions.SoftCrossEntropy(z, targets.to(logits.dtype))
             : torch.nn.functional.cross_entropy(z, labels.to(logits.device));
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1;
         var loss = Ce(logits.select(1, 0))
-                   + Ce(logits.select(1, 1) + PerClass(_logPrior, logits))
-                   + Ce(logits.select(1, 2) + PerClass(_backward, logits));
+                   .add(Ce(logits.select(1, 1).add(PerClass(_logPrior, logits), one)), one)
+                   .add(Ce(logits.select(1, 2).add(PerClass(_backward, logits), one)), one);
         return scope.MoveToOuter(loss);
     }
 

@@ -141,9 +141,12 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         using var _ = torch.no_grad();
         var weights = new Dictionary<string, Tensor>();
         foreach (var (name, t) in vit.state_dict())
-            weights[name] = name == "head.weight" && CosineScale is { } s
-                ? torch.nn.functional.normalize(t, dim: 1).mul(s)
+        {
+            using Scalar? scale = name == "head.weight" ? CosineScale : null;
+            weights[name] = scale is not null
+                ? torch.nn.functional.normalize(t, dim: 1).mul(scale)
                 : t.detach().clone();
+        }
         return weights;
     }
 }

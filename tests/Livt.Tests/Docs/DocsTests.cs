@@ -92,6 +92,8 @@ public partial class DocsTests
         "--nproc_per_node", "--official", "--official-iif", "--make-sample", "--version",
         "--moco-m", "--use_norm", "--sep_t", "--tr", "--deffered", "--loss_type", "--aug", "--cl_views",
         "--bogus", "--batchsize",
+        // livt-fuzz, the readers' fuzzer in bench/fuzz (docs/RELIABILITY.md).
+        "--target", "--minutes", "--replay", "--list",
     ];
 
     [Theory]

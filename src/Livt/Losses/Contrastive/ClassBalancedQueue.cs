@@ -39,7 +39,15 @@ public sealed class ClassBalancedQueue : IDisposable
     public Tensor Keys => _keys.clone();
 
     /// <summary>The class of every slot [C·Q]: 0 (Q times), 1 (Q times), …</summary>
-    public Tensor Labels => torch.arange(NumClasses, device: _keys.device).repeat_interleave(PerClass);
+    public Tensor Labels
+    {
+        get
+        {
+            // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+            using Scalar start = 0L, end = (long)NumClasses, step = 1L;
+            return torch.arange(start, end, step, device: _keys.device).repeat_interleave(PerClass);
+        }
+    }
 
     /// <summary>Each class's next slot (0 … Q − 1).</summary>
     public IReadOnlyList<long> Pointers => _pointer;
