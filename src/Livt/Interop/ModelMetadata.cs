@@ -13,8 +13,9 @@ namespace Livt.Interop;
 /// </summary>
 public sealed record ModelMetadata
 {
-    /// <summary>"vit" for a classifier, "vit-experts" for SADE's multi-expert classifier, "mae" for an MGP
-    /// (masked autoencoder) checkpoint.</summary>
+    /// <summary>"vit" for a classifier, "vit-experts" for SADE's multi-expert classifier, "mae" for a masked
+    /// autoencoder's pretraining checkpoint (MGP, MimCo), "encoder" for another pretraining method's encoder alone
+    /// (MAE's names without the decoder).</summary>
     public required string Kind { get; init; }
     public required VitConfig Model { get; init; }
     public required float[] Mean { get; init; }
@@ -47,6 +48,10 @@ public sealed record ModelMetadata
     public string? DescribeLogitScale() => LogitScale is not { } s ? null :
         $"Logits multiplied class-wise by the {LogitScaleMethod ?? "stored"} weights [{string.Join(", ", s.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}], " +
         "folded into the saved head (the official IIF evaluation multiplies the model output by them).";
+
+    /// <summary>The method of a pretraining run's model (<c>livt pretrain --method</c>: "mae", "moco-v3", …); null
+    /// for a classifier and for MGP files written before the method was recorded.</summary>
+    public string? Pretraining { get; init; }
 
     /// <summary>A multi-expert classifier ("vit-experts"): its number of experts; 0 otherwise.</summary>
     public int Experts { get; init; }
@@ -89,6 +94,7 @@ public sealed record ModelMetadata
             ["livt.logit_scale"] = LogitScale is null ? "" : JsonSerializer.Serialize(LogitScale),
             ["livt.logit_scale_method"] = LogitScaleMethod ?? "",
         };
+        if (Pretraining is not null) m["livt.pretraining"] = Pretraining;
         if (Experts > 0)
         {
             m["livt.experts"] = Experts.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -162,6 +168,7 @@ public sealed record ModelMetadata
                 Sampler = m.TryGetValue("livt.sampler", out var sampler) && sampler.Length > 0 ? sampler : null,
                 LogitScale = m.TryGetValue("livt.logit_scale", out var scale) && scale.Length > 0 ? Parse<double[]>("livt.logit_scale") : null,
                 LogitScaleMethod = m.TryGetValue("livt.logit_scale_method", out var how) && how.Length > 0 ? how : null,
+                Pretraining = m.TryGetValue("livt.pretraining", out var pretraining) && pretraining.Length > 0 ? pretraining : null,
                 Experts = Int("livt.experts"),
                 ExpertDepth = Int("livt.expert_depth"),
                 ExpertTau = m.TryGetValue("livt.expert_tau", out var tau) ? double.Parse(tau, System.Globalization.CultureInfo.InvariantCulture) : 2.0,
