@@ -16,7 +16,7 @@ internal static class EvaluateCommands
     internal sealed class RawOptions
     {
         public Option<int?> NumHeads { get; } = new("--num-heads") { Description = "Attention heads of a checkpoint without Livt metadata (default: timm's for its width: 192→3, 384→6, 768→12, 1024/1280→16)" };
-        public Option<string?> Normalization { get; } = new("--normalization") { Description = $"Normalise a checkpoint without Livt metadata with the constants LiVT's util/datasets.py uses for a dataset: {string.Join(" | ", Livt.Data.Normalization.OfficialNames)}. Default: the --dataset's if it is one of them, else imagenet-lt for 1000 classes and inat18 for 8142 (LiVT's released checkpoints), imagenet otherwise" };
+        public Option<string?> Normalization { get; } = new("--normalization") { Description = $"Normalise a checkpoint without Livt metadata with the constants LiVT's util/datasets.py uses for a dataset: {string.Join(" | ", Livt.Data.Normalization.OfficialNames)}. Default: the --dataset's (evaluate, predict) if it is one of them, else imagenet-lt for 1000 classes and inat18 for 8142 (LiVT's released checkpoints), imagenet otherwise" };
         public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean for a checkpoint without Livt metadata, as for training: --mean 0.485 0.456 0.406 (or comma-separated); wins over --normalization", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
         public Option<float[]?> Std { get; } = new("--std") { Description = "Per-channel input std for a checkpoint without Livt metadata; wins over --normalization", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
 
