@@ -14,6 +14,7 @@ internal static class DataCommands
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset root" };
         var imbalance = new Option<double>("--imbalance") { DefaultValueFactory = _ => 100, Description = "Imbalance factor for the *-lt datasets" };
         var profile = new Option<string>("--profile") { DefaultValueFactory = _ => "exp", Description = "exp | step" };
+        var ltSplit = new Option<string?>("--lt-split") { Description = "ldam | cui | livt: which images of each class the *-lt datasets keep (default: ldam for CIFAR-LT, livt for Fashion-MNIST-LT)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the long-tail subset" };
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
@@ -22,12 +23,16 @@ internal static class DataCommands
         var outDir = new Option<string>("--out") { DefaultValueFactory = _ => ".", Description = "Folder for class_histogram.png" };
         var stats = new Command("stats", "Per-class training counts, prior and shot group as a table; writes class_histogram.png (log scale).")
         {
-            dataset, dataDir, imbalance, profile, seed, trainList, testList, many, few, outDir,
+            dataset, dataDir, imbalance, profile, ltSplit, seed, trainList, testList, many, few, outDir,
         };
         DatasetSplits Load(ParseResult parse) => DatasetCatalog.Load(new DatasetOptions
         {
             Name = parse.GetValue(dataset)!, DataDir = parse.GetValue(dataDir), Imbalance = parse.GetValue(imbalance),
             Profile = parse.GetValue(profile) == "step" ? LongTailProfile.Step : LongTailProfile.Exp,
+            Split = parse.GetValue(ltSplit) is { } split
+                ? Enum.TryParse<LongTailSplit>(split, ignoreCase: true, out var s) && Enum.IsDefined(s) ? s
+                    : throw new LivtException($"--lt-split {split}: choose ldam, cui or livt")
+                : null,
             Seed = parse.GetValue(seed), TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
         });
         stats.SetAction(parse =>
@@ -54,7 +59,7 @@ internal static class DataCommands
         var indices = new Command("indices", "Print the position in the source files of every training image the dataset selects " +
                                              "(for a long-tailed subset, the images it keeps), one per line.")
         {
-            dataset, dataDir, imbalance, profile, seed, trainList, testList,
+            dataset, dataDir, imbalance, profile, ltSplit, seed, trainList, testList,
         };
         indices.SetAction(parse =>
         {

@@ -13,11 +13,12 @@ internal static class EvaluateCommands
     private const string CheckpointHelp = "model.safetensors of a fine-tuned run, the run folder, a classifier without Livt metadata (an official .pth, a converted safetensors), or (predict) a .onnx file from livt export, run by ONNX Runtime";
 
     /// <summary>The flags for a checkpoint without Livt metadata, which its weights cannot tell.</summary>
-    private sealed class RawOptions
+    internal sealed class RawOptions
     {
         public Option<int?> NumHeads { get; } = new("--num-heads") { Description = "Attention heads of a checkpoint without Livt metadata (default: timm's for its width: 192→3, 384→6, 768→12, 1024/1280→16)" };
-        public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean for a checkpoint without Livt metadata, as for training: --mean 0.485 0.456 0.406 (or comma-separated). Default: the constants LiVT uses for an ImageNet-LT, iNat18 or Places-LT --dataset, else ImageNet's, as MAE", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
-        public Option<float[]?> Std { get; } = new("--std") { Description = "Per-channel input std for a checkpoint without Livt metadata (default: ImageNet's 0.229 0.224 0.225)", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
+        public Option<string?> Normalization { get; } = new("--normalization") { Description = $"Normalise a checkpoint without Livt metadata with the constants LiVT's util/datasets.py uses for a dataset: {string.Join(" | ", Livt.Data.Normalization.OfficialNames)}. Default: the --dataset's (evaluate, predict) if it is one of them, else imagenet-lt for 1000 classes and inat18 for 8142 (LiVT's released checkpoints), imagenet otherwise" };
+        public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean for a checkpoint without Livt metadata, as for training: --mean 0.485 0.456 0.406 (or comma-separated); wins over --normalization", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
+        public Option<float[]?> Std { get; } = new("--std") { Description = "Per-channel input std for a checkpoint without Livt metadata; wins over --normalization", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
 
         private static float[]? FloatList(System.CommandLine.Parsing.ArgumentResult result)
         {
@@ -31,6 +32,7 @@ internal static class EvaluateCommands
         public void AddTo(Command command)
         {
             command.Options.Add(NumHeads);
+            command.Options.Add(Normalization);
             command.Options.Add(Mean);
             command.Options.Add(Std);
         }
@@ -40,12 +42,12 @@ internal static class EvaluateCommands
         public RawCheckpointOptions Read(ParseResult parse, string? dataset = null)
         {
             var benchmark = DatasetCatalog.Canonical(dataset) is { } name ? FileBenchmark.Find(name) : null;
-            bool given = parse.GetValue(Mean) is { Length: > 0 } || parse.GetValue(Std) is { Length: > 0 };
             return new()
             {
                 NumHeads = parse.GetValue(NumHeads),
-                Mean = parse.GetValue(Mean) is { Length: > 0 } mean ? mean : given ? null : benchmark?.Mean,
-                Std = parse.GetValue(Std) is { Length: > 0 } std ? std : given ? null : benchmark?.Std,
+                Normalization = parse.GetValue(Normalization) ?? benchmark?.Name,
+                Mean = parse.GetValue(Mean) is { Length: > 0 } mean ? mean : null,
+                Std = parse.GetValue(Std) is { Length: > 0 } std ? std : null,
             };
         }
     }

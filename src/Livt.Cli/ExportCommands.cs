@@ -9,7 +9,7 @@ internal static class ExportCommands
 {
     public static Command Export()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, or the run folder" };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, the run folder, or a classifier without Livt metadata (an official .pth, a converted safetensors)" };
         var onnx = new Option<string>("--onnx") { Description = "The ONNX file to write", Required = true };
         var testPrior = new Option<string?>("--test-prior") { Description = "Bake the post-hoc logit adjustment of livt evaluate --test-prior into the graph: uniform | train | <file of per-class counts or probabilities>. Default: raw logits" };
         var tau = new Option<double>("--tau") { Description = "Strength of the baked adjustment", DefaultValueFactory = _ => 1.0 };
@@ -17,10 +17,13 @@ internal static class ExportCommands
         {
             checkpoint, onnx, testPrior, tau,
         };
+        var raw = new EvaluateCommands.RawOptions();
+        raw.AddTo(command);
         command.SetAction(parse =>
         {
-            var r = OnnxExport.Run(parse.GetValue(checkpoint)!, parse.GetValue(onnx)!, parse.GetValue(testPrior), parse.GetValue(tau));
+            var r = OnnxExport.Run(parse.GetValue(checkpoint)!, parse.GetValue(onnx)!, parse.GetValue(testPrior), parse.GetValue(tau), raw.Read(parse));
             var i = r.Info;
+            if (r.Inferred is not null) AnsiConsole.WriteLine(r.Inferred);
             AnsiConsole.MarkupLine($"Wrote [blue]{Markup.Escape(r.Path)}[/] ({r.Bytes / 1024.0 / 1024.0:F2} MiB, {r.Nodes} nodes)");
             AnsiConsole.WriteLine($"input: image float [N, {i.InChans}, {i.InputSize}, {i.InputSize}] in [0, 1]");
             AnsiConsole.WriteLine($"outputs: logits, probabilities [N, {i.ClassNames.Length}]");

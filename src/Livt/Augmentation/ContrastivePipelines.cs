@@ -19,6 +19,20 @@ public static class ContrastivePipelines
         new(RandCls(inputSize, mean, std, randAugmentLayers, randAugmentMagnitude, stacked: false),
             RandCls(inputSize, mean, std, randAugmentLayers, randAugmentMagnitude, stacked: true));
 
+    /// <summary>PaCo long-tail (<c>PaCo/LT/paco_lt.py --aug randcls_sim</c>, its ImageNet-LT script): view 0,
+    /// the query, RandomResizedCrop (0.08–1) → flip → ColorJitter(0.4, 0.4, 0.4, 0) → RandAugment; view 1, the
+    /// momentum encoder's key, SimCLR's: RandomResizedCrop (0.08–1) → ColorJitter(0.4, 0.4, 0.4, 0) →
+    /// grayscale p 0.2 → blur p 0.5 → flip, without RandAugment.</summary>
+    public static MultiViewTransform Paco(int inputSize, float[] mean, float[] std, int randAugmentLayers = 2, int randAugmentMagnitude = 10) =>
+        new(RandCls(inputSize, mean, std, randAugmentLayers, randAugmentMagnitude, stacked: false),
+            new Compose(
+                new RandomResizedCrop(inputSize, 0.08, interpolation: Interpolation.Bilinear),
+                new ColorJitter(0.4, 0.4, 0.4, 0),
+                new RandomGrayscale(0.2),
+                new RandomApply(Blur(inputSize), 0.5),
+                new RandomHorizontalFlip(),
+                new Normalize(mean, std)));
+
     /// <summary>BCL (<c>main.py --cl_views sim-sim</c>): view 0, classified only: RandomResizedCrop (0.08–1)
     /// → flip → ColorJitter(0.4, 0.4, 0.4, 0) → RandAugment; views 1 and 2, contrasted only:
     /// RandomResizedCrop → flip → ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 → grayscale p 0.2.</summary>

@@ -43,6 +43,23 @@ public static class TransformPipelines
         return new MultiViewTransform(view, view);
     }
 
+    /// <summary>
+    /// SADE's test-time views on CIFAR-sized images (<c>test_training_cifar.py</c>): two independent draws of
+    /// RandomCrop(size, padding 4) → ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 → grayscale p 0.2 → Gaussian
+    /// blur σ ∈ [0.1, 2] px with p 0.2 → flip → Normalize.
+    /// </summary>
+    public static MultiViewTransform TestTimeViewsSmall(int inputSize, float[] mean, float[] std)
+    {
+        var view = new Compose(
+            new RandomCrop(inputSize, padding: 4),
+            new RandomApply(new ColorJitter(0.4, 0.4, 0.4, 0.1), 0.8),
+            new RandomGrayscale(0.2),
+            new RandomApply(new GaussianBlur(0.1, 2.0), 0.2),
+            new RandomHorizontalFlip(),
+            new Normalize(mean, std));
+        return new MultiViewTransform(view, view);
+    }
+
     /// <summary>Evaluation: shorter side to inputSize/cropPct (bicubic), centre crop inputSize, Normalize.
     /// Without <paramref name="cropPct"/>, the official eval transform's rule (<see cref="DefaultCropPct"/>).</summary>
     public static IImageTransform Eval(int inputSize, float[] mean, float[] std, double? cropPct = null) =>

@@ -30,6 +30,9 @@ public sealed record TrainConfig
     [Setting("Long-tail profile of the *-lt datasets (recipe: exp)")]
     public LongTailProfile Profile { get; init; } = LongTailProfile.Exp;
 
+    [Setting("Which images of each class the *-lt datasets keep: the LDAM-DRW/LiVT generator (ldam, the CIFAR-LT default), Cui et al.'s (cui), Livt's own seeded draw (livt, the Fashion-MNIST-LT default)")]
+    public LongTailSplit? LtSplit { get; init; }
+
     [Setting("List file of 'relative/path label' lines (--dataset list); looked for as given, then under --data-dir")]
     public string? TrainList { get; init; }
 
@@ -212,6 +215,9 @@ public sealed record TrainConfig
     [Setting("Difficulty-Net: weight lambda of the driver loss (official 0.3)", FinetuneOnly = true)]
     public double DifficultyLambda { get; init; } = 0.3;
 
+    [Setting("Difficulty-Net: the meta step's virtual update over the whole model (model, as the official code) or the head alone on frozen features (head, cheaper)", FinetuneOnly = true)]
+    public DifficultyMetaScope DifficultyMeta { get; init; } = DifficultyMetaScope.Model;
+
     [Setting("Contrastive losses: temperature of the contrast (default: the method's, gpaco / paco 0.2, bcl 0.07, tsc 0.07, rescom 0.1)", FinetuneOnly = true)]
     public double? ConTemperature { get; init; }
 
@@ -235,6 +241,9 @@ public sealed record TrainConfig
 
     [Setting("sade: tau of the backward expert's inverse prior (official 2)", FinetuneOnly = true)]
     public double SadeTau { get; init; } = 2.0;
+
+    [Setting("sade: scale s of the experts' cosine classifiers s*cos(x, w_c) (official NormedLinear, 30 in every SADE config); 0 gives linear heads with biases", FinetuneOnly = true)]
+    public double SadeCosineScale { get; init; } = 30;
 
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
     public double Mixup { get; init; } = 0.8;

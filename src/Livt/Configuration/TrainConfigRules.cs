@@ -85,6 +85,7 @@ public static class TrainConfigRules
             Require(config.ExpertBlocks >= 1 && config.ExpertBlocks <= depth,
                 $"--expert-blocks {config.ExpertBlocks}: each expert owns between 1 and all {depth} blocks of the model");
             Require(double.IsFinite(config.SadeTau), $"--sade-tau {config.SadeTau}: must be finite");
+            Require(config.SadeCosineScale is >= 0 and < double.PositiveInfinity, $"--sade-cosine-scale {config.SadeCosineScale}: must be finite and >= 0 (0: linear heads)");
             return;
         }
         var probe = LossFactory.Create(loss, [2, 1], LossOptions(config), config.Options(method));

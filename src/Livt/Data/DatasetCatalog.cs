@@ -61,6 +61,12 @@ public static class DatasetCatalog
         };
     }
 
+    /// <summary>The long-tailed split a built-in set uses unless told otherwise: CIFAR-10/100-LT the
+    /// benchmark's (<see cref="LongTailSplit.Ldam"/>, what LiVT and the published numbers use),
+    /// Fashion-MNIST-LT Livt's own (<see cref="LongTailSplit.Livt"/>), which has no published split.</summary>
+    public static LongTailSplit DefaultSplit(string dataset) =>
+        dataset is "cifar10-lt" or "cifar100-lt" ? LongTailSplit.Ldam : LongTailSplit.Livt;
+
     /// <summary>
     /// A file benchmark: from the list files given (<c>--train-list</c>, as <c>list</c>), else as the
     /// official LiVT code reads it, an ImageFolder tree (<c>train/</c>, <c>val/</c>), else from the list
@@ -88,9 +94,10 @@ public static class DatasetCatalog
 
     private static DatasetSplits LongTailed(DatasetOptions options, (IImageDataset Train, IImageDataset Test) balanced)
     {
-        var train = LongTail.Subset(balanced.Train, options.Imbalance, options.Profile, options.Seed);
+        var split = options.Split ?? DefaultSplit(options.Name);
+        var train = LongTail.Subset(balanced.Train, options.Imbalance, options.Profile, options.Seed, split);
         string name = string.Create(CultureInfo.InvariantCulture,
-            $"{options.Name} (IF {options.Imbalance:0.###}, {options.Profile.ToString().ToLowerInvariant()})");
+            $"{options.Name} (IF {options.Imbalance:0.###}, {options.Profile.ToString().ToLowerInvariant()}{(split == LongTailSplit.Livt ? "" : $", {split.ToString().ToLowerInvariant()} split")})");
         return new DatasetSplits(train, balanced.Test, name);
     }
 

@@ -16,7 +16,12 @@ public sealed record DatasetOptions
     /// <summary>Shape of the long tail (built-in sets only).</summary>
     public LongTailProfile Profile { get; init; } = LongTailProfile.Exp;
 
-    /// <summary>Seed of the per-class choice of the long-tailed subset.</summary>
+    /// <summary>Which images of each class the long-tailed subset keeps (built-in sets only); null: the
+    /// dataset's default (<see cref="DatasetCatalog.DefaultSplit"/>).</summary>
+    public LongTailSplit? Split { get; init; }
+
+    /// <summary>Seed of the per-class choice of the long-tailed subset (<see cref="LongTailSplit.Livt"/> only:
+    /// the published generators always start from seed 0).</summary>
     public int Seed { get; init; }
 
     /// <summary>For list: the training list file: as given (absolute, or relative to the current

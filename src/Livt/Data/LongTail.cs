@@ -33,29 +33,56 @@ public static class LongTail
     }
 
     /// <summary>
-    /// The long-tailed subset of <paramref name="balanced"/>: n_max is the smallest class size, and
-    /// each class keeps the first n_c of its indices after a shuffle seeded by (seed, class), so one
-    /// class's choice does not depend on the others. Samples keep their original order.
+    /// The long-tailed subset of <paramref name="balanced"/>: n_max is the smallest class size, and each
+    /// class keeps the first n_c of its indices (in dataset order) after a shuffle chosen by
+    /// <paramref name="split"/>: <see cref="LongTailSplit.Livt"/> seeds each class from (seed, class) and
+    /// returns the samples in their original order; <see cref="LongTailSplit.Ldam"/> and
+    /// <see cref="LongTailSplit.Cui"/> draw from one numpy (Python) generator seeded with 0 across the
+    /// classes in label order, whatever <paramref name="seed"/> is, and return the samples class by class
+    /// in the order drawn, as the official loaders hold them.
     /// </summary>
-    public static IImageDataset Subset(IImageDataset balanced, double imbalance, LongTailProfile profile, int seed)
+    public static IImageDataset Subset(IImageDataset balanced, double imbalance, LongTailProfile profile, int seed,
+        LongTailSplit split = LongTailSplit.Livt)
     {
-        var byClass = new List<int>[balanced.NumClasses];
-        for (int c = 0; c < byClass.Length; c++) byClass[c] = [];
-        for (int i = 0; i < balanced.Count; i++) byClass[balanced.GetLabel(i)].Add(i);
-        for (int c = 0; c < byClass.Length; c++)
-            if (byClass[c].Count == 0)
+        var labels = new int[balanced.Count];
+        var present = new bool[balanced.NumClasses];
+        for (int i = 0; i < labels.Length; i++) present[labels[i] = balanced.GetLabel(i)] = true;
+        for (int c = 0; c < present.Length; c++)
+            if (!present[c])
                 throw new LivtException($"cannot build a long-tailed split: class {c} ('{balanced.ClassNames[c]}') has no images");
+        return new SubsetDataset(balanced, Indices(labels, balanced.NumClasses, imbalance, profile, seed, split));
+    }
+
+    /// <summary>The indices <see cref="Subset"/> keeps, from the labels of the balanced set.</summary>
+    public static int[] Indices(IReadOnlyList<int> labels, int numClasses, double imbalance, LongTailProfile profile, int seed,
+        LongTailSplit split = LongTailSplit.Livt)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var byClass = new List<int>[numClasses];
+        for (int c = 0; c < numClasses; c++) byClass[c] = [];
+        for (int i = 0; i < labels.Count; i++) byClass[labels[i]].Add(i);
         int nMax = byClass.Min(l => l.Count);
-        int[] counts = Counts(nMax, byClass.Length, imbalance, profile);
+        int[] counts = Counts(nMax, numClasses, imbalance, profile);
+        var shared = split switch
+        {
+            LongTailSplit.Ldam => MersenneTwister.NumpySeed(0),
+            LongTailSplit.Cui => MersenneTwister.PythonSeed(0),
+            _ => null,
+        };
         var kept = new List<int>(counts.Sum());
-        for (int c = 0; c < byClass.Length; c++)
+        for (int c = 0; c < numClasses; c++)
         {
             int[] indices = byClass[c].ToArray();
-            SeedMixer.Shuffle(indices, new Random(SeedMixer.Mix(seed, c)));
+            switch (split)
+            {
+                case LongTailSplit.Ldam: shared!.NumpyShuffle(indices); break;
+                case LongTailSplit.Cui: shared!.PythonShuffle(indices); break;
+                default: SeedMixer.Shuffle(indices, new Random(SeedMixer.Mix(seed, c))); break;
+            }
             kept.AddRange(indices.AsSpan(0, counts[c]).ToArray());
         }
         int[] selection = kept.ToArray();
-        Array.Sort(selection);
-        return new SubsetDataset(balanced, selection);
+        if (split == LongTailSplit.Livt) Array.Sort(selection);
+        return selection;
     }
 }

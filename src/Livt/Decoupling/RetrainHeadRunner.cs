@@ -94,6 +94,9 @@ public sealed class RetrainHeadRunner
             throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without --keep-head and --max-norm (a linear probe)");
         var (model, meta) = probe ? ModelCheckpoint.LoadProbe(modelPath, _device) : ModelCheckpoint.LoadClassifier(modelPath, _device);
         using var _ = model;
+        if (meta.Model.CosineScale is not null && (_method is not ClassifierRetraining || _options.KeepHead))
+            throw new LivtException($"{modelPath}: its head is a cosine classifier (BCL); --method {_method.Name}" +
+                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its features) works");
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
         bool chooseTau = _method.ChoosesOnValidation(_options);
         double valFraction = _options.ValList is not null ? 0
@@ -138,6 +141,8 @@ public sealed class RetrainHeadRunner
             bool trained = _method.Trains;
             var metadata = meta with
             {
+                // cRT's new head is linear whatever the fine-tuned one was.
+                Model = meta.Model with { CosineScale = null },
                 ClassCounts = counts,
                 Loss = trained ? LongTailMethods.Find(_options.Loss)?.Name : meta.Loss,
                 Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
@@ -177,6 +182,7 @@ public sealed class RetrainHeadRunner
         }, ConfigJson)!.AsObject();
         config["dataset"] = source.Dataset.Name;
         config["profile"] = source.Dataset.Profile.ToString().ToLowerInvariant();
+        config["lt_split"] = source.Dataset.Split?.ToString().ToLowerInvariant();
         config["skip_corrupt"] = source.Dataset.SkipCorrupt;
         config["seed"] = source.Seed;
         AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), config.ToJsonString(ConfigJson));

@@ -31,6 +31,15 @@ public interface ITrainingStage
     /// epochs (<see cref="Optimization.LrSchedule.RestartEpoch"/>).</summary>
     int? RestartEpoch => null;
 
+    /// <summary>Writes what the stage keeps besides <see cref="Model"/> and the optimizer (a meta-learner's
+    /// net and its optimizer) into the checkpoint folder <paramref name="dir"/>, so a resumed run continues
+    /// exactly, and returns the names of the files written (the checkpoint's manifest covers them); nothing
+    /// by default.</summary>
+    IReadOnlyList<string> SaveState(string dir) => [];
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote into <paramref name="dir"/>.</summary>
+    void LoadState(string dir) { }
+
     /// <summary>Called before the first step of <paramref name="epoch"/> (0-based), also when a
     /// resumed run starts in the middle of it.</summary>
     void BeginEpoch(int epoch);

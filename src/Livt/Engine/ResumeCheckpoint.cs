@@ -42,10 +42,12 @@ public static class ResumeCheckpoint
     private const string WeightsName = "weights.safetensors";
     private const string OptimizerName = OptimizerState.FileName;
 
-    /// <summary>Saves the state at <paramref name="point"/>.</summary>
+    /// <summary>Saves the state at <paramref name="point"/>; <paramref name="saveState"/> writes the stage's
+    /// further state into the same folder and names the files it wrote, which the manifest covers too.</summary>
     /// <exception cref="LivtException">The file system refused a write (full disk…); the previous
     /// checkpoint is left as it was and the message says so.</exception>
-    public static void Save(string runDir, ResumePoint point, nn.Module model, FlatOptimizer optimizer)
+    public static void Save(string runDir, ResumePoint point, nn.Module model, FlatOptimizer optimizer,
+        Func<string, IReadOnlyList<string>>? saveState = null)
     {
         var root = Path.Combine(runDir, Folder);
         var name = $"epoch-{point.Epoch:D4}-step-{point.Step:D6}";
@@ -58,7 +60,8 @@ public static class ResumeCheckpoint
             File.Delete(Path.Combine(dir, ManifestName));
             SafeTensors.Write(Path.Combine(dir, WeightsName), model.state_dict());
             OptimizerState.Save(optimizer, Path.Combine(dir, OptimizerName));
-            var files = new[] { WeightsName, OptimizerName }.ToDictionary(f => f, f => FileDigest.Of(Path.Combine(dir, f)));
+            string[] written = [WeightsName, OptimizerName, .. saveState?.Invoke(dir) ?? []];
+            var files = written.ToDictionary(f => f, f => FileDigest.Of(Path.Combine(dir, f)));
             AtomicFile.WriteText(Path.Combine(dir, ManifestName), JsonSerializer.Serialize(new Manifest(point, files)));
             AtomicFile.WriteText(Path.Combine(root, Pointer), JsonSerializer.Serialize(new PointerFile(name, point)));
         }
@@ -87,9 +90,11 @@ public static class ResumeCheckpoint
     /// <param name="optimizer">Receives the optimizer state.</param>
     /// <param name="skipped">Told, in one sentence, when a newer checkpoint was damaged or unfinished and
     /// an older one is used instead.</param>
+    /// <param name="loadState">Reads the stage's further state from the checkpoint folder chosen.</param>
     /// <exception cref="LivtException">No checkpoint there is intact, or the intact one does not fit
     /// this stage, model or optimizer.</exception>
-    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, FlatOptimizer optimizer, Action<string>? skipped = null)
+    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, FlatOptimizer optimizer, Action<string>? skipped = null,
+        Action<string>? loadState = null)
     {
         var root = Path.Combine(runDir, Folder);
         var pointerPath = Path.Combine(root, Pointer);
@@ -131,6 +136,7 @@ public static class ResumeCheckpoint
             // Run folders written before Livt had its own optimizer hold TorchSharp's AdamW state instead.
             var state = Path.Combine(dir, OptimizerName);
             OptimizerState.Load(optimizer, File.Exists(state) ? state : Path.Combine(dir, OptimizerState.LegacyFileName));
+            loadState?.Invoke(dir);
             if (problems.Count > 0) skipped?.Invoke($"{string.Join("; ", problems)}: resuming from {dir} instead");
             return point;
         }
@@ -171,8 +177,9 @@ public static class ResumeCheckpoint
 
     private static bool IsValid(ResumePoint p) => p is { Stage: not null, Epoch: >= 0, Step: >= 0, EpochImages: >= 0, WorldSize: >= 1 };
 
+    // Besides the weights and the optimizer, a stage's own files (plain names in the folder) are checked alike.
     private static string? FileProblem(string dir, string file, FileDigest digest) =>
-        file is WeightsName or OptimizerName or OptimizerState.LegacyFileName
+        file.Length > 0 && file != ManifestName && file == Path.GetFileName(file) && file is not ("." or "..")
             ? digest.Mismatch(Path.Combine(dir, file)) is { } m ? $"{Path.Combine(dir, file)} is damaged: {m}" : null
             : $"{Path.Combine(dir, ManifestName)} lists an unknown file '{file}'";
 

@@ -9,7 +9,7 @@ namespace Livt.Engine;
 public static class Seeds
 {
     /// <summary>Streams of randomness that must not share seeds.</summary>
-    public enum Stream { Torch = 1, Init = 2, Mixup = 3, Split = 4, ContrastiveState = 5, Cmo = 6, MetaBatches = 7 }
+    public enum Stream { Torch = 1, Init = 2, Mixup = 3, Split = 4, ContrastiveState = 5, Cmo = 6, MetaBatches = 7, DifficultyNet = 8 }
 
     /// <summary>A well-mixed 63-bit seed for (seed, position, stream) — SplitMix64's finaliser.</summary>
     public static long Derive(int seed, long position, Stream stream)

@@ -50,7 +50,7 @@ public sealed class Trainer
             throw new LivtException($"{_config.DataName}: the training set is smaller than one batch of {_config.BatchSize}: lower --batch-size");
         var step = TrainStep.For(_config, _stage, _optimizer, Parallel);
         var model = _stage.Model;
-        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer, Observer.Message);
+        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer, Observer.Message, _stage.LoadState);
         AgreeOnResumePoint(resumed);
         // Rank 0's weights everywhere, before the bf16 working copy is refreshed from them below.
         Parallel.BroadcastParameters(model);
@@ -174,6 +174,6 @@ public sealed class Trainer
 
     private void Save(ResumePoint point)
     {
-        if (Parallel.IsWriter) ResumeCheckpoint.Save(_runDir, point, _stage.Model, _optimizer);
+        if (Parallel.IsWriter) ResumeCheckpoint.Save(_runDir, point, _stage.Model, _optimizer, _stage.SaveState);
     }
 }

@@ -1,3 +1,5 @@
+using Livt.Augmentation;
+
 namespace Livt.Inference;
 
 /// <summary>
@@ -22,6 +24,13 @@ public sealed record AggregationOptions
     /// <summary>SADE's learning rate for a dataset of its kind: CIFAR-100-LT's 0.1 for the small built-in
     /// datasets (Fashion-MNIST-LT, CIFAR-10/100-LT), ImageNet-LT's 0.025 for list and ImageFolder datasets
     /// (its Places-LT 0.01 and iNaturalist 0.2 are given with <see cref="Lr"/>).</summary>
-    public static double DefaultLr(string dataset) =>
-        dataset is "fashion-mnist-lt" or "cifar10-lt" or "cifar100-lt" ? 0.1 : 0.025;
+    public static double DefaultLr(string dataset) => SmallImages(dataset) ? 0.1 : 0.025;
+
+    /// <summary>SADE's two views for a dataset of its kind: its CIFAR script's (padded crop) for the small
+    /// built-in datasets, its ImageNet-LT script's (MoCo v2) for list and ImageFolder datasets.</summary>
+    public static MultiViewTransform Views(string dataset, int inputSize, float[] mean, float[] std) => SmallImages(dataset)
+        ? TransformPipelines.TestTimeViewsSmall(inputSize, mean, std)
+        : TransformPipelines.TestTimeViews(inputSize, mean, std);
+
+    private static bool SmallImages(string dataset) => dataset is "fashion-mnist-lt" or "cifar10-lt" or "cifar100-lt";
 }

@@ -87,8 +87,8 @@ public static class EvaluationRun
             (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
                 ? null
                 : perSplit
-                    ? (PriorCorrection.SourcePrior(meta.Loss, meta.ClassCounts, meta.Sampler), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
-                    : PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts, meta.Sampler);
+                    ? (PriorCorrection.SourcePrior(meta), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
+                    : PriorCorrection.ForTestPrior(testPrior, meta);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             TunedValue? tuned = null;
             if (tau is null)
@@ -108,7 +108,7 @@ public static class EvaluationRun
                 var resolved = aggregation with { Lr = aggregation.Lr ?? AggregationOptions.DefaultLr(options.Name) };
                 observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch {resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
                 splitMetrics = ExpertAggregation.Apply(experts, test, splitMetrics!, meta.ClassCounts, splitSeed, transform,
-                    TransformPipelines.TestTimeViews(meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice, meta.ClassNames);
+                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice, meta.ClassNames);
             }
             if (group is { IsFirst: false }) return (result, null);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",

@@ -38,6 +38,7 @@ public sealed record FineTunedData(DatasetOptions Dataset, double ValFraction, i
         {
             Name = meta.Dataset, Imbalance = meta.Imbalance, Seed = meta.Seed,
             Profile = Text("profile")?.ToLowerInvariant() == "step" ? LongTailProfile.Step : LongTailProfile.Exp,
+            Split = Enum.TryParse<LongTailSplit>(Text("lt_split"), ignoreCase: true, out var split) ? split : null,
             DataDir = dataDir ?? Text("data_dir"), TrainList = trainList ?? Text("train_list"), TestList = testList ?? Text("test_list"),
             SkipCorrupt = Flag("skip_corrupt"),
         };

@@ -16,7 +16,9 @@ namespace Livt.Inference;
 /// <param name="Info">The metadata written into it.</param>
 /// <param name="Nodes">Nodes in the graph.</param>
 /// <param name="MaxAbsDiff">Largest |logit difference| between ONNX Runtime and Livt on the check batch.</param>
-public sealed record OnnxExportResult(string Path, long Bytes, OnnxModelInfo Info, int Nodes, double MaxAbsDiff);
+/// <param name="Inferred">For a checkpoint without Livt metadata, what was inferred about it (architecture,
+/// normalisation); null otherwise.</param>
+public sealed record OnnxExportResult(string Path, long Bytes, OnnxModelInfo Info, int Nodes, double MaxAbsDiff, string? Inferred = null);
 
 /// <summary>
 /// <c>livt export --onnx</c>: a fine-tuned checkpoint as an ONNX graph, optionally with the post-hoc
@@ -28,25 +30,29 @@ public static class OnnxExport
     private const int CheckBatch = 2;
 
     /// <summary>Exports <paramref name="checkpoint"/> (file or run folder) to <paramref name="output"/>.</summary>
-    /// <param name="checkpoint">A classifier's model.safetensors, or its run folder.</param>
+    /// <param name="checkpoint">A classifier's model.safetensors (a ViT, or SADE's experts, exported averaged),
+    /// its run folder, or a classifier without Livt metadata.</param>
     /// <param name="output">The .onnx file to write (atomically).</param>
     /// <param name="testPrior">null for raw logits; "uniform", "train" or a file of per-class counts or
     /// probabilities: the adjustment <c>livt evaluate --test-prior</c> applies.</param>
     /// <param name="tau">Strength of that adjustment.</param>
+    /// <param name="raw">What a checkpoint without Livt metadata cannot say (heads, normalisation).</param>
     /// <exception cref="LivtException">The checkpoint or prior file is missing or not usable, or
     /// <paramref name="output"/> does not end in .onnx.</exception>
-    public static OnnxExportResult Run(string checkpoint, string output, string? testPrior = null, double tau = 1.0)
+    public static OnnxExportResult Run(string checkpoint, string output, string? testPrior = null, double tau = 1.0, RawCheckpointOptions? raw = null)
     {
         if (!OnnxClassifier.IsOnnxFile(output))
             throw new LivtException($"--onnx {output}: the file name must end in .onnx (that is how livt predict recognises an ONNX model)");
         LivtRuntime.Initialize();
-        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, CPU);
+        var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, CPU, raw);
         using (model)
         {
             double[]? offset = null;
             if (testPrior is not null)
             {
-                var (from, to) = PriorCorrection.ForTestPrior(testPrior, meta.Loss, meta.ClassCounts);
+                if (meta.ClassCounts.Length == 0)
+                    throw new LivtException($"--test-prior {testPrior}: {checkpoint} has no Livt metadata, so its training class counts are unknown");
+                var (from, to) = PriorCorrection.ForTestPrior(testPrior, meta);
                 offset = LogitAdjustment.Offset(from, to, tau);
             }
             var info = new OnnxModelInfo
@@ -60,13 +66,13 @@ public static class OnnxExport
             var bytes = onnx.ToByteArray();
             double diff = Check(model, info, offset, bytes, checkpoint);
             AtomicFile.Write(output, s => s.Write(bytes));
-            return new OnnxExportResult(output, bytes.Length, info, onnx.Graph.Node.Count, diff);
+            return new OnnxExportResult(output, bytes.Length, info, onnx.Graph.Node.Count, diff, meta.Inferred);
         }
     }
 
     // The exported graph against the model on seeded random images: a mismatch is a Livt bug, never
     // something the user caused, so it is not a LivtException.
-    private static double Check(VisionTransformer model, OnnxModelInfo info, double[]? offset, byte[] onnx, string source)
+    private static double Check(ClassifierModel model, OnnxModelInfo info, double[]? offset, byte[] onnx, string source)
     {
         int size = info.InputSize, chans = info.InChans, classes = info.ClassNames.Length;
         var rng = new Random(0);

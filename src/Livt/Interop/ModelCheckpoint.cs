@@ -78,7 +78,7 @@ public static class ModelCheckpoint
         var (model, meta) = LoadModel(fileOrRunDir, device, raw);
         if (model is VisionTransformer vit) return (vit, meta);
         model.Dispose();
-        throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model ({meta.Experts} experts); this command takes a single-head ViT classifier (evaluate and predict take both)");
+        throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model ({meta.Experts} experts); this command takes a single-head ViT classifier (evaluate, predict and export take both)");
     }
 
     /// <summary>True when <paramref name="fileOrRunDir"/> is a pretraining run's model (kind "mae" or "encoder"),

@@ -20,6 +20,10 @@ public sealed record ModelMetadata
     public required VitConfig Model { get; init; }
     public required float[] Mean { get; init; }
     public required float[] Std { get; init; }
+    /// <summary>Where <see cref="Mean"/> and <see cref="Std"/> come from when they are a dataset's official
+    /// constants rather than the training split's statistics (e.g. "inat18": LiVT's <c>util/datasets.py</c>);
+    /// null otherwise.</summary>
+    public string? Normalization { get; init; }
     public required string[] ClassNames { get; init; }
     /// <summary>Training images per class: the prior used by balanced losses, shot groups and
     /// post-hoc logit adjustment.</summary>
@@ -55,6 +59,10 @@ public sealed record ModelMetadata
     /// <summary>A multi-expert classifier: the blocks each expert owns; 0 otherwise.</summary>
     public int ExpertDepth { get; init; }
 
+    /// <summary>A multi-expert classifier: τ of its backward expert (<c>--sade-tau</c>), which sets the prior
+    /// its averaged logits assume; files that predate it read SADE's 2.</summary>
+    public double ExpertTau { get; init; } = 2.0;
+
     /// <summary>For weights without Livt metadata: how the architecture and preprocessing were chosen
     /// (see <see cref="ForRawClassifier"/>), to show the user; null for a Livt file. Not saved.</summary>
     public string? Inferred { get; init; }
@@ -75,6 +83,7 @@ public sealed record ModelMetadata
             ["livt.model"] = JsonSerializer.Serialize(Model, Json),
             ["livt.mean"] = JsonSerializer.Serialize(Mean),
             ["livt.std"] = JsonSerializer.Serialize(Std),
+            ["livt.normalization"] = Normalization ?? "",
             ["livt.class_names"] = JsonSerializer.Serialize(ClassNames),
             ["livt.class_counts"] = JsonSerializer.Serialize(ClassCounts),
             ["livt.dataset"] = Dataset,
@@ -90,6 +99,7 @@ public sealed record ModelMetadata
         {
             m["livt.experts"] = Experts.ToString(System.Globalization.CultureInfo.InvariantCulture);
             m["livt.expert_depth"] = ExpertDepth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            m["livt.expert_tau"] = ExpertTau.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
         return m;
     }
@@ -106,20 +116,25 @@ public sealed record ModelMetadata
     public static ModelMetadata ForRawClassifier(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, RawCheckpointOptions? options, string source)
     {
         var (config, description) = ClassifierShape.Infer(weights, options?.NumHeads, source);
-        var (mean, std) = Normalization.ImageNet(config.InChans);
         foreach (var (name, given) in new[] { ("--mean", options?.Mean), ("--std", options?.Std) })
             if (given is not null && given.Length != config.InChans)
                 throw new LivtException($"{source}: {name} has {given.Length} values, the model takes {config.InChans} channel(s)");
+        string? official = options?.Normalization?.Trim().ToLowerInvariant() ?? Data.Normalization.OfficialCheckpointDataset(config.NumClasses);
+        var (mean, std) = Data.Normalization.OfficialFor(official ?? "imagenet", config.InChans);
         mean = options?.Mean ?? mean;
         std = options?.Std ?? std;
-        string Values(float[] v) => string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
+        bool custom = options?.Mean is not null || options?.Std is not null;
+        string why = custom ? (options?.Mean is not null && options.Std is not null ? "as given" : $"as given, and {official ?? "imagenet"}'s for the one not given")
+            : official is null ? "ImageNet's, as MAE and LiVT use for other datasets, unless --normalization or --mean/--std"
+            : options?.Normalization is not null ? $"LiVT's {official} constants (util/datasets.py)"
+            : $"LiVT's {official} constants (util/datasets.py), which its {config.NumClasses}-class checkpoints were trained and evaluated with, unless --normalization or --mean/--std";
+        string Values(float[] v) => string.Join(", ", v.Select(x => x.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)));
         return new ModelMetadata
         {
-            Kind = "vit", Model = config, Mean = mean, Std = std,
+            Kind = "vit", Model = config, Mean = mean, Std = std, Normalization = custom ? null : official,
             ClassNames = Enumerable.Range(0, config.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             ClassCounts = [], Dataset = "",
-            Inferred = $"{source} has no Livt metadata: {description}; inputs normalised with mean [{Values(mean)}], std [{Values(std)}]" +
-                       (options?.Mean is null || options.Std is null ? " (ImageNet's, as MAE uses, unless --mean/--std)" : ""),
+            Inferred = $"{source} has no Livt metadata: {description}; inputs normalised with mean [{Values(mean)}], std [{Values(std)}] ({why})",
         };
     }
 
@@ -143,6 +158,7 @@ public sealed record ModelMetadata
                 Model = Parse<VitConfig>("livt.model", Json),
                 Mean = Parse<float[]>("livt.mean"),
                 Std = Parse<float[]>("livt.std"),
+                Normalization = m.TryGetValue("livt.normalization", out var norm) && norm.Length > 0 ? norm : null,
                 ClassNames = Parse<string[]>("livt.class_names"),
                 ClassCounts = Parse<long[]>("livt.class_counts"),
                 Dataset = Get("livt.dataset"),
@@ -155,6 +171,7 @@ public sealed record ModelMetadata
                 Pretraining = m.TryGetValue("livt.pretraining", out var pretraining) && pretraining.Length > 0 ? pretraining : null,
                 Experts = Int("livt.experts"),
                 ExpertDepth = Int("livt.expert_depth"),
+                ExpertTau = m.TryGetValue("livt.expert_tau", out var tau) ? double.Parse(tau, System.Globalization.CultureInfo.InvariantCulture) : 2.0,
             };
             meta.Model.Validate();
         }

@@ -43,6 +43,21 @@ public sealed class DiverseExpertLoss : LongTailLoss
     /// <summary>π̃: the prior values in reversed rank order (SADE's <c>inverse_prior</c>).</summary>
     public IReadOnlyList<double> InversePrior { get; }
 
+    /// <summary>
+    /// The log label prior each expert's raw logits assume once trained (up to a constant): the loss makes
+    /// z_e plus its adjustment fit log p(y | x) under π, so z₁ carries log π (forward), z₂ nothing (uniform)
+    /// and z₃ τ·log(π̃ + 1e-9) (backward). Logits combined as Σ_e w_e·z_e assume Σ_e w_e·offset_e: the
+    /// experts averaged assume a prior ∝ (π·π̃^τ)^(1/3).
+    /// </summary>
+    /// <param name="classCounts">Training images per class.</param>
+    /// <param name="tau">τ of the backward expert.</param>
+    public static double[][] ExpertLogPriors(IReadOnlyList<long> classCounts, double tau = 2.0)
+    {
+        var prior = ClassStatistics.Prior(classCounts);
+        var inverse = Inverse(prior);
+        return [prior.Select(p => Math.Log(p)).ToArray(), new double[prior.Length], inverse.Select(p => tau * Math.Log(p + 1e-9)).ToArray()];
+    }
+
     /// <summary>The summed loss of the three experts, a scalar.</summary>
     /// <param name="logits">The experts' logits [N, 3, C] (<c>MultiExpertVisionTransformer.ForwardExperts</c>).</param>
     /// <param name="targets">Class ids [N] or soft targets [N, C].</param>

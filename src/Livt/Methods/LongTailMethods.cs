@@ -45,7 +45,7 @@ public static class LongTailMethods
         new TrainingMethod(DiverseExpertLoss.Name, MethodKind.Experts,
             "SADE/TADE (Zhang et al. 2022): three experts (forward, uniform, backward) on a shared trunk, averaged or aggregated at test time")
         {
-            Aliases = ["tade"], Settings = ["expert_blocks", "sade_tau"],
+            Aliases = ["tade"], Settings = ["expert_blocks", "sade_tau", "sade_cosine_scale"],
             RetrainHeadRefusal = "a multi-expert model has no single head to retrain; its experts are combined at evaluation (evaluate --test-time-aggregation)",
         },
 
@@ -63,7 +63,7 @@ public static class LongTailMethods
         new TrainingMethod("cmo", MethodKind.BatchMixing, "CMO (Park et al. 2022): a CutMix box of a minority-weighted batch pasted on the usual one")
             { SwitchKey = "cmo", Settings = ["cmo_prob", "cmo_beta", "cmo_start_epoch", "cmo_end_epochs"] },
         new TrainingMethod("difficulty-net", MethodKind.Reweighting, "Difficulty-Net (Sinha & Ohashi 2023): class weights meta-learnt from validation accuracy")
-            { SwitchKey = "difficulty_net", Settings = ["difficulty_lr", "difficulty_lambda"] },
+            { SwitchKey = "difficulty_net", Settings = ["difficulty_lr", "difficulty_lambda", "difficulty_meta"] },
     ];
 
     /// <summary>The method <paramref name="name"/> names (any case; '_' for '-'; an alias), or null.</summary>

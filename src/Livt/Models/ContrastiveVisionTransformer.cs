@@ -1,7 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -38,23 +37,14 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"the centre head must map the classifier's {config.EmbedDim}-d weights to the projection's {projector.OutDim} dimensions");
         if (cosineScale is { } s && !(s > 0 && double.IsFinite(s)))
             throw new ArgumentException($"cosine classifier scale {s} must be finite and > 0");
-        vit = new VisionTransformer(config, generator);
+        vit = new VisionTransformer(config with { CosineScale = cosineScale }, generator);
         this.projector = new ProjectionHead(projector, generator, processSum);
         center_projector = centerProjector is null ? null : new ProjectionHead(centerProjector, generator, processSum);
-        CosineScale = cosineScale;
         register_module(nameof(vit), vit);
         register_module(nameof(projector), this.projector);
         if (center_projector is not null) register_module(nameof(center_projector), center_projector);
 
-        if (cosineScale is not null)
-        {
-            using var _ = torch.no_grad();
-            var head = vit.Head;
-            CpuRandom.Uniform_(head.weight!, -1, 1, generator);
-            head.weight!.copy_(torch.nn.functional.normalize(head.weight!, dim: 1));
-            head.bias!.zero_();
-            head.bias!.requires_grad = false;
-        }
+        if (cosineScale is not null) CosineClassifier.Initialize(vit.Head, generator);
     }
 
     /// <summary>The encoder and classifier, with timm's parameter names (load MGP weights into it).</summary>
@@ -64,7 +54,7 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
     public ProjectionHead Projector => projector;
 
     /// <summary>Scale of the cosine classifier, or null for the linear head.</summary>
-    public double? CosineScale { get; }
+    public double? CosineScale => vit.Config.CosineScale;
 
     /// <summary>True when <see cref="ClassCenters"/> is available (a centre head was configured).</summary>
     public bool HasCenterProjector => center_projector is not null;
@@ -95,15 +85,7 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The classifier on pooled features [B, D] → [B, C]: the linear head, or s·cos(x, w_c).</summary>
-    public Tensor Classify(Tensor pooled)
-    {
-        if (CosineScale is not { } s) return vit.Head.call(pooled);
-        using var scope = torch.NewDisposeScope();
-        var cos = torch.nn.functional.normalize(pooled, dim: 1).matmul(torch.nn.functional.normalize(vit.Head.weight!, dim: 1).t());
-        // Held to the end: a temporary Scalar can be finalized while libtorch reads it.
-        using var scale = s.ToScalar();
-        return cos.mul(scale).MoveToOuterDisposeScope();
-    }
+    public Tensor Classify(Tensor pooled) => vit.Classify(pooled);
 
     /// <summary>BCL's class centres: the L2-normalised centre head applied to the classifier weights [C, P]
     /// (gradient reaches both the centre head and the classifier).</summary>
@@ -132,22 +114,14 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The ViT's weights as a plain <see cref="VisionTransformer"/> classifier takes them (detached copies):
-    /// evaluation and prediction run without the heads. A cosine head is folded into <c>head.weight</c> as
-    /// s·w_c/‖w_c‖, so the exported logits are s·‖x‖·cos(x, w_c): the same ranking (top-k accuracy), scaled
-    /// per sample by the feature norm.
+    /// The ViT's weights as a plain <see cref="VisionTransformer"/> classifier of <see cref="Vit"/>'s
+    /// configuration takes them (detached copies): evaluation and prediction run without the projection
+    /// heads, and a cosine classifier stays one (<see cref="VitConfig.CosineScale"/>), so the saved model's
+    /// logits are the s·cos(x, w_c) the method trained and its official evaluation reads.
     /// </summary>
     public Dictionary<string, Tensor> ClassifierWeights()
     {
         using var _ = torch.no_grad();
-        var weights = new Dictionary<string, Tensor>();
-        foreach (var (name, t) in vit.state_dict())
-        {
-            using Scalar? scale = name == "head.weight" ? CosineScale : null;
-            weights[name] = scale is not null
-                ? torch.nn.functional.normalize(t, dim: 1).mul(scale)
-                : t.detach().clone();
-        }
-        return weights;
+        return vit.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
     }
 }

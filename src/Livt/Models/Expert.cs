@@ -7,7 +7,8 @@ namespace Livt.Models;
 /// <summary>
 /// One expert of a <see cref="MultiExpertVisionTransformer"/>: its own last transformer blocks, then the
 /// classifier end of timm's ViT (<c>fc_norm</c> after global pooling, or <c>norm</c> and the cls token)
-/// and <c>head</c>. Takes the tokens [N, 1 + L, D] of the shared trunk, returns logits [N, C].
+/// and <c>head</c> — linear, or SADE's cosine classifier when the configuration has a
+/// <see cref="VitConfig.CosineScale"/>. Takes the tokens [N, 1 + L, D] of the shared trunk, returns logits [N, C].
 /// </summary>
 public sealed class Expert : nn.Module<Tensor, Tensor>
 {
@@ -15,6 +16,7 @@ public sealed class Expert : nn.Module<Tensor, Tensor>
     private readonly LayerNorm? norm;
     private readonly LayerNorm? fc_norm;
     private readonly Linear head;
+    private readonly double? _cosineScale;
 
     /// <summary>The expert owning blocks <paramref name="firstBlock"/> … depth − 1 of
     /// <paramref name="config"/> (drop-path rates as those positions have in the full stack).</summary>
@@ -27,6 +29,7 @@ public sealed class Expert : nn.Module<Tensor, Tensor>
         if (config.GlobalPool) fc_norm = nn.LayerNorm(d, eps: Block.NormEps);
         else norm = nn.LayerNorm(d, eps: Block.NormEps);
         head = nn.Linear(d, config.NumClasses);
+        _cosineScale = config.CosineScale;
         RegisterComponents();
     }
 
@@ -41,6 +44,6 @@ public sealed class Expert : nn.Module<Tensor, Tensor>
         var pooled = fc_norm is not null
             ? Fp32.LayerNorm(fc_norm, x[.., 1..].mean(new long[] { 1 }))
             : Fp32.LayerNorm(norm!, x)[.., 0];
-        return head.call(pooled).MoveToOuterDisposeScope();
+        return (_cosineScale is { } s ? CosineClassifier.Logits(pooled, head.weight!, head.bias!, s) : head.call(pooled)).MoveToOuterDisposeScope();
     }
 }

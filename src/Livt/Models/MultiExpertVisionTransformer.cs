@@ -27,7 +27,8 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
     private readonly GeneratorSlot _random = new();
 
     /// <summary>Builds the model with MAE's initialisation and every head drawn with std 2e-5, as
-    /// <see cref="VisionTransformer"/> is built.</summary>
+    /// <see cref="VisionTransformer"/> is built — or, with a <see cref="VitConfig.CosineScale"/> (SADE's
+    /// <c>NormedLinear</c> experts), started as <c>NormedLinear</c>: unit weight rows, the bias 0 and frozen.</summary>
     /// <param name="config">The full ViT (its <see cref="VitConfig.Depth"/> counts shared and expert blocks).</param>
     /// <param name="numExperts">Experts (SADE: 3, forward / uniform / backward).</param>
     /// <param name="expertDepth">k: blocks each expert owns, 1 ≤ k ≤ depth.</param>
@@ -56,7 +57,9 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
         MaeInit.FillSinCos(pos_embed, config.GridSize);
         MaeInit.Apply(this, patch_embed, generator, cls_token);
         using var _ = torch.no_grad();
-        foreach (var expert in experts) CpuRandom.Normal_(expert.Head.weight!, 0, VisionTransformer.HeadInitStd, generator);
+        foreach (var expert in experts)
+            if (config.CosineScale is null) CpuRandom.Normal_(expert.Head.weight!, 0, VisionTransformer.HeadInitStd, generator);
+            else CosineClassifier.Initialize(expert.Head, generator);
     }
 
     /// <summary>The generator drop path draws from in training (libtorch's global one when null).</summary>

@@ -76,7 +76,14 @@ public sealed class VisionTransformer : ClassifierModel
     public override Tensor forward(Tensor images)
     {
         using var features = ForwardFeatures(images);
-        return head.call(features);
+        return Classify(features);
+    }
+
+    /// <summary>The head on pooled features [N, EmbedDim] → logits [N, NumClasses]: linear, or
+    /// s·cos(x, w_c) + b_c with a <see cref="VitConfig.CosineScale"/>.</summary>
+    public Tensor Classify(Tensor features)
+    {
+        return Config.CosineScale is { } s ? CosineClassifier.Logits(features, head.weight!, head.bias!, s) : head.call(features);
     }
 
     /// <summary>The pooled, normalised features [N, EmbedDim] the head sees.</summary>

@@ -37,6 +37,10 @@ public sealed record VitConfig
     /// False: <c>norm</c> → cls token → <c>head</c>.</summary>
     public bool GlobalPool { get; init; } = true;
 
+    /// <summary>Scale s of a cosine classifier (BCL's <c>NormedLinear</c>): logits s·cos(features, w_c) + b_c
+    /// from <c>head</c>'s weight rows w_c and bias; null (the default): the linear head.</summary>
+    public double? CosineScale { get; init; }
+
     /// <summary>Token width of the MAE decoder.</summary>
     public int DecoderEmbedDim { get; init; } = 512;
 
@@ -75,5 +79,6 @@ public sealed record VitConfig
         Require(MlpRatio > 0, $"MlpRatio {MlpRatio} must be positive");
         Require(NumClasses > 0, $"NumClasses {NumClasses} must be positive");
         Require(DropPathRate is >= 0 and < 1, $"DropPathRate {DropPathRate} must be in [0, 1)");
+        Require(CosineScale is null || (CosineScale > 0 && double.IsFinite(CosineScale.Value)), $"CosineScale {CosineScale} must be finite and > 0");
     }
 }

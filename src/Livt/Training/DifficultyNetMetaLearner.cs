@@ -120,6 +120,13 @@ public sealed class DifficultyNetMetaLearner : IDisposable
         return accuracies.to(p.dtype, p.device).unsqueeze(0);
     }
 
+    /// <summary>Writes the net's Adam state (step, moments) to <paramref name="path"/>.</summary>
+    public void SaveOptimizer(string path) => Livt.Optimization.OptimizerState.Save(_optimizer, path);
+
+    /// <summary>Restores the Adam state <see cref="SaveOptimizer"/> wrote.</summary>
+    /// <exception cref="LivtException">The file is missing or does not fit the net.</exception>
+    public void LoadOptimizer(string path) => Livt.Optimization.OptimizerState.Load(_optimizer, path);
+
     public void Dispose()
     {
         _optimizer.Dispose();

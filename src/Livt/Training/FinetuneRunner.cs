@@ -72,6 +72,9 @@ public sealed class FinetuneRunner
         var (mean, std) = RunSetup.MeanStd(_config, train, init.Normalization);
 
         var modelConfig = RunSetup.ModelConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
+        // SADE's experts classify with NormedLinear (use_norm in every official config).
+        if (StageModel.IsExpertLoss(_config.Loss) && _config.SadeCosineScale > 0)
+            modelConfig = modelConfig with { CosineScale = _config.SadeCosineScale };
         using var parts = StageModel.Classifier(_config, modelConfig, _precision, device, _context.Parallel.WorldSize,
             init.Path is null ? null : m => init.LoadInto(m, observer));
         var model = parts.Model;
@@ -86,7 +89,7 @@ public sealed class FinetuneRunner
         {
             Kind = model.Kind, Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
             ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
-            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0,
+            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0, ExpertTau = _config.SadeTau,
         };
         if (LongTailMethods.Find(_config.Loss)?.Name == "iif")
             metadata = metadata with
@@ -146,18 +149,17 @@ public sealed class FinetuneRunner
             throw new LivtException($"--difficulty-net: {_config.Dataset} has no validation split here: give --val-fraction (e.g. 0.1)");
         if (_context.Parallel.WorldSize > 1)
             throw new LivtException("--difficulty-net: runs in one process only (each process would train its own net); drop mpirun/srun");
-        if (ResumeCheckpoint.Exists(RunDir))
-            throw new LivtException($"--difficulty-net: {RunDir} holds a checkpoint, but the net, its Adam state and the accuracies are not checkpointed, " +
-                "so the run cannot continue exactly: start it again with a new --out");
         var meta = new DataLoader(val, evalTransform, new LoaderOptions
         {
             BatchSize = _config.BatchSize, DropLast = false, Workers = _config.Workers, SkipCorrupt = _config.SkipCorrupt,
             Seed = Seeds.DeriveInt(_config.Seed, 0, Seeds.Stream.MetaBatches),
         });
         _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
-                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}");
+                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}, " +
+                                  $"virtual step over the {(_config.DifficultyMeta == DifficultyMetaScope.Model ? "whole model" : "head alone")}");
         return new DifficultyNetTraining(counts.Length, counts, LongTailMethods.Find(_config.Loss)?.Name == "bal-ce", _config.BalTau, new AlignedBatches(meta),
-            () => parts.Optimizer.Lr * parts.Optimizer.Store.Groups.Max(g => g.LrScale), _config.DifficultyLr, _config.DifficultyLambda, device);
+            () => parts.Optimizer.Lr * parts.Optimizer.Store.Groups.Max(g => g.LrScale), _config.DifficultyLr, _config.DifficultyLambda, device,
+            _config.DifficultyMeta, _config.Seed);
     }
 
     private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,

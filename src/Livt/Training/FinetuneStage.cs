@@ -52,6 +52,10 @@ internal sealed class FinetuneStage : ITrainingStage
 
     public void BeginEpoch(int epoch) => _loss.SetEpoch(epoch);
 
+    public IReadOnlyList<string> SaveState(string dir) => _difficulty?.SaveState(dir) ?? [];
+
+    public void LoadState(string dir) => _difficulty?.LoadState(dir);
+
     public Tensor Loss(Batch batch, StepContext step)
     {
         _compute.DropPathGenerator = step.Generator;

@@ -170,7 +170,8 @@ public class ContrastiveAugmentationTests
         var source = TestImages.Random(channels, size, size, seed: 4);
         foreach (var (pipeline, views) in new[]
                  {
-                     (ContrastivePipelines.Gpaco(size, mean, std), 2), (ContrastivePipelines.Bcl(size, mean, std), 3),
+                     (ContrastivePipelines.Gpaco(size, mean, std), 2), (ContrastivePipelines.Paco(size, mean, std), 2),
+                     (ContrastivePipelines.Bcl(size, mean, std), 3),
                      (ContrastivePipelines.ResCom(size, mean, std), 2), (ContrastivePipelines.Tsc(size, mean, std), 2),
                  })
         {

@@ -158,4 +158,29 @@ public class TransformTests
         var rgb = TransformPipelines.Eval(224, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]).Apply(TestImages.Random(3, 300, 400, 4), new Random(0));
         Assert.Equal((3, 224, 224), (rgb.Channels, rgb.Height, rgb.Width));
     }
+
+    [Fact]
+    public void RandomCropWithPaddingIsAShiftedCopyWithZeroBorders()
+    {
+        var source = TestImages.Random(3, 6, 6, 3);
+        Assert.Equal(source.Pixels, new RandomCrop(6).Apply(source.Clone(), new Random(1)).Pixels);
+        var offsets = new HashSet<(int, int)>();
+        var rng = new Random(2);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var crop = new RandomCrop(6, padding: 2).Apply(source.Clone(), rng);
+            Assert.Equal((3, 6, 6), (crop.Channels, crop.Height, crop.Width));
+            // Find the shift (dy, dx) in [−2, 2]² that explains every pixel: source inside, 0 outside.
+            var shift = (from dy in Enumerable.Range(-2, 5) from dx in Enumerable.Range(-2, 5)
+                         where Enumerable.Range(0, 3 * 36).All(i =>
+                         {
+                             int c = i / 36, y = i % 36 / 6, x = i % 6, sy = y + dy, sx = x + dx;
+                             float expected = sy is >= 0 and < 6 && sx is >= 0 and < 6 ? source[c, sy, sx] : 0f;
+                             return crop[c, y, x] == expected;
+                         })
+                         select (dy, dx)).Single();
+            offsets.Add(shift);
+        }
+        Assert.Equal(25, offsets.Count);
+    }
 }

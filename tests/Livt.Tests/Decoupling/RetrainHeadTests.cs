@@ -97,6 +97,23 @@ public sealed class RetrainHeadTests(SliceRun slice) : IClassFixture<SliceRun>
     }
 
     [Fact]
+    public void ACosineClassifierIsRetrainedOnlyAsANewLinearHead()
+    {
+        // The fine-tuned model with its head declared a cosine classifier, as a BCL run saves it.
+        var dir = Path.Combine(slice.Root, "cosine-model");
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(slice.Finetuned, "config.json"), Path.Combine(dir, "config.json"));
+        var (model, meta) = ModelCheckpoint.LoadClassifier(slice.Finetuned, CPU);
+        using (model)
+            ModelCheckpoint.Save(Path.Combine(dir, ModelCheckpoint.FileName), model, meta with { Model = meta.Model with { CosineScale = 30 } });
+        var lws = Assert.Throws<LivtException>(() => new RetrainHeadRunner(Options("lws", "cos-lws") with { Init = dir }).Run());
+        Assert.Contains("cosine", lws.Message);
+        var crt = new RetrainHeadRunner(Options("crt", "cos-crt") with { Init = dir }).Run();
+        using var file = SafeTensors.Read(crt.ModelPath);
+        Assert.Null(ModelMetadata.FromSafeTensorsMetadata(file.Metadata, crt.ModelPath).Model.CosineScale);
+    }
+
+    [Fact]
     public void MistakesAreClearErrors()
     {
         Assert.Contains("--max-norm", Assert.Throws<LivtException>(() => new RetrainHeadRunner(Options("lws", "e1") with { MaxNorm = 0.1 })).Message);

@@ -40,4 +40,21 @@ public class ValidationSearchTests
         Assert.Equal([0.5, 0.5], PriorCorrection.SourcePrior("GPaCo", counts));
         Assert.Equal([0.5, 0.5], PriorCorrection.SourcePrior("rescom", counts));
     }
+
+    [Fact]
+    public void SadesAveragedExpertsAssumeTheGeometricMeanOfTheirPriors()
+    {
+        // π = (3/4, 1/4), π̃ = (1/4, 3/4): forward log π, uniform 0, backward τ·log π̃; their mean is the
+        // log of (π·π̃^τ)^(1/3), normalised.
+        long[] counts = [30, 10];
+        foreach (double tau in new[] { 2.0, 1.0 })
+        {
+            double a = Math.Cbrt(0.75 * Math.Pow(0.25, tau)), b = Math.Cbrt(0.25 * Math.Pow(0.75, tau));
+            var prior = PriorCorrection.SourcePrior("tade", counts, sadeTau: tau);
+            Assert.Equal(a / (a + b), prior[0], 8);
+            Assert.Equal(b / (a + b), prior[1], 8);
+        }
+        // A head retrained on class-balanced samples is uniform whatever it started as.
+        Assert.Equal([0.5, 0.5], PriorCorrection.SourcePrior("sade", counts, "class-balanced"));
+    }
 }

@@ -1,7 +1,10 @@
+using Google.Protobuf;
 using Livt.Evaluation;
 using Livt.Inference;
+using Livt.Interop.Onnx;
 using Livt.Models;
 using Livt.Tests.Evaluation;
+using TorchSharp;
 using Xunit.Abstractions;
 using static Livt.Tests.Interop.OnnxFixtures;
 
@@ -12,6 +15,14 @@ namespace Livt.Tests.Interop;
 public class OnnxExportParityTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-4;
+
+    /// <summary>ONNX Runtime's logits within <see cref="Tolerance"/> of Livt's; the difference is logged.</summary>
+    private void AssertMatches(float[] livt, float[] ort, string what)
+    {
+        double diff = MaxAbsDiff(livt, ort);
+        output.WriteLine($"{what}: max |ORT − Livt| {diff:E2} (max |logit| {livt.Max(Math.Abs):F2})");
+        Assert.True(diff <= Tolerance, $"{what}: max abs diff {diff:E2}");
+    }
 
     [Theory]
     [InlineData(AttentionImpl.Manual)]
@@ -26,10 +37,7 @@ public class OnnxExportParityTests(ITestOutputHelper output)
         int plane = config.InChans * config.ImageSize * config.ImageSize, k = config.NumClasses;
         foreach (int n in new[] { 12, 5 })
         {
-            var (logits, _) = ort.Run(raw[..(n * plane)], n);
-            double diff = MaxAbsDiff(livt[..(n * k)], logits);
-            output.WriteLine($"{ModelPresets.QuickStart} {attention}, batch {n}: max |ORT − Livt| {diff:E2} (max |logit| {livt.Max(Math.Abs):F2})");
-            Assert.True(diff <= Tolerance, $"batch {n}: max abs diff {diff:E2}");
+            AssertMatches(livt[..(n * k)], ort.Run(raw[..(n * plane)], n).Logits, $"{ModelPresets.QuickStart} {attention}, batch {n}");
         }
     }
 
@@ -45,11 +53,45 @@ public class OnnxExportParityTests(ITestOutputHelper output)
         var (raw, normalised) = Images(8, config.ImageSize, config.InChans, mean, std);
         var livt = LivtLogits(model, normalised);
         var (logits, probs) = ort.Run(raw, 8);
-        double diff = MaxAbsDiff(livt, logits);
-        output.WriteLine($"ViT-Ti shape (D192, depth 2, 3 heads, 32 px RGB), {(globalPool ? "global" : "token")} pooling: max |ORT − Livt| {diff:E2} (max |logit| {livt.Max(Math.Abs):F2})");
-        Assert.True(diff <= Tolerance, $"max abs diff {diff:E2}");
+        AssertMatches(livt, logits, $"ViT-Ti shape (D192, depth 2, 3 heads, 32 px RGB), {(globalPool ? "global" : "token")} pooling");
         for (int i = 0; i < 8; i++)
             Assert.Equal(1.0, probs.Skip(i * 10).Take(10).Sum(p => (double)p), 5);
+    }
+
+    [Fact]
+    public void CosineClassifierHeadExportsAsScaledCosines()
+    {
+        // BCL's head: s·cos(x, w_c) + b_c, with a non-zero bias so every term is checked.
+        var config = TiShaped(globalPool: true) with { CosineScale = 30 };
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        using var model = RandomModel(config, seed: 3);
+        using var ort = Export(model, Info(config, mean, std));
+        var (raw, normalised) = Images(4, config.ImageSize, config.InChans, mean, std);
+        var livt = LivtLogits(model, normalised);
+        Assert.True(livt.Max(Math.Abs) <= 31, "cosine logits are bounded by s + |b|");
+        AssertMatches(livt, ort.Run(raw, 4).Logits, "cosine head (s 30)");
+    }
+
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, null)]
+    [InlineData(true, 30.0)]
+    public void MultiExpertModelExportsItsExpertsAveraged(bool globalPool, double? cosineScale)
+    {
+        // SADE's model: one shared block, three experts owning two blocks each, norm and head (linear, or
+        // SADE's cosine classifier).
+        var config = TiShaped(globalPool) with { Depth = 3, CosineScale = cosineScale };
+        float[] mean = [0.485f, 0.456f, 0.406f], std = [0.229f, 0.224f, 0.225f];
+        torch.manual_seed(2);
+        using var model = new MultiExpertVisionTransformer(config, numExperts: 3, expertDepth: 2);
+        using (torch.no_grad())
+            foreach (var p in model.parameters())
+                p.add_(torch.randn_like(p) * 0.05);
+        model.eval();
+        using var ort = OnnxClassifier.Load(VitOnnxExporter.Build(model, Info(config, mean, std)).ToByteArray(), "experts");
+        var (raw, normalised) = Images(4, config.ImageSize, config.InChans, mean, std);
+        var livt = LivtLogits(model, normalised);
+        AssertMatches(livt, ort.Run(raw, 4).Logits, $"3 experts, {(globalPool ? "global" : "token")} pooling");
     }
 
     [Theory]

@@ -74,7 +74,7 @@ internal static class OnnxFixtures
     }
 
     /// <summary>Livt's logits for a normalised batch.</summary>
-    public static float[] LivtLogits(VisionTransformer model, Tensor images)
+    public static float[] LivtLogits(ClassifierModel model, Tensor images)
     {
         using var noGrad = torch.no_grad();
         using var logits = model.forward(images);

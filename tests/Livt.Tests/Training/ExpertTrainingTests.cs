@@ -85,6 +85,12 @@ public sealed class ExpertTrainingTests : IDisposable
             Assert.InRange(a.Top1, 0, 100);
         }
         Assert.Contains("Expert weights", File.ReadAllText(Path.Combine(Path.GetDirectoryName(reportPath)!, "report.md")));
+
+        // export bakes the averaged experts into the graph (checked against the model before writing),
+        // and a --test-prior there starts from the prior the averaged experts assume.
+        var exported = OnnxExport.Run(run.RunDir, Path.Combine(_root, "sade.onnx"), "uniform");
+        Assert.Equal(10, exported.Info.ClassNames.Length);
+        Assert.Equal(2.0, meta.ExpertTau);
     }
 
     [Fact]

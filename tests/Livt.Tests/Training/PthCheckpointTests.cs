@@ -34,10 +34,48 @@ public class PthCheckpointTests
     }
 
     [Fact]
+    public void OfficialCheckpointsAreNormalisedWithTheConstantsOfLivtsCode()
+    {
+        // 3 channels and 1000 classes: the shape of LiVT's released ImageNet-LT classifiers, which its
+        // util/datasets.py normalises with ImageNet-LT's own statistics.
+        var pth = Pth("official_1000_classes.pth");
+        var heads = new RawCheckpointOptions { NumHeads = 2 }; // D4 is no timm width
+        var (model, meta) = ModelCheckpoint.LoadClassifier(pth, CPU, heads);
+        model.Dispose();
+        Assert.Equal([0.479672f, 0.457713f, 0.407721f], meta.Mean);
+        Assert.Equal([0.278976f, 0.271203f, 0.286062f], meta.Std);
+        Assert.Equal("imagenet-lt", meta.Normalization);
+        Assert.Contains("imagenet-lt", meta.Inferred);
+        var saved = ModelMetadata.FromSafeTensorsMetadata(meta.ToSafeTensorsMetadata(), "round trip");
+        Assert.Equal(meta.Normalization, saved.Normalization);
+        Assert.Equal(meta.Mean, saved.Mean);
+
+        // Named: iNaturalist 2018's; --mean/--std win over the name; an unknown name lists the known ones.
+        var (inatModel, inat) = ModelCheckpoint.LoadClassifier(pth, CPU, heads with { Normalization = "iNat18" });
+        inatModel.Dispose();
+        Assert.Equal([0.466f, 0.471f, 0.380f], inat.Mean);
+        Assert.Equal([0.195f, 0.194f, 0.192f], inat.Std);
+        Assert.Equal("inat18", inat.Normalization);
+        var (givenModel, given) = ModelCheckpoint.LoadClassifier(pth, CPU, heads with { Normalization = "inat18", Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f] });
+        givenModel.Dispose();
+        Assert.Equal([0.5f, 0.5f, 0.5f], given.Mean);
+        Assert.Equal([0.25f, 0.25f, 0.25f], given.Std);
+        Assert.Null(given.Normalization);
+        var unknown = Assert.Throws<LivtException>(() => ModelCheckpoint.LoadClassifier(pth, CPU, heads with { Normalization = "mnist" }));
+        Assert.Contains("imagenet-lt, inat18", unknown.Message);
+
+        // export normalises inside the graph with the same constants (and checks it against the model).
+        var onnx = OnnxExport.Run(pth, Path.Combine(TinyRuns.TempDir(), "official.onnx"), raw: heads);
+        Assert.Equal(meta.Mean, onnx.Info.Mean);
+        Assert.Equal(meta.Std, onnx.Info.Std);
+        Assert.Contains("imagenet-lt", onnx.Inferred);
+    }
+
+    [Fact]
     public void EvaluatingAPthTakesClassesFromTheDataset()
     {
         var dir = TinyRuns.TempDir();
-        var raw = new RawCheckpointOptions { NumHeads = 2 };
+        var raw = new RawCheckpointOptions { NumHeads = 2, Normalization = "inat18" };
         var none = Assert.Throws<LivtException>(() => EvaluationRun.Run(Pth("vit_state_dict.pth"), null, null, null, 1, dir, "cpu", 256, 2, 2, raw));
         Assert.Contains("--dataset", none.Message);
 
@@ -47,6 +85,8 @@ public class PthCheckpointTests
         Assert.Equal(DatasetCatalog.FashionMnistClasses, result.ClassNames);
         Assert.Equal(6000, result.ClassCounts[0]);
         Assert.Contains(messages.Messages, m => m.Contains("2 heads given"));
+        // A grey-scale model gets the channel average of the named constants.
+        Assert.Contains(messages.Messages, m => m.Contains("mean [0.439], std [0.193667]") && m.Contains("inat18"));
     }
 
     [Fact]

@@ -11,8 +11,11 @@ namespace Livt.Interop.Onnx;
 /// op for op as the model computes it: normalisation with the stored mean/std, patch-embedding Conv,
 /// cls token and position embedding, the pre-norm blocks (both attention paths compute
 /// softmax(q·scale·kᵀ)·v, so one graph serves both; exact erf GELU), global-average pooling + fc_norm or
-/// norm + cls token, the head, an optional baked logit offset, and softmax. The batch dimension is
-/// symbolic. Weights are initializers named as in the checkpoint; Linear weights are stored transposed
+/// norm + cls token, the head (linear, or the cosine classifier s·cos(x, w_c) + b_c of a
+/// <see cref="VitConfig.CosineScale"/>), an optional baked logit offset, and softmax. A
+/// <see cref="MultiExpertVisionTransformer"/> (SADE) becomes its shared blocks, then every expert's own
+/// blocks, norm and head, and the mean of the experts' logits: the prediction its <c>forward</c> and
+/// <c>livt evaluate</c> make. The batch dimension is symbolic. Weights are initializers named as in the checkpoint; Linear weights are stored transposed
 /// ([in, out], name suffix <c>.T</c>) so MatMul takes them as they are.
 /// </summary>
 public static class VitOnnxExporter
@@ -27,15 +30,22 @@ public static class VitOnnxExporter
     private const long MaxWeightBytes = 2_000_000_000;
 
     /// <summary>Builds the ONNX model of <paramref name="model"/> (in any mode, on any device).</summary>
-    /// <param name="model">The classifier.</param>
+    /// <param name="model">The classifier: a <see cref="VisionTransformer"/> or a <see cref="MultiExpertVisionTransformer"/>.</param>
     /// <param name="info">Class names, input size and normalisation; written to <c>metadata_props</c>.</param>
     /// <param name="logitOffset">Per-class values added to the logits (a baked post-hoc prior
     /// adjustment, <see cref="Livt.Evaluation.LogitAdjustment.Offset"/>); null for raw logits.</param>
     /// <exception cref="ArgumentException"><paramref name="info"/> or the offset does not fit the model.</exception>
     /// <exception cref="LivtException">The weights are too large for one ONNX file.</exception>
-    public static ModelProto Build(VisionTransformer model, OnnxModelInfo info, IReadOnlyList<double>? logitOffset = null)
+    public static ModelProto Build(ClassifierModel model, OnnxModelInfo info, IReadOnlyList<double>? logitOffset = null)
     {
         var c = model.Config;
+        // A single ViT is one "expert" that owns no blocks, named without prefix.
+        var (shared, experts) = model switch
+        {
+            VisionTransformer => (c.Depth, new[] { "" }),
+            MultiExpertVisionTransformer m => (c.Depth - m.ExpertDepth, Enumerable.Range(0, m.NumExperts).Select(e => $"experts.{e}.").ToArray()),
+            _ => throw new ArgumentException($"cannot export a {model.GetType().Name}", nameof(model)),
+        };
         Check(info, c, logitOffset);
         using var scope = torch.NewDisposeScope();
         var weights = model.state_dict();
@@ -85,9 +95,8 @@ public static class VitOnnxExporter
         var sqrt2 = g.Floats("gelu.sqrt2", [(float)Math.Sqrt(2)]);
         var one = g.Floats("gelu.one", [1f]);
         var half = g.Floats("gelu.half", [0.5f]);
-        for (int i = 0; i < c.Depth; i++)
+        string TransformerBlock(string x, string p)
         {
-            var p = $"blocks.{i}";
             // attn: qkv → [N, L, 3, h, D/h] → [3, N, h, L, D/h], as timm's reshape + permute + unbind.
             var qkv = g.Node("Transpose", [g.Node("Reshape", [Linear(LayerNorm(x, $"{p}.norm1"), $"{p}.attn.qkv"), qkvShape])],
                 attributes: Attr("perm", new long[] { 2, 0, 3, 1, 4 }));
@@ -103,22 +112,39 @@ public static class VitOnnxExporter
             var h = Linear(LayerNorm(x, $"{p}.norm2"), $"{p}.mlp.fc1");
             var erf = g.Node("Erf", [g.Node("Div", [h, sqrt2])]);
             var gelu = g.Node("Mul", [g.Node("Mul", [h, half]), g.Node("Add", [erf, one])], $"{p}.mlp.act");
-            x = g.Node("Add", [x, Linear(gelu, $"{p}.mlp.fc2")], $"{p}.residual2");
+            return g.Node("Add", [x, Linear(gelu, $"{p}.mlp.fc2")], $"{p}.residual2");
         }
+        for (int i = 0; i < shared; i++) x = TransformerBlock(x, $"blocks.{i}");
 
-        string features;
-        if (c.GlobalPool)
+        var (poolStarts, poolEnds, poolAxes) = c.GlobalPool
+            ? (g.Int64s("pool.starts", [1]), g.Int64s("pool.ends", [long.MaxValue]), g.Int64s("pool.axes", [1]))
+            : ("", "", "");
+        var clsIndex = c.GlobalPool ? "" : g.Int64s("pool.cls_index", [0], scalar: true);
+        var expertLogits = experts.Select(e =>
         {
-            var patches = g.Node("Slice", [x, g.Int64s("pool.starts", [1]), g.Int64s("pool.ends", [long.MaxValue]), g.Int64s("pool.axes", [1])], "pool.patches");
-            features = LayerNorm(g.Node("ReduceMean", [patches], "pool.mean", Attr("axes", new long[] { 1 }), Attr("keepdims", 0L)), "fc_norm");
-        }
-        else
-        {
-            features = g.Node("Gather", [LayerNorm(x, "norm"), g.Int64s("pool.cls_index", [0], scalar: true)], "pool.cls", Attr("axis", 1L));
-        }
+            var y = x;
+            for (int j = 0; j < c.Depth - shared; j++) y = TransformerBlock(y, $"{e}blocks.{j}");
+            string features = c.GlobalPool
+                ? LayerNorm(g.Node("ReduceMean", [g.Node("Slice", [y, poolStarts, poolEnds, poolAxes], $"{e}pool.patches")], $"{e}pool.mean",
+                    Attr("axes", new long[] { 1 }), Attr("keepdims", 0L)), $"{e}fc_norm")
+                : g.Node("Gather", [LayerNorm(y, $"{e}norm"), clsIndex], $"{e}pool.cls", Attr("axis", 1L));
+            string output = experts.Length == 1 && logitOffset is null ? OnnxModelInfo.LogitsName : $"{e}head";
+            if (c.CosineScale is not { } s) return Linear(features, $"{e}head", output);
+            // s·cos(x, w_c) + b_c: x / max(‖x‖, 1e-12) as F.normalize, the rows s·w_c/max(‖w_c‖, 1e-12) precomputed.
+            var norm = g.Node("ReduceL2", [features], $"{e}head.feature_norm", Attr("axes", new long[] { -1 }), Attr("keepdims", 1L));
+            var unit = g.Node("Div", [features, g.Node("Max", [norm, g.Floats($"{e}head.eps", [1e-12f])])], $"{e}head.unit_features");
+            var w = weights[$"{e}head.weight"];
+            using var scale = s.ToScalar();
+            using var cosine = torch.nn.functional.normalize(w.detach().to(ScalarType.Float64), dim: 1).mul(scale).t();
+            var wT = g.Floats($"{e}head.weight.cosine.T", Values(cosine), w.shape[1], w.shape[0]);
+            return g.Node("Add", [g.Node("MatMul", [unit, wT]), Weight($"{e}head.bias")], output);
+        }).ToArray();
+        string raw = experts.Length == 1 ? expertLogits[0]
+            : g.Node("Mul", [g.Node("Sum", expertLogits, "experts.sum"), g.Floats("experts.inv_count", [1f / experts.Length])],
+                logitOffset is null ? OnnxModelInfo.LogitsName : "experts.mean");
         var logits = logitOffset is null
-            ? Linear(features, "head", OnnxModelInfo.LogitsName)
-            : g.Node("Add", [Linear(features, "head"), g.Floats("prior.offset", logitOffset.Select(o => (float)o).ToArray(), logitOffset.Count)], OnnxModelInfo.LogitsName);
+            ? raw
+            : g.Node("Add", [raw, g.Floats("prior.offset", logitOffset.Select(o => (float)o).ToArray(), logitOffset.Count)], OnnxModelInfo.LogitsName);
         g.Node("Softmax", [logits], OnnxModelInfo.ProbabilitiesName, Attr("axis", -1L));
         g.Output(OnnxModelInfo.LogitsName, "batch", c.NumClasses);
         g.Output(OnnxModelInfo.ProbabilitiesName, "batch", c.NumClasses);
@@ -129,6 +155,7 @@ public static class VitOnnxExporter
             ProducerName = "livt",
             ProducerVersion = info.LivtVersion,
             DocString = $"Livt Vision Transformer classifier ({d}d, depth {c.Depth}, {heads} heads, patch {c.PatchSize}, " +
+                        (experts.Length > 1 ? $"{experts.Length} experts owning the last {c.Depth - shared} blocks each, averaged, " : "") +
                         $"{(c.GlobalPool ? "global average pooling" : "cls-token pooling")}): image float [N, {c.InChans}, {c.ImageSize}, {c.ImageSize}] " +
                         "in [0, 1] → logits and probabilities [N, classes]",
             Graph = g.Graph,

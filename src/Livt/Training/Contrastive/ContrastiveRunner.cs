@@ -68,7 +68,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, config.CropPct);
         var metadata = new ModelMetadata
         {
-            Kind = "vit", Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
+            Kind = "vit", Model = method.Model.Vit.Config, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
             ClassCounts = counts, Dataset = config.Dataset, Imbalance = config.Imbalance, Seed = config.Seed, Loss = loss,
         };
 

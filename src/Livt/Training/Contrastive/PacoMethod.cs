@@ -34,7 +34,7 @@ internal sealed class PacoMethod : ContrastiveMethod
         RegisterState(_queue.State());
     }
 
-    public override MultiViewTransform Views(int inputSize, float[] mean, float[] std) => ContrastivePipelines.Gpaco(inputSize, mean, std);
+    public override MultiViewTransform Views(int inputSize, float[] mean, float[] std) => ContrastivePipelines.Paco(inputSize, mean, std);
 
     public override void BeginEpoch(int epoch) => _queue?.Load(RegisteredState);
 

@@ -24,6 +24,7 @@ public sealed record TrainingData(IImageDataset Train, IImageDataset? Validation
             DataDir = config.DataDir,
             Imbalance = config.Imbalance,
             Profile = config.Profile,
+            Split = config.LtSplit,
             Seed = config.Seed,
             TrainList = config.TrainList,
             TestList = config.TestList,
