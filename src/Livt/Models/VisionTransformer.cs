@@ -10,7 +10,7 @@ namespace Livt.Models;
 /// <c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>, <c>blocks.i.*</c>, then
 /// <c>fc_norm</c> (global pool) or <c>norm</c> (cls token), and <c>head</c>.
 /// </summary>
-public sealed class VisionTransformer : ClassifierModel
+public sealed class VisionTransformer : LinearHeadClassifier
 {
     internal const double HeadInitStd = 2e-5;
 
@@ -51,7 +51,10 @@ public sealed class VisionTransformer : ClassifierModel
     }
 
     /// <summary>The configuration the model was built from.</summary>
-    public override VitConfig Config { get; }
+    public VitConfig Config { get; }
+
+    /// <inheritdoc/>
+    public override ArchitectureConfig Architecture => Config;
 
     /// <summary>The generator drop path draws from in training (libtorch's global one when null); a
     /// training run sets its own, reseeded every step.</summary>
@@ -68,19 +71,14 @@ public sealed class VisionTransformer : ClassifierModel
     public override ClassifierModel NewOfSameArchitecture() => new VisionTransformer(Config);
 
     /// <summary>The classifier <c>head</c> (its weight rows are the class centres of the contrastive methods).</summary>
-    internal Linear Head => head;
+    public override Linear Head => head;
 
-    /// <summary>[N, C, H, W] → logits [N, NumClasses].</summary>
-    /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
-    public override Tensor forward(Tensor images)
-    {
-        using var features = ForwardFeatures(images);
-        return head.call(features);
-    }
+    /// <inheritdoc/>
+    public override string HeadName => "head";
 
     /// <summary>The pooled, normalised features [N, EmbedDim] the head sees.</summary>
     /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
-    public Tensor ForwardFeatures(Tensor images)
+    public override Tensor ForwardFeatures(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
         var x = patch_embed.call(images);
