@@ -26,7 +26,7 @@ public static class TrainConfigRules
         }
         Require(stage is "pretrain" or "finetune", $"unknown stage '{stage}'");
         Require(DatasetCatalog.Names.Contains(config.Dataset), $"--dataset {config.Dataset}: choose one of {string.Join(", ", DatasetCatalog.Names)}");
-        ModelPresets.Get(config.Model);
+        if (stage == "pretrain" || !ModelPresets.IsCnn(config.Model)) ModelPresets.Get(config.Model);
         Require(config.BatchSize >= 1, $"--batch-size {config.BatchSize}: must be at least 1");
         Require(config.AccumIter >= 1, $"--accum-iter {config.AccumIter}: must be at least 1");
         Require(config.Epochs >= 1, $"--epochs {config.Epochs}: must be at least 1");
@@ -63,6 +63,7 @@ public static class TrainConfigRules
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
         CheckCmo(config);
         CheckDifficultyNet(config, loss);
+        CheckCnn(config, loss);
         Require((config.IifVariant.Trim().ToLowerInvariant() == "raw" && config.IifNorm == 0) || loss == "iif",
             $"--iif-variant, --iif-norm: settings of --loss iif, not {loss}");
         if (ContrastiveLosses.Canonical(loss) is not null)
@@ -108,6 +109,19 @@ public static class TrainConfigRules
             $"the official 3 and 3 assume 200+ epochs: at {config.Epochs} epochs give e.g. --cmo-start-epoch 0 --cmo-end-epochs {(config.Epochs >= 3 ? 1 : 0)}");
         Require(config.Mixup == 0 && config.Cutmix == 0,
             $"--cmo replaces Mixup/CutMix (the official CMO trains without them): give --mixup 0 --cutmix 0 (this run has mixup {config.Mixup}, cutmix {config.Cutmix} from its recipe or flags)");
+    }
+
+    /// <summary>A CNN trains as a single-head classifier in fp32 with the losses of <see cref="LossFactory"/>: the
+    /// methods that build their own ViTs (contrastive, SADE's experts, Difficulty-Net's meta step) and bf16
+    /// (the working copy would not carry BatchNorm's running statistics) are refused.</summary>
+    private static void CheckCnn(TrainConfig config, string loss)
+    {
+        if (!ModelPresets.IsCnn(config.Model)) return;
+        if (ContrastiveLosses.Canonical(loss) is not null || loss == DiverseExpertLoss.Name || config.DifficultyNet)
+            throw new LivtException($"--model {config.Model}: a CNN trains with the classification losses ({string.Join(", ", LossFactory.Names)}); " +
+                                    $"{(config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")} needs a ViT");
+        if (string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
+            throw new LivtException($"--precision bf16: --model {config.Model} trains in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics); drop --precision (auto then means fp32)");
     }
 
     /// <summary>Difficulty-Net's settings: its validation split (the per-class accuracies it reads and the meta

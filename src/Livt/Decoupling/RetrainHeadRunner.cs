@@ -118,8 +118,8 @@ public sealed class RetrainHeadRunner
         using var valFeatures = val is null ? null : FeatureSet.Extract(model, val, transform, _device, _options.EvalBatchSize, _options.Workers);
         var validation = val is null ? null : FineTunedData.Describe(val, valFraction, _options.ValList);
 
-        var headWeight = Head(model, "weight");
-        var headBias = Head(model, "bias");
+        var headWeight = model.Head.weight!;
+        var headBias = model.Head.bias!;
         using var log = new RunLog(RunDir);
         var (weight, bias, tuned, finalLoss, description) = _method switch
         {
@@ -156,7 +156,7 @@ public sealed class RetrainHeadRunner
             var result = metrics.Compute(counts, classNames: train.ClassNames);
             int epochs = trained ? Epochs : 0;
             var report = Reports.Write(RunDir, result, new ReportInfo(Stage, $"{meta.Loss ?? "?"} + {description}",
-                $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}", data.Name, epochs, clock.Elapsed.TotalSeconds,
+                meta.Model.Summary, data.Name, epochs, clock.Elapsed.TotalSeconds,
                 meta.Imbalance, meta.Seed, null, Tuned: tuned), trained ? log.Path : null);
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
@@ -258,10 +258,6 @@ public sealed class RetrainHeadRunner
     private ISampler Sampler(FeatureSet train, int seed) => _options.Sampler == "class-balanced"
         ? new ClassBalancedSampler(train.LabelArray(), seed)
         : new UniformSampler(train.Count, seed);
-
-    /// <summary>The classifier's head parameter ("weight" or "bias").</summary>
-    private static Parameter Head(VisionTransformer model, string name) =>
-        model.named_parameters().Single(p => p.name == $"head.{name}").parameter;
 
     private static readonly JsonSerializerOptions ConfigJson = new()
     {

@@ -40,7 +40,7 @@ public static class OnnxExport
         if (!OnnxClassifier.IsOnnxFile(output))
             throw new LivtException($"--onnx {output}: the file name must end in .onnx (that is how livt predict recognises an ONNX model)");
         LivtRuntime.Initialize();
-        var (model, meta) = ModelCheckpoint.LoadClassifier(checkpoint, CPU);
+        var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, CPU);
         using (model)
         {
             double[]? offset = null;
@@ -56,7 +56,12 @@ public static class OnnxExport
                 TestPrior = testPrior is null or "uniform" or "train" ? testPrior : Path.GetFileName(testPrior),
                 Tau = tau,
             };
-            var onnx = VitOnnxExporter.Build(model, info, offset);
+            var onnx = model switch
+            {
+                VisionTransformer or DistilledVisionTransformer => VitOnnxExporter.Build(model, info, offset),
+                CifarResNet or ResNet => ResNetOnnxExporter.Build((LinearHeadClassifier)model, info, offset),
+                _ => throw new LivtException($"{ModelCheckpoint.Resolve(checkpoint)}: is a '{meta.Kind}' model; export writes a ViT (one head, or class and distillation heads) or a CNN"),
+            };
             var bytes = onnx.ToByteArray();
             double diff = Check(model, info, offset, bytes, checkpoint);
             AtomicFile.Write(output, s => s.Write(bytes));
@@ -66,7 +71,7 @@ public static class OnnxExport
 
     // The exported graph against the model on seeded random images: a mismatch is a Livt bug, never
     // something the user caused, so it is not a LivtException.
-    private static double Check(VisionTransformer model, OnnxModelInfo info, double[]? offset, byte[] onnx, string source)
+    private static double Check(ClassifierModel model, OnnxModelInfo info, double[]? offset, byte[] onnx, string source)
     {
         int size = info.InputSize, chans = info.InChans, classes = info.ClassNames.Length;
         var rng = new Random(0);

@@ -13,10 +13,13 @@ namespace Livt.Interop;
 /// </summary>
 public sealed record ModelMetadata
 {
-    /// <summary>"vit" for a classifier, "vit-experts" for SADE's multi-expert classifier, "mae" for an MGP
-    /// (masked autoencoder) checkpoint.</summary>
+    /// <summary>"vit" for a ViT classifier, "vit-experts" for SADE's multi-expert classifier, "vit-distilled"
+    /// for DeiT's ViT with a distillation head, "resnet" for a CNN classifier, "mae" for an MGP (masked
+    /// autoencoder) checkpoint.</summary>
     public required string Kind { get; init; }
-    public required VitConfig Model { get; init; }
+
+    /// <summary>The architecture: a <see cref="VitConfig"/>, or a <see cref="ResNetConfig"/> for kind "resnet".</summary>
+    public required ArchitectureConfig Model { get; init; }
     public required float[] Mean { get; init; }
     public required float[] Std { get; init; }
     public required string[] ClassNames { get; init; }
@@ -67,7 +70,7 @@ public sealed record ModelMetadata
         {
             ["format"] = "pt", // what the Python safetensors library expects for torch tensors
             ["livt.kind"] = Kind,
-            ["livt.model"] = JsonSerializer.Serialize(Model, Json),
+            ["livt.model"] = JsonSerializer.Serialize(Model, Model.GetType(), Json),
             ["livt.mean"] = JsonSerializer.Serialize(Mean),
             ["livt.std"] = JsonSerializer.Serialize(Std),
             ["livt.class_names"] = JsonSerializer.Serialize(ClassNames),
@@ -125,10 +128,13 @@ public sealed record ModelMetadata
             : throw new LivtException($"{source}: no '{key}' in the metadata: not a model saved by Livt (a raw timm/MAE file can be loaded with --init)");
         try
         {
+            var kind = Get("livt.kind");
             return new ModelMetadata
             {
-                Kind = Get("livt.kind"),
-                Model = JsonSerializer.Deserialize<VitConfig>(Get("livt.model"), Json)!,
+                Kind = kind,
+                Model = kind == CifarResNet.FileKind
+                    ? JsonSerializer.Deserialize<ResNetConfig>(Get("livt.model"), Json)!
+                    : JsonSerializer.Deserialize<VitConfig>(Get("livt.model"), Json)!,
                 Mean = JsonSerializer.Deserialize<float[]>(Get("livt.mean"))!,
                 Std = JsonSerializer.Deserialize<float[]>(Get("livt.std"))!,
                 ClassNames = JsonSerializer.Deserialize<string[]>(Get("livt.class_names"))!,

@@ -39,14 +39,13 @@ public sealed class FinetuneRunner
         if (config.Init is not null) ModelCheckpoint.Resolve(config.Init);
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "finetune");
-        bool contrastive = ContrastiveLosses.Canonical(config.Loss) is not null;
-        // The contrastive stages have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
-        (_config, _precision) = RunSetup.ResolvePrecision(contrastive ? config with { Precision = "fp32" } : config, RunDir);
-        if (contrastive)
-        {
-            const string why = "fp32: the contrastive methods train in fp32 only";
-            (_config, _precision) = (_config with { PrecisionReason = why }, _precision with { Reason = why });
-        }
+        // The contrastive stages and the CNNs have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
+        string? fp32Only = ContrastiveLosses.Canonical(config.Loss) is not null ? "fp32: the contrastive methods train in fp32 only"
+            : ModelPresets.IsCnn(config.Model) ? "fp32: the CNNs train in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics)"
+            : null;
+        (_config, _precision) = RunSetup.ResolvePrecision(fp32Only is null ? config : config with { Precision = "fp32" }, RunDir);
+        if (fp32Only is not null)
+            (_config, _precision) = (_config with { PrecisionReason = fp32Only }, _precision with { Reason = fp32Only });
     }
 
     /// <summary>The run folder.</summary>
@@ -70,7 +69,7 @@ public sealed class FinetuneRunner
         using var init = EncoderInit.Open(_config.Init);
         var (mean, std) = RunSetup.MeanStd(_config, train, init.Normalization);
 
-        var modelConfig = RunSetup.ModelConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
+        var modelConfig = RunSetup.ClassifierConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
         using var parts = StageModel.Classifier(_config, modelConfig, _precision, device, _context.Parallel.WorldSize,
             init.Path is null ? null : m => init.LoadInto(m, observer));
         var model = parts.Model;
@@ -96,7 +95,7 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {modelConfig.Depth - experts.ExpertDepth} shared)")}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
+                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)")}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
 
         if (_config.Cmo)
             observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
