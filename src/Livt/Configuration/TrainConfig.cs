@@ -143,7 +143,7 @@ public sealed record TrainConfig
     [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]
     public double BalTau { get; init; } = 1.0;
 
-    [Setting("LDAM: first epoch of deferred re-weighting (DRW); unset keeps LDAM unweighted, as the official LiVT code does", FinetuneOnly = true)]
+    [Setting("First epoch of deferred re-weighting (DRW): LDAM's loss, or with --distill-from the distillation loss (DeiT-LT's --drw); unset keeps them unweighted, as the official LiVT code does for LDAM", FinetuneOnly = true)]
     public int? DrwEpoch { get; init; }
 
     [Setting("Class-balanced beta of the effective number (cb-ce, cb-bce, LDAM-DRW)", FinetuneOnly = true)]
@@ -208,6 +208,15 @@ public sealed record TrainConfig
 
     [Setting("sade: tau of the backward expert's inverse prior (official 2)", FinetuneOnly = true)]
     public double SadeTau { get; init; } = 2.0;
+
+    [Setting("DeiT-LT: fine-tune a ViT with a distillation token and head (docs/DEIT_LT.md) whose teacher is this trained classifier, e.g. a ResNet-32 run: its hard labels of each augmented batch train the distillation head", FinetuneOnly = true)]
+    public string? DistillFrom { get; init; }
+
+    [Setting("DeiT-LT: no Mixup/CutMix from --drw-epoch on, the class head then trained on the true labels (official --no-mixup-drw)", FinetuneOnly = true)]
+    public bool NoMixupDrw { get; init; }
+
+    [Setting("SAM, sharpness-aware minimisation (Foret et al.): neighbourhood radius rho of the ascent step (DeiT-LT's teachers: LDAM-DRW + SAM, rho 0.8 on CIFAR-LT); unset trains without SAM (each step then costs two forward and backward passes; fp32, no --accum-iter)", FinetuneOnly = true)]
+    public double? SamRho { get; init; }
 
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
     public double Mixup { get; init; } = 0.8;

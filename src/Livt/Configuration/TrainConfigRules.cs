@@ -64,6 +64,7 @@ public static class TrainConfigRules
         CheckCmo(config);
         CheckDifficultyNet(config, loss);
         CheckCnn(config, loss);
+        CheckDistillation(config, loss);
         Require((config.IifVariant.Trim().ToLowerInvariant() == "raw" && config.IifNorm == 0) || loss == "iif",
             $"--iif-variant, --iif-norm: settings of --loss iif, not {loss}");
         if (ContrastiveLosses.Canonical(loss) is not null)
@@ -74,7 +75,8 @@ public static class TrainConfigRules
         }
         Require(config is { ConTemperature: null, ConAlpha: null, ConBeta: null, QueueSize: null, ProjDim: null },
             $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", ContrastiveLosses.Names)}), not of --loss {loss}");
-        Require(config.DrwEpoch is null || loss == "ldam", $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {loss}");
+        Require(config.DrwEpoch is null || loss == "ldam" || config.DistillFrom is not null,
+            $"--drw-epoch: deferred re-weighting belongs to --loss ldam or to --distill-from, not to --loss {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
             $"--drw-epoch {config.DrwEpoch}: must be within the run's {config.Epochs} epochs");
         if (loss == DiverseExpertLoss.Name)
@@ -122,6 +124,32 @@ public static class TrainConfigRules
                                     $"{(config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")} needs a ViT");
         if (string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
             throw new LivtException($"--precision bf16: --model {config.Model} trains in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics); drop --precision (auto then means fp32)");
+    }
+
+    /// <summary>DeiT-LT's distillation (<c>--distill-from</c>: a ViT student with its own loss on the class head;
+    /// not a CNN, not the methods with their own models or batches) and SAM (<c>--sam-rho</c>: two passes per
+    /// step on fp32 weights, each step one batch).</summary>
+    private static void CheckDistillation(TrainConfig config, string loss)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new LivtException(message);
+        }
+        bool bf16 = string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase);
+        if (config.SamRho is { } rho)
+        {
+            Require(rho >= 0 && double.IsFinite(rho), $"--sam-rho {rho}: must be finite and >= 0");
+            Require(config.AccumIter == 1, $"--sam-rho with --accum-iter {config.AccumIter}: SAM takes its ascent step on each batch's gradient; use --accum-iter 1");
+            Require(!bf16, "--precision bf16 with --sam-rho: SAM perturbs the weights that compute, which train in fp32 here; drop --precision (auto then means fp32)");
+            Require(!config.Cmo && !config.DifficultyNet && ContrastiveLosses.Canonical(loss) is null && loss != DiverseExpertLoss.Name,
+                $"--sam-rho: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}");
+        }
+        Require(!config.NoMixupDrw || (config.DistillFrom is not null && config.DrwEpoch is not null),
+            "--no-mixup-drw: stops Mixup/CutMix at --drw-epoch of a --distill-from run; give both");
+        if (config.DistillFrom is null) return;
+        Require(!ModelPresets.IsCnn(config.Model), $"--distill-from: the student is a ViT with a distillation token; --model {config.Model} is a CNN (the teacher is the --distill-from run)");
+        Require(!config.Cmo && !config.DifficultyNet && ContrastiveLosses.Canonical(loss) is null && loss != DiverseExpertLoss.Name,
+            $"--distill-from: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}; the class head takes one of {string.Join(", ", LossFactory.Names)}");
     }
 
     /// <summary>Difficulty-Net's settings: its validation split (the per-class accuracies it reads and the meta

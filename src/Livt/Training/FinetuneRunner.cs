@@ -8,6 +8,7 @@ using Livt.Interop;
 using Livt.Losses;
 using Livt.Losses.Contrastive;
 using Livt.Training.Contrastive;
+using Livt.Training.Distillation;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
@@ -42,6 +43,7 @@ public sealed class FinetuneRunner
         // The contrastive stages and the CNNs have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
         string? fp32Only = ContrastiveLosses.Canonical(config.Loss) is not null ? "fp32: the contrastive methods train in fp32 only"
             : ModelPresets.IsCnn(config.Model) ? "fp32: the CNNs train in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics)"
+            : config.SamRho is not null ? "fp32: SAM trains in fp32 only (its ascent step moves the weights that compute)"
             : null;
         (_config, _precision) = RunSetup.ResolvePrecision(fp32Only is null ? config : config with { Precision = "fp32" }, RunDir);
         if (fp32Only is not null)
@@ -55,6 +57,7 @@ public sealed class FinetuneRunner
     public RunResult Run()
     {
         if (ContrastiveLosses.Canonical(_config.Loss) is not null) return new ContrastiveRunner(_config, _context, RunDir).Run();
+        if (_config.DistillFrom is not null) return new DistillationRunner(this, _config, _precision, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(_config);
         RunSetup.WriteConfig(_config, RunDir, _context);
@@ -102,8 +105,9 @@ public sealed class FinetuneRunner
                              $"(of {_config.Epochs}) gets a CutMix box (area ~ Beta({_config.CmoBeta:g3}, {_config.CmoBeta:g3})) of a minority-weighted batch, labels mixed by area");
         using var difficulty = _config.DifficultyNet ? DifficultyNet(val, evalTransform, counts, parts, device) : null;
         FinetuneStage stage = null!;
+        var sam = Sam(_config, model, _context);
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
-            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty);
+            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty, sam);
         double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, parts.Groups, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
@@ -123,6 +127,14 @@ public sealed class FinetuneRunner
                 Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend, Notes: notes), log?.Path)
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
+    }
+
+    /// <summary>SAM over <paramref name="model"/>'s trainable parameters with <c>--sam-rho</c>, else null.</summary>
+    internal static SharpnessAwareMinimization? Sam(TrainConfig config, ClassifierModel model, RunContext context)
+    {
+        if (config.SamRho is not { } rho) return null;
+        context.Observer.Message($"SAM: every step's gradient taken at the ascent point of radius {rho:g3} (two forward and backward passes per step)");
+        return new SharpnessAwareMinimization(rho, model.parameters().Where(p => p.requires_grad).ToArray(), context.Parallel);
     }
 
     /// <summary>BFT's training augmentation of <paramref name="config"/> (also <c>livt bench train</c>'s).</summary>
@@ -158,7 +170,7 @@ public sealed class FinetuneRunner
             () => parts.Optimizer.ParamGroups.Max(g => g.LearningRate), _config.DifficultyLr, _config.DifficultyLambda, device);
     }
 
-    private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
+    internal (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
         IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage,
         DifficultyNetTraining? difficulty, RunLog? log)
     {

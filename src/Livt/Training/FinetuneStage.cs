@@ -27,16 +27,18 @@ internal sealed class FinetuneStage : ITrainingStage
     private readonly CmoMix? _cmo;
     private readonly AlignedBatches? _foreground;
     private readonly DifficultyNetTraining? _difficulty;
+    private readonly SharpnessAwareMinimization? _sam;
 
     /// <summary>With <c>--cmo</c>, <paramref name="foreground"/> is the minority-weighted loader whose batch of
     /// the same step gives the pasted patches; with <c>--difficulty-net</c>, <paramref name="difficulty"/> is the
-    /// meta-learner whose class weights scale the loss.</summary>
+    /// meta-learner whose class weights scale the loss; with <c>--sam-rho</c>, <paramref name="sam"/> takes each step's loss at SAM's ascent point.</summary>
     public FinetuneStage(ClassifierModel model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
         int numClasses, Func<int, (double? Top1, double? Balanced)> validate, AlignedBatches? foreground = null,
-        DifficultyNetTraining? difficulty = null)
+        DifficultyNetTraining? difficulty = null, SharpnessAwareMinimization? sam = null)
     {
         (_model, _precision, _loss, _config, _device, _numClasses, _validate) = (model, precision, loss, config, device, numClasses, validate);
         _difficulty = difficulty;
+        _sam = sam;
         _compute = (ClassifierModel?)precision?.Work ?? model;
         if (foreground is not null)
         {
@@ -52,7 +54,9 @@ internal sealed class FinetuneStage : ITrainingStage
 
     public void BeginEpoch(int epoch) => _loss.SetEpoch(epoch);
 
-    public Tensor Loss(Batch batch, StepContext step)
+    public Tensor Loss(Batch batch, StepContext step) => _sam is null ? BatchLoss(batch, step) : _sam.Loss(() => BatchLoss(batch, step));
+
+    private Tensor BatchLoss(Batch batch, StepContext step)
     {
         _compute.DropPathGenerator = step.Generator;
         var images = batch.Images.to(_device);
@@ -62,12 +66,15 @@ internal sealed class FinetuneStage : ITrainingStage
         Tensor Logits(Tensor x) => _compute.TrainingOutput(x).to(ScalarType.Float32);
         if (_cmo is not null && _cmo.ActiveAt(step.Epoch)) return CmoLoss(images, labels, step, Logits);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
-        var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
-            _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
-        var (mixed, targets, _) = mixer.Apply(images, labels);
+        var (mixed, targets, _) = Mixer(_config, _numClasses, step).Apply(images, labels);
         if (_difficulty is not null) return _difficulty.Loss((VisionTransformer)_compute, mixed, targets, step.GlobalStep); // --difficulty-net needs ce or bal-ce: one head
         return _loss.Forward(Logits(mixed), targets);
     }
+
+    /// <summary>The step's Mixup/CutMix with label smoothing (smoothing only, when both are off), seeded from its position.</summary>
+    internal static MixupCutmix Mixer(TrainConfig config, int numClasses, StepContext step) =>
+        new(config.Mixup, config.Cutmix, config.MixupSwitchProb, config.MixupProb, config.Smoothing, numClasses,
+            Seeds.DeriveInt(config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
 
     /// <summary>
     /// CMO inside its window (the official loop draws the minority batch only there): the foreground is the
