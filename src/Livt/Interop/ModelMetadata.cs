@@ -93,7 +93,8 @@ public sealed record ModelMetadata
 
     /// <summary>
     /// Metadata for classifier weights that have none of Livt's (an official .pth, a converted
-    /// safetensors): the architecture from the tensor shapes (<see cref="ClassifierShape"/>), heads and
+    /// safetensors): the architecture from the tensor shapes (<see cref="ClassifierShape"/>, or
+    /// <see cref="ResNetShape"/> for a CNN's names), heads and
     /// normalisation from <paramref name="options"/> or their defaults. The training set is unknown:
     /// <see cref="Dataset"/> is empty, <see cref="ClassCounts"/> empty and the class names are the
     /// indices, until a dataset fills them in.
@@ -102,7 +103,10 @@ public sealed record ModelMetadata
     /// not have one value per channel.</exception>
     public static ModelMetadata ForRawClassifier(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, RawCheckpointOptions? options, string source)
     {
-        var (config, description) = ClassifierShape.Infer(weights, options?.NumHeads, source);
+        ArchitectureConfig config;
+        string description;
+        if (ResNetShape.Describes(weights)) (config, description) = ResNetShape.Infer(weights, source);
+        else (config, description) = ClassifierShape.Infer(weights, options?.NumHeads, source);
         var (mean, std) = Normalization.ImageNet(config.InChans);
         foreach (var (name, given) in new[] { ("--mean", options?.Mean), ("--std", options?.Std) })
             if (given is not null && given.Length != config.InChans)
@@ -112,7 +116,7 @@ public sealed record ModelMetadata
         string Values(float[] v) => string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
         return new ModelMetadata
         {
-            Kind = "vit", Model = config, Mean = mean, Std = std,
+            Kind = config is ResNetConfig ? CifarResNet.FileKind : "vit", Model = config, Mean = mean, Std = std,
             ClassNames = Enumerable.Range(0, config.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             ClassCounts = [], Dataset = "",
             Inferred = $"{source} has no Livt metadata: {description}; inputs normalised with mean [{Values(mean)}], std [{Values(std)}]" +
