@@ -1,11 +1,10 @@
 """PyTorch twins of Livt's models: the one reference both the side-by-side benchmark (bench.py) and the
 parity fixtures (tests/Livt.Tests/fixtures/make_model_fixtures.py) use. Not a Livt dependency.
 
-They restate timm's PatchEmbed / Attention / Mlp / Block / VisionTransformer (as MAE's models_vit.py
-fine-tunes it: global pool, no `norm`, `fc_norm` after pooling) and MAE's MaskedAutoencoderViT
-(models_mae.py) with the same parameter names, so Livt loads their weights strictly. The one change to MAE
-is that the masking noise may be passed in, so the C# side can replay an exact mask. Runs on Debian's
-python3-torch 1.13, which has no timm. Defaults are the quick-start model (28 px, 1 channel, patch 4,
+The ViT restates timm's PatchEmbed / Attention / Mlp / Block / VisionTransformer (Apache-2.0; classified
+from the mean of the patch tokens, `fc_norm` after pooling, no `norm`); the masked autoencoder is written
+from the MAE paper. Both use the parameter names of timm's and MAE's checkpoints, so Livt loads their
+weights strictly. Runs on Debian's python3-torch 1.13, which has no timm. Defaults are the quick-start model (28 px, 1 channel, patch 4,
 D128, depth 6, 4 heads; decoder D128, depth 2).
 """
 import numpy as np
@@ -104,88 +103,90 @@ class VisionTransformer(nn.Module):
         return self.head(self.forward_features(x))
 
 
-def get_2d_sincos_pos_embed(embed_dim, grid_size):
-    """MAE's util/pos_embed.py table, with a zero row for the class token."""
-    def one_d(dim, pos):
-        omega = np.arange(dim // 2, dtype=np.float64) / (dim / 2.)
-        omega = 1. / 10000 ** omega
-        out = np.einsum('m,d->md', pos.reshape(-1), omega)
-        return np.concatenate([np.sin(out), np.cos(out)], axis=1)
+def sincos_position_table(width, grid):
+    """The fixed 2-D sine-cosine position codes of a grid x grid patch image (MAE paper, He et al. 2022, §3),
+    with a zero row first for the class token. Patches are numbered row by row; the first half of a code
+    encodes the patch's column, the second half its row, each as [sin(p f_k) ..., cos(p f_k) ...] over the
+    frequencies f_k = 10000^(-k / (width / 4)), k = 0 .. width / 4 - 1."""
+    quarter = width // 4
+    frequencies = 1.0 / 10000.0 ** (np.arange(quarter, dtype=np.float64) / quarter)
+    rows, columns = np.divmod(np.arange(grid * grid, dtype=np.float64), grid)
 
-    grid = np.meshgrid(np.arange(grid_size, dtype=np.float32), np.arange(grid_size, dtype=np.float32))
-    grid = np.stack(grid, axis=0).reshape([2, 1, grid_size, grid_size])
-    emb = np.concatenate([one_d(embed_dim // 2, grid[0]), one_d(embed_dim // 2, grid[1])], axis=1)
-    return np.concatenate([np.zeros([1, embed_dim]), emb], axis=0)
+    def code(positions):
+        angles = positions[:, None] * frequencies[None, :]
+        return np.concatenate([np.sin(angles), np.cos(angles)], axis=1)
+
+    return np.concatenate([np.zeros((1, width)), np.concatenate([code(columns), code(rows)], axis=1)], axis=0)
 
 
 class MaskedAutoencoder(nn.Module):
+    """A masked autoencoder as the MAE paper describes it (He et al., CVPR 2022, §3): a random subset of the
+    patches is encoded, a light decoder puts a learned mask token in every removed place and predicts all
+    patches' pixels, and the loss is the mean squared error on the removed patches, against per-patch
+    normalised pixels. The parameters are named as in MAE's released checkpoints, so Livt loads these weights
+    strictly. The masking noise may be given, so the C# side can replay a mask: the patches with the smallest
+    noise are kept."""
+
     def __init__(self, img=28, patch=4, chans=1, dim=128, depth=6, heads=4, dec_dim=128, dec_depth=2, dec_heads=4,
                  norm_pix_loss=True, fused=False):
         super().__init__()
         self.patch, self.chans, self.norm_pix_loss = patch, chans, norm_pix_loss
         self.patch_embed = PatchEmbed(img, patch, chans, dim)
-        n = self.patch_embed.num_patches
+        count = self.patch_embed.num_patches
+        grid = int(count ** .5)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
-        self.pos_embed = nn.Parameter(torch.zeros(1, n + 1, dim), requires_grad=False)
+        self.pos_embed = nn.Parameter(torch.zeros(1, count + 1, dim), requires_grad=False)
         self.blocks = nn.ModuleList([Block(dim, heads, fused=fused) for _ in range(depth)])
         self.norm = nn.LayerNorm(dim, eps=EPS)
         self.decoder_embed = nn.Linear(dim, dec_dim)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, dec_dim))
-        self.decoder_pos_embed = nn.Parameter(torch.zeros(1, n + 1, dec_dim), requires_grad=False)
+        self.decoder_pos_embed = nn.Parameter(torch.zeros(1, count + 1, dec_dim), requires_grad=False)
         self.decoder_blocks = nn.ModuleList([Block(dec_dim, dec_heads, fused=fused) for _ in range(dec_depth)])
         self.decoder_norm = nn.LayerNorm(dec_dim, eps=EPS)
         self.decoder_pred = nn.Linear(dec_dim, patch * patch * chans)
-        g = int(n ** .5)
-        self.pos_embed.data.copy_(torch.from_numpy(get_2d_sincos_pos_embed(dim, g)).float().unsqueeze(0))
-        self.decoder_pos_embed.data.copy_(torch.from_numpy(get_2d_sincos_pos_embed(dec_dim, g)).float().unsqueeze(0))
+        for table, width in ((self.pos_embed, dim), (self.decoder_pos_embed, dec_dim)):
+            table.data.copy_(torch.from_numpy(sincos_position_table(width, grid)).float().unsqueeze(0))
 
-    def patchify(self, imgs):
-        p, c = self.patch, self.chans
-        h = imgs.shape[2] // p
-        x = imgs.reshape(imgs.shape[0], c, h, p, h, p)
-        return torch.einsum("nchpwq->nhwpqc", x).reshape(imgs.shape[0], h * h, p * p * c)
+    def patchify(self, images):
+        """[N, C, H, W] -> [N, L, p*p*C]: patches row by row, each patch's pixels row by row, channels last."""
+        n, c, h, _ = images.shape
+        p, g = self.patch, h // self.patch
+        return images.reshape(n, c, g, p, g, p).permute(0, 2, 4, 3, 5, 1).reshape(n, g * g, p * p * c)
 
-    def random_masking(self, x, mask_ratio, noise=None):
-        n, l, d = x.shape
-        keep = int(l * (1 - mask_ratio))
+    def encode(self, images, mask_ratio, noise=None):
+        """The encoder on the kept patches and the class token: (latent, kept indices [N, K], removed [N, L])."""
+        tokens = self.patch_embed(images) + self.pos_embed[:, 1:]
+        n, length, width = tokens.shape
         if noise is None:
-            noise = torch.rand(n, l, device=x.device)
-        ids_shuffle = torch.argsort(noise, dim=1)
-        ids_restore = torch.argsort(ids_shuffle, dim=1)
-        x = torch.gather(x, 1, ids_shuffle[:, :keep].unsqueeze(-1).expand(-1, -1, d))
-        mask = torch.ones(n, l, device=x.device, dtype=x.dtype)
-        mask[:, :keep] = 0
-        return x, torch.gather(mask, 1, ids_restore), ids_restore
+            noise = torch.rand(n, length, device=tokens.device)
+        kept = noise.argsort(dim=1)[:, :int(length * (1 - mask_ratio))]
+        removed = torch.ones(n, length, device=tokens.device, dtype=tokens.dtype).scatter(1, kept, 0.0)
+        h = tokens.gather(1, kept.unsqueeze(-1).expand(-1, -1, width))
+        h = torch.cat([(self.cls_token + self.pos_embed[:, :1]).expand(n, -1, -1), h], 1)
+        for block in self.blocks:
+            h = block(h)
+        return self.norm(h), kept, removed
 
-    def forward_encoder(self, imgs, mask_ratio, noise=None):
-        x = self.patch_embed(imgs) + self.pos_embed[:, 1:]
-        x, mask, ids_restore = self.random_masking(x, mask_ratio, noise)
-        cls = (self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1)
-        x = torch.cat([cls, x], 1)
-        for blk in self.blocks:
-            x = blk(x)
-        return self.norm(x), mask, ids_restore
+    def decode(self, latent, kept):
+        """Every patch predicted: a mask token in each place, the encoded patches scattered back into theirs."""
+        h = self.decoder_embed(latent)
+        n, width, length = h.shape[0], h.shape[2], self.decoder_pos_embed.shape[1] - 1
+        places = self.mask_token.expand(n, length, width).scatter(1, kept.unsqueeze(-1).expand(-1, -1, width), h[:, 1:])
+        h = torch.cat([h[:, :1], places], 1) + self.decoder_pos_embed
+        for block in self.decoder_blocks:
+            h = block(h)
+        return self.decoder_pred(self.decoder_norm(h))[:, 1:]
 
-    def forward_decoder(self, x, ids_restore):
-        x = self.decoder_embed(x)
-        tokens = self.mask_token.expand(x.shape[0], ids_restore.shape[1] + 1 - x.shape[1], -1)
-        x_ = torch.cat([x[:, 1:], tokens], 1)
-        x_ = torch.gather(x_, 1, ids_restore.unsqueeze(-1).expand(-1, -1, x.shape[2]))
-        x = torch.cat([x[:, :1], x_], 1) + self.decoder_pos_embed
-        for blk in self.decoder_blocks:
-            x = blk(x)
-        return self.decoder_pred(self.decoder_norm(x))[:, 1:]
-
-    def forward_loss(self, imgs, pred, mask):
-        target = self.patchify(imgs)
+    def reconstruction_loss(self, images, pred, removed):
+        """Mean squared error per patch, averaged over the removed patches."""
+        target = self.patchify(images)
         if self.norm_pix_loss:
-            mean, var = target.mean(-1, keepdim=True), target.var(-1, keepdim=True)
-            target = (target - mean) / (var + EPS) ** 0.5
-        loss = ((pred - target) ** 2).mean(-1)
-        return (loss * mask).sum() / mask.sum()
+            target = (target - target.mean(-1, keepdim=True)) / (target.var(-1, keepdim=True) + EPS).sqrt()
+        per_patch = (pred - target).square().mean(-1)
+        return (per_patch * removed).sum() / removed.sum()
 
     def forward(self, imgs, mask_ratio=0.75, noise=None):
-        """(loss, pred, mask), as MAE's forward."""
-        latent, mask, ids_restore = self.forward_encoder(imgs, mask_ratio, noise)
-        pred = self.forward_decoder(latent, ids_restore)
-        return self.forward_loss(imgs, pred, mask), pred, mask
+        """(loss, pred, removed): the loss, every patch's prediction, and 1 for the removed patches."""
+        latent, kept, removed = self.encode(imgs, mask_ratio, noise)
+        pred = self.decode(latent, kept)
+        return self.reconstruction_loss(imgs, pred, removed), pred, removed

@@ -16,7 +16,7 @@ internal static class EvaluateCommands
     private sealed class RawOptions
     {
         public Option<int?> NumHeads { get; } = new("--num-heads") { Description = "Attention heads of a checkpoint without Livt metadata (default: timm's for its width: 192→3, 384→6, 768→12, 1024/1280→16)" };
-        public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean for a checkpoint without Livt metadata, as for training: --mean 0.485 0.456 0.406 (or comma-separated). Default: ImageNet's, as MAE", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
+        public Option<float[]?> Mean { get; } = new("--mean") { Description = "Per-channel input mean for a checkpoint without Livt metadata, as for training: --mean 0.485 0.456 0.406 (or comma-separated). Default: the constants LiVT uses for an ImageNet-LT, iNat18 or Places-LT --dataset, else ImageNet's, as MAE", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
         public Option<float[]?> Std { get; } = new("--std") { Description = "Per-channel input std for a checkpoint without Livt metadata (default: ImageNet's 0.229 0.224 0.225)", CustomParser = FloatList, AllowMultipleArgumentsPerToken = true };
 
         private static float[]? FloatList(System.CommandLine.Parsing.ArgumentResult result)
@@ -35,13 +35,19 @@ internal static class EvaluateCommands
             command.Options.Add(Std);
         }
 
-        // An array option that is not given reads as an empty array.
-        public RawCheckpointOptions Read(ParseResult parse) => new()
+        // An array option that is not given reads as an empty array. Without --mean/--std, a checkpoint of
+        // ImageNet-LT, iNaturalist 2018 or Places-LT (--dataset) gets the constants LiVT trains it with.
+        public RawCheckpointOptions Read(ParseResult parse, string? dataset = null)
         {
-            NumHeads = parse.GetValue(NumHeads),
-            Mean = parse.GetValue(Mean) is { Length: > 0 } mean ? mean : null,
-            Std = parse.GetValue(Std) is { Length: > 0 } std ? std : null,
-        };
+            var benchmark = DatasetCatalog.Canonical(dataset) is { } name ? FileBenchmark.Find(name) : null;
+            bool given = parse.GetValue(Mean) is { Length: > 0 } || parse.GetValue(Std) is { Length: > 0 };
+            return new()
+            {
+                NumHeads = parse.GetValue(NumHeads),
+                Mean = parse.GetValue(Mean) is { Length: > 0 } mean ? mean : given ? null : benchmark?.Mean,
+                Std = parse.GetValue(Std) is { Length: > 0 } std ? std : given ? null : benchmark?.Std,
+            };
+        }
     }
 
     public static Command Evaluate()
@@ -49,7 +55,7 @@ internal static class EvaluateCommands
         var checkpoint = new Argument<string>("checkpoint") { Description = CheckpointHelp };
         var dataset = new Option<string?>("--dataset") { Description = "Dataset (default: the one the model was trained on; required for a checkpoint without Livt metadata)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset root" };
-        var imbalance = new Option<double?>("--imbalance") { Description = "Imbalance factor (default: the model's)" };
+        var imbalance = new Option<double?>("--imbalance") { Description = "Imbalance factor of a built-in *-lt dataset named by --dataset (default 100; without --dataset, the model's)" };
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
         var testPrior = new Option<string?>("--test-prior") { Description = "Post-hoc logit adjustment to a test label distribution: uniform | train | <file of per-class counts or probabilities> | split (with --test-distributions: each split adjusted to its own label distribution, the oracle of a known test prior). Default: raw logits" };
@@ -64,7 +70,7 @@ internal static class EvaluateCommands
         var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the per-class selection of --test-distributions", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 256, Description = "Batch size" };
-        var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (default: the cores libtorch's threads leave free, or half the cores when they take all; at least 1)" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores; under mpirun/srun, the cores divided among the processes on the machine)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var precision = PrecisionOption();
@@ -88,7 +94,7 @@ internal static class EvaluateCommands
             using var processes = Processes.Join(parse.GetValue(device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
             var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse), processes.Shows ? new ConsoleObserver(null) : null,
+                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse, data?.Name), processes.Shows ? new ConsoleObserver(null) : null,
                 parse.GetValue(valFraction), parse.GetValue(valList), parse.GetValue(testDistributions), parse.GetValue(splitSeed),
                 parse.GetValue(precision)!, processes.Parallel.Group,
                 parse.GetValue(aggregate)

@@ -14,9 +14,16 @@ root.Add(DataCommands.Data());
 root.Add(BenchCommands.Bench());
 root.Add(DistributedCommands.Distributed());
 
+var parsed = Arguments.Parse(root, args);
+if (parsed.Error is { } mistake)
+{
+    Console.Error.WriteLine($"error: {mistake}");
+    Console.Error.WriteLine($"see `{parsed.CommandPath} --help`");
+    return 1;
+}
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (UserError.Message(e) is { } message)
 {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Livt.Configuration;
+using Livt.Data;
 using Livt.Decoupling;
 using Spectre.Console;
 
@@ -18,7 +20,7 @@ internal static class RetrainHeadCommands
         var weightDecay = new Option<double>("--weight-decay") { DefaultValueFactory = _ => d.WeightDecay, Description = "crt/lws: SGD weight decay" };
         var momentum = new Option<double>("--momentum") { DefaultValueFactory = _ => d.Momentum, Description = "crt/lws: SGD momentum" };
         var loss = new Option<string>("--loss") { DefaultValueFactory = _ => d.Loss, Description = "crt/lws: loss (ce, cb-ce, bal-ce, ...; see finetune --loss)" };
-        var sampler = new Option<string>("--sampler") { DefaultValueFactory = _ => d.Sampler, Description = "crt/lws: class-balanced | instance" };
+        var sampler = new Option<string>("--sampler") { DefaultValueFactory = _ => d.Sampler, Description = "crt/lws: class-balanced (each class equally likely; class-aware is the same) | instance" };
         var keepHead = new Option<bool>("--keep-head") { Description = "crt: start from the fine-tuned head instead of a new one (weight balancing's stage 2)" };
         var maxNorm = new Option<double?>("--max-norm") { Description = "crt: MaxNorm threshold t: after every step cap each ||w_c|| at min + t(max - min) of the fine-tuned head's norms" };
         var tau = new Option<string>("--tau") { DefaultValueFactory = _ => "auto", Description = "tau-norm: the exponent, or auto to choose it on the validation split over 0, 0.1, ..., 2" };
@@ -30,7 +32,7 @@ internal static class RetrainHeadCommands
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (default: the fine-tuning run's)" };
         var evalBatch = new Option<int>("--eval-batch-size") { DefaultValueFactory = _ => d.EvalBatchSize, Description = "Batch size of feature extraction" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)" };
-        var workers = new Option<int>("--workers") { Description = "Loader threads (default: one per core)" };
+        var workers = new Option<int>("--workers") { Description = "Loader threads (default: the cores libtorch's threads leave free, or half the cores when they take all; at least 1)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => d.Device, Description = "cpu | cuda | cuda:N" };
         var outDir = new Option<string?>("--out") { Description = "Run folder (default: runs/retrain-head-<method>-<time>)" };
         var command = new Command("retrain-head",
@@ -46,7 +48,7 @@ internal static class RetrainHeadCommands
             {
                 Init = parse.GetValue(init)!, Method = parse.GetValue(method)!, Epochs = parse.GetValue(epochs), Lr = parse.GetValue(lr),
                 BatchSize = parse.GetValue(batch), WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum),
-                Loss = parse.GetValue(loss)!, Sampler = parse.GetValue(sampler)!, KeepHead = parse.GetValue(keepHead),
+                Loss = parse.GetValue(loss)!, Sampler = SamplerName(parse.GetValue(sampler)!), KeepHead = parse.GetValue(keepHead),
                 MaxNorm = parse.GetValue(maxNorm), KeepBias = parse.GetValue(keepBias), ValFraction = parse.GetValue(valFraction), ValList = parse.GetValue(valList),
                 Tau = chosen == HeadMethod.TauNorm ? TauArgument.Parse(parse.GetValue(tau)!) : null,
                 DataDir = parse.GetValue(dataDir), TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
@@ -62,4 +64,9 @@ internal static class RetrainHeadCommands
         });
         return command;
     }
+
+    // finetune's sampler words name the same samplers here (class-aware is class-balanced); the runner
+    // refuses the ones a second stage does not offer.
+    private static string SamplerName(string text) =>
+        KebabEnumConverter.Parse<SamplerKind>(text) is { } kind and (SamplerKind.ClassBalanced or SamplerKind.Instance) ? KebabEnumConverter.Name(kind) : text;
 }

@@ -26,6 +26,13 @@ internal static class TrainCommands
         command.SetAction(parse =>
         {
             var overrides = options.Overrides(parse);
+            // Without a recipe or a model, fine-tune the ViT the checkpoint holds, not the quick start's.
+            if (finetune && parse.GetValue(options.Config) is null && parse.GetValue(options.Resume) is null && !overrides.ContainsKey("model") && (string?)overrides["init"] is { } init)
+            {
+                var (preset, why) = InitPreset.For(init);
+                overrides["model"] = preset;
+                AnsiConsole.WriteLine(why);
+            }
             var config = parse.GetValue(options.Resume) is { } resumeDir
                 ? ConfigResolver.ForResume(resumeDir, overrides)
                 : ConfigResolver.Resolve(stage, ConfigResolver.ReadRecipe(parse.GetValue(options.Config) ?? Livt.Training.QuickStart.Recipe), overrides);

@@ -32,7 +32,6 @@ internal sealed class TrainingOptions
                 _ => new Option<string>(setting.Flag),
             };
             option.Description = setting.Info.Description;
-            if (setting.Info.Alias is { } alias) option.Aliases.Add(alias);
             _all.Add((option, setting));
         }
     }

@@ -4,6 +4,7 @@ using Livt.Data;
 using Livt.Engine;
 using Livt.Training;
 using Livt.Distributed;
+using Livt.Optimization;
 using Livt.Interop;
 using Livt.Models;
 using Livt.Runtime;
@@ -185,6 +186,12 @@ void Gradients()
     foreach (var (prefix, module) in modules)
         foreach (var (name, buffer) in module.named_buffers()) Save($"synced_buffer/{prefix}.{name}", buffer);
 
+    // Gradients live in a parameter store, as in training: zero until a backward adds to them.
+    using var store = ParameterStore.Create([new ParamGroupSpec
+    {
+        LayerId = 0, LrScale = 1, WeightDecay = 0, Names = named.Select(n => n.Item1).ToArray(), Parameters = named.Select(n => n.Item2).ToArray(),
+    }]);
+
     // Each rank's own batch, so the gradients differ.
     torch.manual_seed(2000 + rank);
     using (var scope = torch.NewDisposeScope())
@@ -194,15 +201,13 @@ void Gradients()
         if (rank == 0) loss = loss + onlyRank0.call(logits).sum();
         loss.backward();
     }
-    foreach (var (name, p) in named)
-        if (p.grad is { } grad) Save($"grad/{name}", grad);
+    foreach (var (name, p) in named) Save($"grad/{name}", p.grad!);
 
-    // A tiny bucket size forces several buckets, including parameters larger than a bucket.
-    using var sync = new GradientSynchronizer(group, named.Select(n => n.Item2), bucketBytes: 2048);
+    // A tiny bucket size forces several all-reduces, including pieces that cut through a parameter.
+    var sync = new GradientSynchronizer(group, store, bucketBytes: 2048);
     metadata["buckets"] = $"{sync.BucketCount}";
     sync.AverageGradients();
-    foreach (var (name, p) in named)
-        if (p.grad is { } grad) Save($"averaged/{name}", grad);
+    foreach (var (name, p) in named) Save($"averaged/{name}", p.grad!);
 }
 
 /// <summary>The real data-parallel calls, but every rank writes (into its own run folder), so a test
@@ -214,7 +219,7 @@ sealed class EveryRankWrites(IDataParallel inner) : IDataParallel
     public int WorldSize => inner.WorldSize;
     public bool IsWriter => true;
     public void BroadcastParameters(nn.Module model) => inner.BroadcastParameters(model);
-    public void AverageGradients(IReadOnlyList<TorchSharp.Modules.Parameter> parameters) => inner.AverageGradients(parameters);
+    public void AverageGradients(ParameterStore store) => inner.AverageGradients(store);
     public ISampler Shard(ISampler sampler) => inner.Shard(sampler);
     public double Sum(double value) => inner.Sum(value);
 }

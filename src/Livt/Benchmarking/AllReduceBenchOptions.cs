@@ -21,7 +21,7 @@ public sealed record AllReduceBenchOptions
     /// <summary>"cpu" (MPI) or "cuda" (NCCL; plain "cuda" takes the GPU of the process's local rank).</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>libtorch threads per process (the bucket copies); 0 keeps libtorch's default.</summary>
+    /// <summary>libtorch threads per process (the division by the world size); 0 keeps libtorch's default.</summary>
     public int Threads { get; init; }
 
     /// <summary>Longest wait in one collective before the job is ended.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Livt.Distributed;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 using Livt.Training;
 using TorchSharp;
@@ -11,7 +12,7 @@ namespace Livt.Benchmarking;
 
 /// <summary>
 /// All-reduce bandwidth between the processes of a job: flat buffers of growing size, then the gradient
-/// averaging of a real model's parameter list, as training does it once per optimizer step. Every
+/// averaging of a real model's parameter store, as training does it once per optimizer step. Every
 /// repetition starts after a barrier, so the time is the collective's, not the processes' skew.
 /// </summary>
 public static class AllReduceBenchmark
@@ -33,14 +34,14 @@ public static class AllReduceBenchmark
         using var group = ProcessGroups.Create(launch, device, new DistributedOptions { CollectiveTimeout = options.CollectiveTimeout, OnFatal = onFatal });
         using var model = new VisionTransformer(config);
         model.to(device);
-        var parameters = model.parameters().ToArray();
-        long count = parameters.Sum(p => p.NumberOfElements);
+        using var store = ParameterStore.Create(ParamGroups.WeightDecay(model.named_parameters(), 0));
+        long count = store.NumberOfElements;
         using (torch.no_grad())
-            foreach (var p in parameters) p.grad = torch.randn_like(p);
+            foreach (var b in store.Buffers) b.Grad.normal_();
 
         var flat = FlatSizes.Where(b => b < count * 4).Append(count * 4)
             .Select(bytes => FlatAllReduce(group, bytes, device, options)).ToList();
-        using var sync = new GradientSynchronizer(group, parameters, options.BucketBytes);
+        var sync = new GradientSynchronizer(group, store, options.BucketBytes);
         var synchronizer = Measure(group, count * 4, options, sync.AverageGradients);
         return new AllReduceBenchResult
         {

@@ -12,7 +12,7 @@ public sealed record BenchOptions
     public int BatchSize { get; init; } = 128;
     /// <summary>libtorch threads; 0 = all cores, or under a launcher this process's share of them.</summary>
     public int Threads { get; init; }
-    /// <summary>Loader threads; 0 = one per core.</summary>
+    /// <summary>Loader threads; 0 = <see cref="Data.DataLoader.DefaultWorkers"/>.</summary>
     public int Workers { get; init; }
     /// <summary>Timed steps (of each kind when a loader is measured: bare and end to end).</summary>
     public int Steps { get; init; } = 200;

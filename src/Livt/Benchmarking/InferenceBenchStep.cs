@@ -27,7 +27,7 @@ internal sealed class InferenceBenchStep : IBenchStep
     public static InferenceBenchStep TorchSharp(VisionTransformer model, PrecisionChoice precision, Device device)
     {
         model.eval();
-        var bf16 = MixedPrecision.For(precision, model, () => new VisionTransformer(model.Config), device);
+        var bf16 = MixedPrecision.For(precision, model, null, () => new VisionTransformer(model.Config), device);
         var compute = (VisionTransformer?)bf16?.Work ?? model;
         compute.eval();
         return new InferenceBenchStep(x =>

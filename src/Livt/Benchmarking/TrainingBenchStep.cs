@@ -60,7 +60,7 @@ internal sealed class TrainingBenchStep : IBenchStep
         // As the trainer starts: rank 0's weights everywhere, then the bf16 working copy refreshed from them.
         parallel.BroadcastParameters(parts.Model);
         parts.Precision?.PushWeights();
-        return new TrainingBenchStep(parts, TrainStep.For(config, stage, parts.Optimizer, parts.Groups, parallel), config, device);
+        return new TrainingBenchStep(parts, TrainStep.For(config, stage, parts.Optimizer, parallel), config, device);
     }
 
     public void Run(Batch batch, int index, bool timed)

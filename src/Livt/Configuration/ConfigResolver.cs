@@ -87,6 +87,12 @@ public static class ConfigResolver
         Overlay(merged, recipe?[stage] as JsonObject, $"recipe {stage}", flags: false);
         Overlay(merged, overrides, "command line", flags: true);
         var config = Deserialize(merged, "config");
+        // The official names (ImageNet-LT, vit_base_patch16) are recorded as Livt's.
+        config = config with
+        {
+            Dataset = Data.DatasetCatalog.Canonical(config.Dataset) ?? config.Dataset,
+            Model = Models.ModelPresets.Canonical(config.Model) ?? config.Model,
+        };
         TrainConfigRules.Check(config, stage);
         return config;
     }
@@ -99,6 +105,7 @@ public static class ConfigResolver
     /// what the run computes.</exception>
     public static TrainConfig ForResume(string runDir, JsonObject? overrides)
     {
+        runDir = RunFolderOf(runDir);
         var path = Path.Combine(runDir, "config.json");
         var config = ReadResolved(path);
         var node = (JsonObject)JsonSerializer.SerializeToNode(config, JsonOptions)!;
@@ -112,6 +119,18 @@ public static class ConfigResolver
         }
         node["out"] = Path.GetFullPath(runDir);
         return Deserialize(node, path);
+    }
+
+    /// <summary>The run folder <c>--resume</c> names: the folder itself, or the folder of a file in it (the
+    /// official scripts take the checkpoint file).</summary>
+    /// <exception cref="LivtException">A file outside a Livt run folder, such as an official .pth.</exception>
+    private static string RunFolderOf(string resume)
+    {
+        if (!File.Exists(resume)) return resume;
+        string folder = Path.GetDirectoryName(Path.GetFullPath(resume))!;
+        return File.Exists(Path.Combine(folder, "config.json"))
+            ? folder
+            : throw new LivtException($"--resume {resume}: continues a Livt run from its folder (with config.json); to start from a checkpoint of the official code, use --init {resume}");
     }
 
     /// <summary>Reads a run's resolved <c>config.json</c>.</summary>

@@ -6,7 +6,7 @@ namespace Livt.Configuration;
 /// <summary>One setting of <see cref="TrainConfig"/>: its property, recipe key, flag and help.</summary>
 public sealed record Setting(PropertyInfo Property, string Key, string Flag, SettingAttribute Info)
 {
-    /// <summary>Every setting, in declaration order (the order of the README table and of <c>--help</c>).</summary>
+    /// <summary>Every setting, in declaration order (the order of docs/CLI.md's flag table and of <c>--help</c>).</summary>
     public static IReadOnlyList<Setting> All { get; } = typeof(TrainConfig)
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.GetCustomAttribute<SettingAttribute>() is not null)
@@ -25,7 +25,7 @@ public sealed record Setting(PropertyInfo Property, string Key, string Flag, Set
     /// <summary>The value type without nullability (int for int?).</summary>
     public Type ValueType => Nullable.GetUnderlyingType(Property.PropertyType) ?? Property.PropertyType;
 
-    /// <summary>How the README table names the type: string, int, double, bool, double list, or the
+    /// <summary>How the flag table names the type: string, int, double, bool, double list, or the
     /// enum's values.</summary>
     public string TypeName => ValueType switch
     {

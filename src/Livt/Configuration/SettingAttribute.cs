@@ -3,20 +3,18 @@ namespace Livt.Configuration;
 /// <summary>
 /// Marks a <see cref="TrainConfig"/> property as a setting and says how it is offered on the command
 /// line. The property is the one definition of the setting: its recipe key (the snake_case of its
-/// name), its flag and its help text all come from here, and the README's flag table is checked
-/// against it by a test.
+/// name), its flag and its help text all come from here, and docs/CLI.md's flag table is checked
+/// against it by a test. Official spellings of a flag (MAE's <c>--finetune</c> for <c>--init</c>) are
+/// listed in <see cref="OfficialFlags"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class SettingAttribute(string description) : Attribute
 {
-    /// <summary>The help text of the flag and the README table's "meaning" column.</summary>
+    /// <summary>The help text of the flag and the flag table's "meaning" column.</summary>
     public string Description { get; } = description;
 
     /// <summary>The flag, when it differs from <c>--</c> + the key in kebab-case (timm's <c>--aa</c>).</summary>
     public string? Flag { get; init; }
-
-    /// <summary>Another spelling the flag also answers to (MAE's <c>--finetune</c> for <c>--init</c>).</summary>
-    public string? Alias { get; init; }
 
     /// <summary>Only fine-tuning uses it, so <c>livt pretrain</c> does not offer it.</summary>
     public bool FinetuneOnly { get; init; }

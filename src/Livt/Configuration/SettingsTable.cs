@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Livt.Configuration;
 
-/// <summary>The README's training-flag table, rendered from the settings' single definition.</summary>
+/// <summary>docs/CLI.md's training-flag table, rendered from the settings' single definition.</summary>
 public static class SettingsTable
 {
     /// <summary>The Markdown table: flag, recipe key, type, meaning — one row per setting.</summary>
@@ -13,8 +13,7 @@ public static class SettingsTable
         md.AppendLine("|---|---|---|---|");
         foreach (var s in Setting.All)
         {
-            string flag = s.Info.Alias is { } alias ? $"`{s.Flag}` (`{alias}`)" : $"`{s.Flag}`";
-            md.AppendLine($"| {flag} | `{s.Key}` | {s.TypeName} | {s.Info.Description.Replace("|", "\\|")}{(s.Info.FinetuneOnly ? " (finetune)" : "")} |");
+            md.AppendLine($"| `{s.Flag}` | `{s.Key}` | {s.TypeName} | {s.Info.Description.Replace("|", "\\|")}{(s.Info.FinetuneOnly ? " (finetune)" : "")} |");
         }
         return md.ToString();
     }

@@ -49,11 +49,11 @@ public sealed record TrainConfig
     [Setting("Per-channel normalisation std (with --mean)")]
     public double[]? Std { get; init; }
 
-    [Setting("Training sampler: every image once (instance), classes equally likely (class-aware), classes by the square root of their counts (sqrt), instance to class-aware over the run (progressive)")]
+    [Setting("Training sampler: every image once (instance), classes equally likely (class-balanced; class-aware is read as it too), classes by the square root of their counts (sqrt), instance to class-balanced over the run (progressive)")]
     public SamplerKind Sampler { get; init; } = SamplerKind.Instance;
 
     // --- model ---
-    [Setting("Model preset (default: vit_quick_patch4_28; see README)")]
+    [Setting("Model preset (default: vit_quick_patch4_28; see docs/MODELS.md), or a CNN to fine-tune: resnet32 / resnet50")]
     public string Model { get; init; } = ModelPresets.QuickStart;
 
     [Setting("Input size in pixels (overrides the preset); fine-tuning at another size than the MGP run resamples the position embedding")]
@@ -215,7 +215,7 @@ public sealed record TrainConfig
     [Setting("DeiT-LT: no Mixup/CutMix from --drw-epoch on, the class head then trained on the true labels (official --no-mixup-drw)", FinetuneOnly = true)]
     public bool NoMixupDrw { get; init; }
 
-    [Setting("SAM, sharpness-aware minimisation (Foret et al.): neighbourhood radius rho of the ascent step (DeiT-LT's teachers: LDAM-DRW + SAM, rho 0.8 on CIFAR-LT); unset trains without SAM (each step then costs two forward and backward passes; fp32, no --accum-iter)", FinetuneOnly = true)]
+    [Setting("SAM, sharpness-aware minimisation (Foret et al.): neighbourhood radius rho of the ascent step (DeiT-LT's teachers: LDAM-DRW + SAM, rho 0.8 on CIFAR-LT); unset trains without SAM (each step then costs two forward and backward passes; no --accum-iter)", FinetuneOnly = true)]
     public double? SamRho { get; init; }
 
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
@@ -248,7 +248,7 @@ public sealed record TrainConfig
     [Setting("Evaluation centre-crop fraction (default: 224/256 up to 224 px, 1.0 above, as the official eval transform)")]
     public double? CropPct { get; init; }
 
-    [Setting("MGP checkpoint to fine-tune from: model.safetensors or its run folder, an official MAE/LiVT .pth, or a converted safetensors", Alias = "--finetune", FinetuneOnly = true)]
+    [Setting("MGP checkpoint to fine-tune from: model.safetensors or its run folder, an official MAE/LiVT .pth, or a converted safetensors", FinetuneOnly = true)]
     public string? Init { get; init; }
 
     // --- run ---
@@ -258,7 +258,7 @@ public sealed record TrainConfig
     [Setting("libtorch threads (default: all cores; under mpirun/srun, the cores divided among the processes on the machine)")]
     public int Threads { get; init; }
 
-    [Setting("Data-loader threads (default: one per core)")]
+    [Setting("Data-loader threads (default: the cores libtorch's threads leave free, or half the cores when they take all; at least 1)")]
     public int Workers { get; init; }
 
     [Setting("cpu / cuda / cuda:N")]
@@ -267,7 +267,7 @@ public sealed record TrainConfig
     [Setting("Multi-process runs: seconds a process waits in one collective (gradient averaging, evaluation, the checks at start) before it decides another process died or hung and ends the job")]
     public double DistTimeout { get; init; } = Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds;
 
-    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (see Performance)")]
+    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (docs/PERFORMANCE.md)")]
     public string Precision { get; init; } = "auto";
 
     /// <summary>The precision the run computes in, "fp32" or "bf16": <see cref="Precision"/> decided once when
@@ -294,5 +294,5 @@ public sealed record TrainConfig
     public int EffectiveBatch(int worldSize = 1) => BatchSize * AccumIter * worldSize;
 
     /// <summary>The learning rate actually used (the official rule: blr × global effective batch / 256).</summary>
-    public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Engine.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
+    public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
 }

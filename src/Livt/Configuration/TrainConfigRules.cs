@@ -1,6 +1,6 @@
 using Livt.Data;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Losses;
 using Livt.Losses.Contrastive;
 using Livt.Models;
@@ -37,7 +37,8 @@ public static class TrainConfigRules
         Require(config.Threads >= 0 && config.Workers >= 0, "--threads and --workers must not be negative (0 = all cores)");
         Require(config.ValFraction is >= 0 and < 1, $"--val-fraction {config.ValFraction}: must be in [0, 1)");
         Require(!(config.ValFraction > 0 && config.ValList is not null), "--val-fraction and --val-list: give one (the list is the dataset's own validation split)");
-        Require(config.ValList is null || config.Dataset == "list", $"--val-list: only --dataset list reads list files (imagefolder uses val/)");
+        Require(config.ValList is null || (DatasetCatalog.ReadsImageFiles(config.Dataset) && config.Dataset != "imagefolder"),
+            "--val-list: only a dataset read from list files takes it (imagefolder uses val/)");
         Require(config.ScaleMin is > 0 and <= 1, $"--scale-min {config.ScaleMin}: must be in (0, 1]");
         Require(config.CropPct is null or (> 0 and <= 1), $"--crop-pct {config.CropPct}: must be in (0, 1]");
         Require((config.Mean is null) == (config.Std is null), "--mean and --std: give both or neither");
@@ -59,7 +60,7 @@ public static class TrainConfigRules
 
         string loss = LossFactory.Canonical(config.Loss) ?? DiverseExpertLoss.Canonical(config.Loss) ?? ContrastiveLosses.Canonical(config.Loss)
             ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names.Append(DiverseExpertLoss.Name).Concat(ContrastiveLosses.Names))})");
-        Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && config.Dataset != "imagefolder"),
+        Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && !ShipsValidation(config.Dataset)),
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
         CheckCmo(config);
         CheckDifficultyNet(config, loss);
@@ -128,19 +129,17 @@ public static class TrainConfigRules
 
     /// <summary>DeiT-LT's distillation (<c>--distill-from</c>: a ViT student with its own loss on the class head;
     /// not a CNN, not the methods with their own models or batches) and SAM (<c>--sam-rho</c>: two passes per
-    /// step on fp32 weights, each step one batch).</summary>
+    /// step, each step one batch).</summary>
     private static void CheckDistillation(TrainConfig config, string loss)
     {
         static void Require(bool ok, string message)
         {
             if (!ok) throw new LivtException(message);
         }
-        bool bf16 = string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase);
         if (config.SamRho is { } rho)
         {
             Require(rho >= 0 && double.IsFinite(rho), $"--sam-rho {rho}: must be finite and >= 0");
             Require(config.AccumIter == 1, $"--sam-rho with --accum-iter {config.AccumIter}: SAM takes its ascent step on each batch's gradient; use --accum-iter 1");
-            Require(!bf16, "--precision bf16 with --sam-rho: SAM perturbs the weights that compute, which train in fp32 here; drop --precision (auto then means fp32)");
             Require(!config.Cmo && !config.DifficultyNet && ContrastiveLosses.Canonical(loss) is null && loss != DiverseExpertLoss.Name,
                 $"--sam-rho: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}");
         }
@@ -152,6 +151,9 @@ public static class TrainConfigRules
             $"--distill-from: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}; the class head takes one of {string.Join(", ", LossFactory.Names)}");
     }
 
+    // An ImageFolder tree may have val/ beside test/, and the file benchmarks ship a validation split.
+    private static bool ShipsValidation(string dataset) => dataset == "imagefolder" || FileBenchmark.Find(dataset) is not null;
+
     /// <summary>Difficulty-Net's settings: its validation split (the per-class accuracies it reads and the meta
     /// batches) and the per-sample softmax losses its weights scale (official CE or balanced softmax).</summary>
     private static void CheckDifficultyNet(TrainConfig config, string loss)
@@ -161,7 +163,7 @@ public static class TrainConfigRules
             if (!ok) throw new LivtException(message);
         }
         if (!config.DifficultyNet) return;
-        Require(config.ValFraction > 0 || config.ValList is not null || config.Dataset == "imagefolder",
+        Require(config.ValFraction > 0 || config.ValList is not null || ShipsValidation(config.Dataset),
             "--difficulty-net: learns from per-class validation accuracy: give --val-fraction (e.g. 0.1; or --val-list for list datasets)");
         Require(loss is "ce" or "bal-ce", $"--difficulty-net: weights per-sample softmax cross-entropy, as the official code: use --loss ce (official) or bal-ce (balanced softmax), not {loss}");
         Require(config.DifficultyLr is > 0 and < double.PositiveInfinity, $"--difficulty-lr {config.DifficultyLr}: must be finite and > 0");

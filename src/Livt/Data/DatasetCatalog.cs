@@ -9,8 +9,32 @@ public static class DatasetCatalog
     public static IReadOnlyList<string> FashionMnistClasses { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>The dataset names <see cref="Load"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["fashion-mnist-lt", "cifar10-lt", "cifar100-lt", "imagefolder", "list"];
+    /// <summary>The dataset names <see cref="Load"/> accepts (in any case; see <see cref="Canonical"/>).</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["fashion-mnist-lt", "cifar10-lt", "cifar100-lt", .. FileBenchmark.All.Select(b => b.Name), "imagefolder", "list"];
+
+    // Other spellings of the official code and the papers.
+    private static readonly Dictionary<string, string> OtherNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["inaturalist2018"] = "inat18", ["inaturalist-2018"] = "inat18", ["inat2018"] = "inat18", ["places"] = "places-lt", ["place"] = "places-lt",
+    };
+
+    /// <summary>
+    /// Livt's name for <paramref name="name"/>, matched without regard to case or <c>_</c>/<c>-</c>
+    /// (<c>ImageNet-LT</c> → <c>imagenet-lt</c>, <c>cifar10-LT</c> → <c>cifar10-lt</c>, <c>iNat18</c> →
+    /// <c>inat18</c>), or null for an unknown name.
+    /// </summary>
+    public static string? Canonical(string? name)
+    {
+        string? key = name?.Trim().Replace('_', '-').ToLowerInvariant();
+        if (key is null) return null;
+        if (OtherNames.TryGetValue(key, out var other)) return other;
+        return Names.Contains(key) ? key : null;
+    }
+
+    /// <summary>Whether <paramref name="name"/> (canonical) is read from image files, so list files and a
+    /// val/ folder may give it a validation split: imagefolder, list and the file benchmarks.</summary>
+    public static bool ReadsImageFiles(string name) => name is "imagefolder" or "list" || FileBenchmark.Find(name) is not null;
 
     /// <summary>
     /// Loads train and test splits. Built-in sets (fashion-mnist-lt, cifar10-lt, cifar100-lt) get a
@@ -20,7 +44,11 @@ public static class DatasetCatalog
     /// <exception cref="LivtException">Unknown name, data not found, or malformed data.</exception>
     public static DatasetSplits Load(DatasetOptions options)
     {
-        return options.Name switch
+        string name = Canonical(options.Name)
+            ?? throw new LivtException($"unknown dataset '{options.Name}': choose one of {string.Join(", ", Names)}");
+        options = options with { Name = name };
+        if (FileBenchmark.Find(name) is { } benchmark) return LoadBenchmark(options, benchmark);
+        return name switch
         {
             "fashion-mnist-lt" => LongTailed(options, LoadFashionMnist(options)),
             "cifar10-lt" => LongTailed(options, LoadCifar(options, BuiltInDataset.Cifar10, 1, CifarBinary.Cifar10Classes,
@@ -29,8 +57,33 @@ public static class DatasetCatalog
                 ["train.bin"], "test.bin")),
             "imagefolder" => LoadImageFolder(options),
             "list" => LoadList(options),
-            _ => throw new LivtException($"unknown dataset '{options.Name}': choose one of {string.Join(", ", Names)}"),
+            _ => throw new InvalidOperationException(name),
         };
+    }
+
+    /// <summary>
+    /// A file benchmark: from the list files given (<c>--train-list</c>, as <c>list</c>), else as the
+    /// official LiVT code reads it, an ImageFolder tree (<c>train/</c>, <c>val/</c>), else from the list
+    /// files it ships, found under the data root by their usual names.
+    /// </summary>
+    private static DatasetSplits LoadBenchmark(DatasetOptions options, FileBenchmark benchmark)
+    {
+        string root = options.DataDir
+            ?? throw new LivtException($"dataset '{benchmark.OfficialName}' needs --data-dir: its ImageFolder tree (train/, val/) or the root of its list files' image paths");
+        DatasetSplits splits;
+        if (options.TrainList is not null)
+            splits = LoadList(options);
+        else if (Directory.Exists(Path.Combine(root, "train")))
+            splits = LoadImageFolder(options);
+        else if (File.Exists(Path.Combine(root, benchmark.TrainList)))
+            splits = LoadList(options with
+            {
+                TrainList = benchmark.TrainList, TestList = options.TestList ?? benchmark.TestList,
+                ValList = options.ValList ?? (benchmark.ValList is { } v && File.Exists(Path.Combine(root, v)) ? v : null),
+            });
+        else
+            throw new LivtException($"{root}: neither an ImageFolder tree (train/, val/) nor {benchmark.TrainList}; give --train-list and --test-list if the lists are elsewhere");
+        return splits with { Name = $"{benchmark.OfficialName} ({splits.Name})" };
     }
 
     private static DatasetSplits LongTailed(DatasetOptions options, (IImageDataset Train, IImageDataset Test) balanced)
@@ -79,9 +132,9 @@ public static class DatasetCatalog
         string root = options.DataDir
             ?? throw new LivtException("dataset 'list' needs --data-dir: the root folder the list's image paths are relative to");
         string trainList = options.TrainList
-            ?? throw new LivtException("dataset 'list' needs a training list file (e.g. ImageNet_LT_train.txt)");
+            ?? throw new LivtException("dataset 'list' needs --train-list, a training list file (e.g. ImageNet_LT_train.txt)");
         string testList = options.TestList
-            ?? throw new LivtException("dataset 'list' needs a test list file (e.g. ImageNet_LT_test.txt)");
+            ?? throw new LivtException("dataset 'list' needs --test-list, a test list file (e.g. ImageNet_LT_test.txt)");
         var (train, test, val) = ListFile.Read(FindList(trainList, root, "--train-list"), FindList(testList, root, "--test-list"),
             options.ValList is null ? null : FindList(options.ValList, root, "--val-list"), root);
         return new DatasetSplits(train, test, $"list ({Path.GetFileNameWithoutExtension(trainList)})", val);

@@ -1,6 +1,3 @@
-using Livt.Data;
-
-
 namespace Livt.Data;
 
 /// <summary>The per-channel mean and std a run normalises its inputs with.</summary>
@@ -11,12 +8,15 @@ public static class Normalization
 
     /// <summary>
     /// Small in-memory sets (Fashion-MNIST-LT, CIFAR-LT) use the statistics of their own long-tailed
-    /// training split, as METHOD.md asks; image-file sets use the usual ImageNet constants, which is
-    /// what the paper does and avoids decoding every image before training.
+    /// training split (docs/METHOD.md); ImageNet-LT, iNaturalist 2018 and Places-LT the constants LiVT's
+    /// code gives them; other image files the usual ImageNet constants, as MAE does, which also avoids
+    /// decoding every image before training.
     /// </summary>
     public static (float[] Mean, float[] Std) For(string dataset, IImageDataset train)
     {
-        return dataset is "imagefolder" or "list" ? ImageNet(train.Channels) : DatasetStats.MeanStd(train);
+        string name = DatasetCatalog.Canonical(dataset) ?? dataset;
+        if (FileBenchmark.Find(name) is { } benchmark && train.Channels == benchmark.Mean.Length) return (benchmark.Mean, benchmark.Std);
+        return DatasetCatalog.ReadsImageFiles(name) ? ImageNet(train.Channels) : DatasetStats.MeanStd(train);
     }
 
     /// <summary>ImageNet's per-channel constants (what MAE and LiVT normalise with); for another channel

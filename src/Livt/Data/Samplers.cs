@@ -8,7 +8,7 @@ public static class Samplers
     public static ISampler Create(SamplerKind kind, IImageDataset dataset, int seed, int totalEpochs) => kind switch
     {
         SamplerKind.Instance => new UniformSampler(dataset, seed),
-        SamplerKind.ClassAware => new ClassBalancedSampler(dataset, seed),
+        SamplerKind.ClassBalanced => new ClassBalancedSampler(dataset, seed),
         SamplerKind.Sqrt => new SquareRootSampler(dataset, seed),
         SamplerKind.Progressive => new ProgressiveSampler(dataset, totalEpochs, seed),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),

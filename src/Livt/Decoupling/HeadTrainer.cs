@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Livt.Data;
 using Livt.Evaluation;
 using Livt.Losses;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -37,8 +37,8 @@ internal sealed class HeadTrainer
         if (steps == 0)
             throw new LivtException($"--batch-size {BatchSize}: larger than the {train.Count} training images; lower it");
         var schedule = new LrSchedule(Lr, 0, 0, Epochs);
-        using var optimizer = torch.optim.SGD(trainable, Lr, Momentum, 0, WeightDecay);
-        var group = optimizer.ParamGroups.Single();
+        using var store = ParameterStore.Create(ParamGroups.Single(trainable, WeightDecay));
+        using var optimizer = new Sgd(store, Lr, Momentum);
         Observer.StageStarted(Stage, 0, Epochs, steps, runDir);
         double lastLoss = double.NaN;
         for (int epoch = 0; epoch < Epochs; epoch++)
@@ -51,12 +51,12 @@ internal sealed class HeadTrainer
             {
                 using var scope = torch.NewDisposeScope();
                 lr = schedule.At(epoch + (double)step / steps);
-                group.LearningRate = lr;
+                optimizer.Lr = lr;
                 var index = torch.tensor(order.AsSpan(step * BatchSize, BatchSize).ToArray(), device: train.Features.device);
                 var value = loss.Forward(head.call(train.Features.index_select(0, index)), train.Labels.index_select(0, index));
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 value.backward();
-                optimizer.step();
+                optimizer.Step();
                 afterStep?.Invoke();
                 double v = value.item<float>();
                 if (!double.IsFinite(v))

@@ -55,7 +55,7 @@ public sealed record RetrainHeadOptions
     public int EvalBatchSize { get; init; } = 256;
     /// <summary>libtorch intra-op threads; 0 keeps libtorch's default (all cores).</summary>
     public int Threads { get; init; }
-    /// <summary>Loader threads; 0 = one per core.</summary>
+    /// <summary>Loader threads; 0 = <see cref="Data.DataLoader.DefaultWorkers"/>.</summary>
     public int Workers { get; init; }
     public string Device { get; init; } = "cpu";
     /// <summary>Run folder; null: runs/retrain-head-&lt;method&gt;-&lt;time&gt;.</summary>

@@ -1,60 +1,64 @@
+using Livt.Optimization;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Engine;
 
 namespace Livt.Distributed;
 
 /// <summary>
-/// Averages the gradients of a fixed parameter list over the processes of a job, as
-/// DistributedDataParallel does after backward: the gradients are copied into a few flat buckets (25 MB
-/// each by default, DDP's bucket_cap_mb), one all-reduce per bucket rather than one per tensor, divided
-/// by the world size and copied back. Call once per optimizer step, after the last backward of the
-/// accumulation (and after MixedPrecision.PullGrads), before clipping and the optimizer step.
+/// Averages the gradients of a <see cref="ParameterStore"/> over the processes of a job, as
+/// DistributedDataParallel does after backward with <c>gradient_as_bucket_view</c>: the gradients already lie
+/// back to back in the store's gradient buffers, so each buffer is all-reduced in place, in pieces of at most
+/// <see cref="BucketBytes"/> (DDP's bucket_cap_mb), and divided by the number of processes. Nothing is copied.
+/// Call once per optimizer step, after the last backward of the accumulation (and after
+/// MixedPrecision.PullGrads), before clipping and the optimizer step.
 /// <para>
-/// A parameter whose gradient is null on some processes (a branch one process did not use) counts as a
-/// zero gradient there, as in DDP with unused parameters, and every process ends up with the same
-/// gradient, so their optimizers stay in step. A parameter without a gradient on every process keeps none.
+/// The gradients are never null in a store: a parameter a process did not use in this step contributes a
+/// zero gradient there, as in DDP with unused parameters, and every process ends up with the same gradient,
+/// so their optimizers stay in step.
 /// </para>
-/// The buckets are kept between calls: the synchronizer holds one extra copy of the gradients' memory.
+/// All-reduces start after backward has finished; they are not overlapped with it.
 /// </summary>
-public sealed class GradientSynchronizer : IDisposable
+public sealed class GradientSynchronizer
 {
     /// <summary>DDP's default bucket size, 25 MB.</summary>
     public const long DefaultBucketBytes = 25L * 1024 * 1024;
 
     private readonly IProcessGroup _group;
-    private readonly Bucket[] _buckets;
+    private readonly ParameterStore _store;
 
-    /// <summary>
-    /// Prepares buckets for the float32/float64 <paramref name="parameters"/> that require a gradient
-    /// (frozen ones are skipped), grouped by dtype and device, in order, each bucket at most
-    /// <paramref name="bucketBytes"/> unless a single parameter is larger.
-    /// </summary>
-    public GradientSynchronizer(IProcessGroup group, IEnumerable<Parameter> parameters, long bucketBytes = DefaultBucketBytes)
+    /// <summary>Averages <paramref name="store"/>'s gradients over <paramref name="group"/>, in all-reduces of at
+    /// most <paramref name="bucketBytes"/> (a piece holds at least one element).</summary>
+    public GradientSynchronizer(IProcessGroup group, ParameterStore store, long bucketBytes = DefaultBucketBytes)
     {
         if (bucketBytes <= 0) throw new LivtException($"the gradient bucket size must be positive, got {bucketBytes} bytes");
-        _group = group;
-        var trainable = parameters.Where(p => p.requires_grad).ToArray();
-        foreach (var p in trainable)
-            if (p.dtype is not (ScalarType.Float32 or ScalarType.Float64))
-                throw new ArgumentException($"gradient averaging supports float32 and float64 parameters, not {p.dtype} (keep fp32 master weights)", nameof(parameters));
-        _buckets = group.WorldSize == 1 ? [] : Plan(trainable, bucketBytes).Select(members => new Bucket(members)).ToArray();
-        ParameterCount = trainable.Length;
+        foreach (var b in store.Buffers)
+            if (b.Grad.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+                throw new ArgumentException($"gradient averaging supports float32 and float64 parameters, not {b.Grad.dtype} (keep fp32 master weights)", nameof(store));
+        (_group, _store, BucketBytes) = (group, store, bucketBytes);
     }
 
-    /// <summary>Parameters whose gradients are averaged.</summary>
-    public int ParameterCount { get; }
+    /// <summary>True when this synchronizer averages <paramref name="store"/>'s gradients.</summary>
+    public bool Averages(ParameterStore store) => ReferenceEquals(store, _store);
+
+    /// <summary>The largest all-reduce, in bytes.</summary>
+    public long BucketBytes { get; }
 
     /// <summary>All-reduces per call (0 in a single process).</summary>
-    public int BucketCount => _buckets.Length;
+    public int BucketCount => _group.WorldSize == 1 ? 0 : _store.Buffers.Sum(b => (int)((b.Length + PerPiece(b.Grad) - 1) / PerPiece(b.Grad)));
 
     /// <summary>Replaces every gradient by its mean over the processes.</summary>
     public void AverageGradients()
     {
         if (_group.WorldSize == 1) return;
+        using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        foreach (var bucket in _buckets) bucket.Average(_group);
+        // Held for the call: a temporary Scalar can be finalized while libtorch still reads it.
+        using var world = ((double)_group.WorldSize).ToScalar();
+        foreach (var b in _store.Buffers)
+        {
+            foreach (var piece in Pieces(b.Grad)) _group.AllReduce(piece);
+            b.Grad.div_(world);
+        }
     }
 
     /// <summary>
@@ -70,87 +74,12 @@ public sealed class GradientSynchronizer : IDisposable
         foreach (var (_, buffer) in module.named_buffers()) group.Broadcast(buffer, root);
     }
 
-    /// <summary>Frees the buckets.</summary>
-    public void Dispose()
+    private long PerPiece(Tensor buffer) => Math.Max(1, BucketBytes / buffer.ElementSize);
+
+    private IEnumerable<Tensor> Pieces(Tensor buffer)
     {
-        foreach (var bucket in _buckets) bucket.Dispose();
-    }
-
-    /// <summary>Splits parameters into buckets: same dtype and device, in order, up to <paramref name="bucketBytes"/>.</summary>
-    internal static List<Parameter[]> Plan(IEnumerable<Parameter> parameters, long bucketBytes)
-    {
-        var buckets = new List<Parameter[]>();
-        foreach (var kind in parameters.GroupBy(p => (p.dtype, p.device.ToString())))
-        {
-            var current = new List<Parameter>();
-            long bytes = 0;
-            foreach (var p in kind)
-            {
-                long size = p.NumberOfElements * p.ElementSize;
-                if (current.Count > 0 && bytes + size > bucketBytes)
-                {
-                    buckets.Add([.. current]);
-                    current.Clear();
-                    bytes = 0;
-                }
-                current.Add(p);
-                bytes += size;
-            }
-            if (current.Count > 0) buckets.Add([.. current]);
-        }
-        return buckets;
-    }
-
-    /// <summary>
-    /// One flat buffer: the members' gradients back to back, then one presence flag per member (1 where
-    /// this process has a gradient), so a single all-reduce also counts the processes that had one.
-    /// </summary>
-    private sealed class Bucket : IDisposable
-    {
-        private readonly Parameter[] _members;
-        private readonly long[] _offsets;
-        private readonly long _total;
-        private readonly Tensor _buffer;
-
-        public Bucket(Parameter[] members)
-        {
-            _members = members;
-            _offsets = new long[members.Length];
-            for (int i = 1; i < members.Length; i++) _offsets[i] = _offsets[i - 1] + members[i - 1].NumberOfElements;
-            _total = _offsets[^1] + members[^1].NumberOfElements;
-            _buffer = torch.empty(_total + members.Length, members[0].dtype, members[0].device).DetachFromDisposeScope();
-        }
-
-        public void Average(IProcessGroup group)
-        {
-            using var scope = torch.NewDisposeScope();
-            var present = new bool[_members.Length];
-            var flags = _buffer.narrow(0, _total, _members.Length);
-            for (int i = 0; i < _members.Length; i++)
-            {
-                var slot = Slot(i);
-                var grad = _members[i].grad;
-                present[i] = grad is not null;
-                if (grad is null) slot.zero_();
-                else slot.copy_(grad);
-            }
-            flags.copy_(torch.tensor(present.Select(p => p ? 1f : 0f).ToArray()));
-            group.AllReduce(_buffer);
-            // Held for the call: a temporary Scalar can be finalized while libtorch still reads it.
-            using var world = ((double)group.WorldSize).ToScalar();
-            _buffer.narrow(0, 0, _total).div_(world);
-            float[] holders = flags.to(ScalarType.Float32).cpu().data<float>().ToArray();
-            for (int i = 0; i < _members.Length; i++)
-            {
-                if (holders[i] == 0) continue; // no process had a gradient: leave it null everywhere
-                if (present[i]) _members[i].grad!.copy_(Slot(i));
-                else _members[i].grad = Slot(i).clone(); // the parameter keeps its own reference
-            }
-        }
-
-        /// <summary>Member <paramref name="i"/>'s place in the buffer, shaped like the parameter.</summary>
-        private Tensor Slot(int i) => _buffer.narrow(0, _offsets[i], _members[i].NumberOfElements).view(_members[i].shape);
-
-        public void Dispose() => _buffer.Dispose();
+        long perPiece = PerPiece(buffer), length = buffer.NumberOfElements;
+        for (long start = 0; start < length; start += perPiece)
+            yield return buffer.narrow(0, start, Math.Min(perPiece, length - start));
     }
 }

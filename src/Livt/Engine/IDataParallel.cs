@@ -1,5 +1,6 @@
 using Livt.Data;
 using Livt.Distributed;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,8 +30,8 @@ public interface IDataParallel
     /// <summary>Makes every process's parameters and buffers equal to the first process's.</summary>
     void BroadcastParameters(nn.Module model);
 
-    /// <summary>Replaces every gradient by its mean over the processes.</summary>
-    void AverageGradients(IReadOnlyList<TorchSharp.Modules.Parameter> parameters);
+    /// <summary>Replaces every gradient of <paramref name="store"/> by its mean over the processes.</summary>
+    void AverageGradients(ParameterStore store);
 
     /// <summary>This process's part of every epoch of <paramref name="sampler"/>.</summary>
     ISampler Shard(ISampler sampler);

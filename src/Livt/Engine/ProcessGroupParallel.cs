@@ -1,5 +1,6 @@
 using Livt.Data;
 using Livt.Distributed;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,14 +8,13 @@ namespace Livt.Engine;
 
 /// <summary>
 /// Data-parallel training over a process group (MPI for CPU tensors, NCCL for CUDA ones): the
-/// <see cref="IDataParallel"/> calls map to <see cref="GradientSynchronizer"/> (bucketed averaging,
-/// buckets kept between steps), its parameter broadcast, and a padded <see cref="ShardedSampler"/>, so
+/// <see cref="IDataParallel"/> calls map to <see cref="GradientSynchronizer"/> (in-place averaging of the
+/// parameter store's gradient buffers), its parameter broadcast, and a padded <see cref="ShardedSampler"/>, so
 /// every process takes the same number of steps. Owns the group and disposes it.
 /// </summary>
 public sealed class ProcessGroupParallel : IDataParallel, IDisposable
 {
     private GradientSynchronizer? _sync;
-    private IReadOnlyList<TorchSharp.Modules.Parameter>? _synced;
 
     /// <summary>Trains over <paramref name="group"/>, which this instance now owns.</summary>
     public ProcessGroupParallel(IProcessGroup group) => Group = group;
@@ -33,16 +33,11 @@ public sealed class ProcessGroupParallel : IDataParallel, IDisposable
 
     public void BroadcastParameters(nn.Module model) => GradientSynchronizer.BroadcastParameters(Group, model);
 
-    public void AverageGradients(IReadOnlyList<TorchSharp.Modules.Parameter> parameters)
+    public void AverageGradients(ParameterStore store)
     {
-        // One synchronizer per parameter list (a run's stages each have their own), its buckets reused every step.
-        if (!ReferenceEquals(parameters, _synced))
-        {
-            _sync?.Dispose();
-            _sync = new GradientSynchronizer(Group, parameters);
-            _synced = parameters;
-        }
-        _sync!.AverageGradients();
+        // One synchronizer per store (a run's stages each have their own).
+        if (_sync is null || !_sync.Averages(store)) _sync = new GradientSynchronizer(Group, store);
+        _sync.AverageGradients();
     }
 
     public ISampler Shard(ISampler sampler) => new ShardedSampler(sampler, Rank, WorldSize);
@@ -54,10 +49,6 @@ public sealed class ProcessGroupParallel : IDataParallel, IDisposable
         return t.item<double>();
     }
 
-    /// <summary>Frees the gradient buckets and leaves the group.</summary>
-    public void Dispose()
-    {
-        _sync?.Dispose();
-        Group.Dispose();
-    }
+    /// <summary>Leaves the group.</summary>
+    public void Dispose() => Group.Dispose();
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Livt.Interop;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,14 +33,14 @@ public static class ResumeCheckpoint
     private const string Pointer = "latest.json";
 
     /// <summary>Saves the state at <paramref name="point"/>.</summary>
-    public static void Save(string runDir, ResumePoint point, nn.Module model, optim.Optimizer optimizer)
+    public static void Save(string runDir, ResumePoint point, nn.Module model, FlatOptimizer optimizer)
     {
         var root = Path.Combine(runDir, Folder);
         var name = $"epoch-{point.Epoch:D4}-step-{point.Step:D6}";
         var dir = Path.Combine(root, name);
         Directory.CreateDirectory(dir);
         SafeTensors.Write(Path.Combine(dir, "weights.safetensors"), model.state_dict());
-        OptimizerState.Save(optimizer, Path.Combine(dir, "optimizer.bin"));
+        OptimizerState.Save(optimizer, Path.Combine(dir, OptimizerState.FileName));
         AtomicFile.WriteText(Path.Combine(root, Pointer), JsonSerializer.Serialize(new PointerFile(name, point)));
         foreach (var old in Directory.EnumerateDirectories(root, "epoch-*").Order(StringComparer.Ordinal).SkipLast(Keep))
             if (Path.GetFileName(old) != name) Directory.Delete(old, recursive: true);
@@ -51,7 +51,7 @@ public static class ResumeCheckpoint
 
     /// <summary>Restores the latest state into <paramref name="model"/> and <paramref name="optimizer"/>;
     /// null when the run folder has no checkpoint of this stage yet.</summary>
-    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, optim.Optimizer optimizer)
+    public static ResumePoint? TryLoad(string runDir, string stage, nn.Module model, FlatOptimizer optimizer)
     {
         var pointerPath = Path.Combine(runDir, Folder, Pointer);
         if (!File.Exists(pointerPath)) return null;
@@ -70,7 +70,9 @@ public static class ResumeCheckpoint
         var dir = Path.Combine(runDir, Folder, pointer.Dir);
         using (var weights = SafeTensors.Read(Path.Combine(dir, "weights.safetensors")))
             StateDictLoader.Load(model, weights.Tensors, strict: true, source: dir);
-        OptimizerState.Load(optimizer, Path.Combine(dir, "optimizer.bin"));
+        // Run folders written before Livt had its own optimizer hold TorchSharp's AdamW state instead.
+        var state = Path.Combine(dir, OptimizerState.FileName);
+        OptimizerState.Load(optimizer, File.Exists(state) ? state : Path.Combine(dir, OptimizerState.LegacyFileName));
         return pointer.Point;
     }
 

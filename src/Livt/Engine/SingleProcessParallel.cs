@@ -1,3 +1,4 @@
+using Livt.Optimization;
 using Livt.Data;
 using Livt.Distributed;
 using TorchSharp;
@@ -15,7 +16,7 @@ public sealed class SingleProcessParallel : IDataParallel
     public int Rank => 0;
     public int WorldSize => 1;
     public void BroadcastParameters(nn.Module model) { }
-    public void AverageGradients(IReadOnlyList<TorchSharp.Modules.Parameter> parameters) { }
+    public void AverageGradients(ParameterStore store) { }
     public ISampler Shard(ISampler sampler) => sampler;
     public double Sum(double value) => value;
 }

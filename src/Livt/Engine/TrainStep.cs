@@ -1,6 +1,6 @@
 using Livt.Configuration;
 using Livt.Data;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,28 +15,29 @@ namespace Livt.Engine;
 public sealed class TrainStep
 {
     private readonly ITrainingStage _stage;
-    private readonly optim.Optimizer _optimizer;
-    private readonly IReadOnlyList<ParamGroupSpec> _groups;
+    private readonly FlatOptimizer _optimizer;
     private readonly LrSchedule _schedule;
     private readonly double? _clipGrad;
     private readonly IDataParallel _parallel;
-    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _parameters;
+    private readonly SharpnessAwareMinimization? _sam;
 
-    /// <summary>Binds a stage to its optimizer (built from <paramref name="groups"/>) and schedule.</summary>
-    public TrainStep(ITrainingStage stage, optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups,
-        LrSchedule schedule, int accumIter, double? clipGrad, IDataParallel? parallel = null)
+    /// <summary>Binds a stage to its optimizer (over the stage model's parameter store) and schedule; with
+    /// <paramref name="sam"/> every step's gradient is SAM's (one batch per optimizer step).</summary>
+    public TrainStep(ITrainingStage stage, FlatOptimizer optimizer, LrSchedule schedule, int accumIter, double? clipGrad, IDataParallel? parallel = null,
+        SharpnessAwareMinimization? sam = null)
     {
         if (accumIter < 1) throw new ArgumentOutOfRangeException(nameof(accumIter), accumIter, "must be at least 1");
-        (_stage, _optimizer, _groups, _schedule, AccumIter, _clipGrad) = (stage, optimizer, groups, schedule, accumIter, clipGrad);
+        if (sam is not null && accumIter != 1) throw new ArgumentException("SAM takes its ascent step on each batch: accumulation must be 1", nameof(sam));
+        (_stage, _optimizer, _schedule, AccumIter, _clipGrad, _sam) = (stage, optimizer, schedule, accumIter, clipGrad, sam);
         _parallel = parallel ?? SingleProcessParallel.Instance;
-        _parameters = stage.Model.parameters().Where(p => p.requires_grad).ToArray();
     }
 
     /// <summary>The step a run of <paramref name="config"/> takes (the trainer's and <c>livt bench</c>'s): warm-up
-    /// and cosine from the resolved learning rate over the configured epochs, accumulation and clipping.</summary>
-    public static TrainStep For(TrainConfig config, ITrainingStage stage, optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups,
-        IDataParallel parallel) =>
-        new(stage, optimizer, groups, Schedule(config, stage, parallel), config.AccumIter, config.ClipGrad, parallel);
+    /// and cosine from the resolved learning rate over the configured epochs, accumulation, clipping, and SAM
+    /// with <c>--sam-rho</c>.</summary>
+    public static TrainStep For(TrainConfig config, ITrainingStage stage, FlatOptimizer optimizer, IDataParallel parallel) =>
+        new(stage, optimizer, Schedule(config, stage, parallel), config.AccumIter, config.ClipGrad, parallel,
+            config.SamRho is { } rho ? new SharpnessAwareMinimization(rho) : null);
 
     private static LrSchedule Schedule(TrainConfig config, ITrainingStage stage, IDataParallel parallel)
     {
@@ -62,14 +63,15 @@ public sealed class TrainStep
     /// <paramref name="progress"/>. Returns the loss; a non-finite loss returns before backward, leaving
     /// the weights as they were. An empty batch (every image unreadable, <c>--skip-corrupt</c>) adds no
     /// gradient and returns NaN, but still counts as a micro-step and still ends an optimizer step at a
-    /// boundary, so every process takes the same steps and joins the same gradient averaging.
+    /// boundary, so every process takes the same steps and joins the same gradient averaging (a window in
+    /// which no process had an image steps with zero gradients, as PyTorch 1.x's zero-filled gradients do).
     /// </summary>
     public double Run(Batch batch, StepContext step, double progress)
     {
         if (step.Step % AccumIter == 0)
         {
             Lr = _schedule.At(progress);
-            _schedule.Apply(_optimizer, _groups, progress);
+            _schedule.Apply(_optimizer, progress);
         }
         double value = double.NaN;
         if (batch.Count > 0)
@@ -80,25 +82,57 @@ public sealed class TrainStep
             if (!double.IsFinite(value)) return value;
             (AccumIter == 1 ? loss : loss / AccumIter).backward();
             _stage.Precision?.PullGrads();
+            if (_sam is not null) value = SharpnessAware(batch, step);
+            if (!double.IsFinite(value)) return value;
             Timer?.PartEnded(StepPart.Backward);
         }
+        else if (_sam is not null) SharpnessAware(batch, step);
         if (IsBoundary(step.Step))
         {
-            _parallel.AverageGradients(_parameters);
+            _parallel.AverageGradients(_optimizer.Store);
             Timer?.PartEnded(StepPart.AllReduce);
-            // Nothing to clip when no process had an image in the whole window.
-            if (_clipGrad is { } clip && _parameters.Any(p => p.grad is not null)) nn.utils.clip_grad_norm_(_parameters, clip);
-            _optimizer.step();
-            _optimizer.zero_grad();
+            if (_clipGrad is { } clip) _optimizer.Store.ClipGradNorm(clip).Dispose();
+            _optimizer.Step();
+            _optimizer.ZeroGrad();
             _stage.Precision?.PushWeights();
             Timer?.PartEnded(StepPart.Optimizer);
         }
         return value;
     }
 
+    /// <summary>
+    /// SAM's second pass: the first gradient, averaged over the processes as DDP averages every backward,
+    /// gives the ascent point, where the stage's loss of the same batch (the same Mixup, seeded by position;
+    /// fresh drop-path draws) is taken again; the weights go back and the second gradient stays for the
+    /// optimizer. Returns the second loss, which sam.py's loop reports; a non-finite one leaves the weights
+    /// as they were. A process with an empty batch still joins the averaging and the ascent, so every
+    /// process's weights stay the same.
+    /// </summary>
+    private double SharpnessAware(Batch batch, StepContext step)
+    {
+        _parallel.AverageGradients(_optimizer.Store);
+        _sam!.FirstStep(_optimizer.Store);
+        _stage.Precision?.PushWeights();
+        try
+        {
+            if (batch.Count == 0) return double.NaN;
+            var loss = _stage.Loss(batch, step);
+            double value = loss.item<float>();
+            if (!double.IsFinite(value)) return value;
+            loss.backward();
+            _stage.Precision?.PullGrads();
+            return value;
+        }
+        finally
+        {
+            _sam.SecondStep(_optimizer.Store);
+            _stage.Precision?.PushWeights();
+        }
+    }
+
     /// <summary>True when micro-step <paramref name="step"/> ends an optimizer step.</summary>
     public bool IsBoundary(int step) => (step + 1) % AccumIter == 0;
 
     /// <summary>Drops a partial accumulation (the official loop does at the end of an epoch).</summary>
-    public void DiscardPartial() => _optimizer.zero_grad();
+    public void DiscardPartial() => _optimizer.ZeroGrad();
 }

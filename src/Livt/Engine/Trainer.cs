@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Livt.Configuration;
 using Livt.Data;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,17 +24,15 @@ public sealed class Trainer
     private readonly string _runDir;
     private readonly ITrainingStage _stage;
     private readonly DataLoader _loader;
-    private readonly optim.Optimizer _optimizer;
-    private readonly IReadOnlyList<ParamGroupSpec> _groups;
+    private readonly FlatOptimizer _optimizer;
     private readonly RunLog? _log;
     private readonly RunContext _context;
 
     /// <summary>Prepares training of <paramref name="stage"/> with the loader and optimizer built for it;
     /// <paramref name="log"/> is null on processes that do not write.</summary>
-    public Trainer(TrainConfig config, string runDir, ITrainingStage stage, DataLoader loader, optim.Optimizer optimizer,
-        IReadOnlyList<ParamGroupSpec> groups, RunLog? log, RunContext context)
+    public Trainer(TrainConfig config, string runDir, ITrainingStage stage, DataLoader loader, FlatOptimizer optimizer, RunLog? log, RunContext context)
     {
-        (_config, _runDir, _stage, _loader, _optimizer, _groups, _log, _context) = (config, runDir, stage, loader, optimizer, groups, log, context);
+        (_config, _runDir, _stage, _loader, _optimizer, _log, _context) = (config, runDir, stage, loader, optimizer, log, context);
     }
 
     private ITrainingObserver Observer => _context.Observer;
@@ -51,7 +49,7 @@ public sealed class Trainer
         int stepsPerEpoch = StepsPerEpoch;
         if (stepsPerEpoch <= 0)
             throw new LivtException($"{_config.Dataset}: the training set is smaller than one batch of {_config.BatchSize}: lower --batch-size");
-        var step = TrainStep.For(_config, _stage, _optimizer, _groups, Parallel);
+        var step = TrainStep.For(_config, _stage, _optimizer, Parallel);
         var model = _stage.Model;
         var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer);
         AgreeOnResumePoint(resumed);
@@ -67,7 +65,7 @@ public sealed class Trainer
         var device = model.parameters().First().device;
         using var generator = new Generator((ulong)_config.Seed, device);
         double lastLoss = double.NaN;
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         for (int epoch = startEpoch; epoch < _config.Epochs; epoch++)
         {
             int first = epoch == startEpoch ? startStep : 0;
@@ -76,7 +74,7 @@ public sealed class Trainer
             // The official code re-creates the optimizer here; a run resumed later in this epoch loaded the fresh state.
             if (epoch == _stage.RestartEpoch && first == 0)
             {
-                OptimizerState.Reset(_optimizer);
+                _optimizer.Reset();
                 Observer.Message($"{_stage.Name} epoch {epoch + 1}: the optimizer starts from an empty state and the learning-rate schedule restarts (a new cosine over the last {_config.Epochs - epoch} epochs)");
             }
             _stage.BeginEpoch(epoch);

@@ -1,3 +1,4 @@
+using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,7 +18,8 @@ namespace Livt.Evaluation;
 public sealed class TestTimeAggregation : IDisposable
 {
     private readonly Parameter _raw;
-    private readonly SGD _optimizer;
+    private readonly ParameterStore _store;
+    private readonly Sgd _optimizer;
 
     /// <param name="numExperts">E (SADE: 3).</param>
     /// <param name="lr">SGD learning rate (SADE's ImageNet-LT value by default).</param>
@@ -30,7 +32,8 @@ public sealed class TestTimeAggregation : IDisposable
         if (!(lr > 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "must be > 0");
         NumExperts = numExperts;
         _raw = new Parameter(torch.full(numExperts, 1.0 / numExperts, dtype: ScalarType.Float32, device: device ?? CPU));
-        _optimizer = torch.optim.SGD(new[] { _raw }, lr, momentum, dampening: 0, weight_decay: weightDecay, nesterov: true);
+        _store = ParameterStore.Create(ParamGroups.Single([_raw], weightDecay));
+        _optimizer = new Sgd(_store, lr, momentum, nesterov: true);
     }
 
     /// <summary>E.</summary>
@@ -83,9 +86,9 @@ public sealed class TestTimeAggregation : IDisposable
         var s = torch.softmax(_raw, 0).view(1, -1, 1);
         Tensor Prediction(Tensor z) => torch.softmax((s * z.detach().to(_raw.dtype)).sum(1), 1);
         var similarity = torch.nn.functional.cosine_similarity(Prediction(view1), Prediction(view2), dim: 1, eps: 1e-6).mean();
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         similarity.neg().backward();
-        _optimizer.step();
+        _optimizer.Step();
         return similarity.item<float>();
     }
 
@@ -109,6 +112,7 @@ public sealed class TestTimeAggregation : IDisposable
     public void Dispose()
     {
         _optimizer.Dispose();
+        _store.Dispose();
         _raw.Dispose();
     }
 }

@@ -40,7 +40,7 @@ public static class Evaluator
         bool sharded = group is { WorldSize: > 1 };
         bool wasTraining = model.training;
         model.eval();
-        using var bf16 = precision is null ? null : MixedPrecision.For(ModelPrecision.For(precision, model), model, model.NewOfSameArchitecture, device);
+        using var bf16 = precision is null ? null : MixedPrecision.For(ModelPrecision.For(precision, model), model, null, model.NewOfSameArchitecture, device);
         var compute = (ClassifierModel?)bf16?.Work ?? model;
         compute.eval();
         var acc = Enumerable.Range(0, outputs).Select(_ => new MetricsAccumulator(data.NumClasses)).ToArray();

@@ -46,7 +46,7 @@ public static class ExpertAggregation
         double lr = options.Lr ?? throw new ArgumentException("the learning rate must be resolved", nameof(options));
         bool wasTraining = model.training;
         model.eval();
-        using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, model.NewOfSameArchitecture, device);
+        using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, null, model.NewOfSameArchitecture, device);
         var compute = (MultiExpertVisionTransformer?)bf16?.Work ?? model;
         compute.eval();
         try

@@ -38,7 +38,7 @@ public static class Predictor
         var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, dev, raw);
         var choice = ModelPrecision.For(requested, model);
         using (model)
-        using (var bf16 = MixedPrecision.For(choice, model, model.NewOfSameArchitecture, dev))
+        using (var bf16 = MixedPrecision.For(choice, model, null, model.NewOfSameArchitecture, dev))
         {
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
             var compute = (ClassifierModel?)bf16?.Work ?? model;

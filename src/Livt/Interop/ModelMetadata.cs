@@ -120,7 +120,7 @@ public sealed record ModelMetadata
             ClassNames = Enumerable.Range(0, config.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             ClassCounts = [], Dataset = "",
             Inferred = $"{source} has no Livt metadata: {description}; inputs normalised with mean [{Values(mean)}], std [{Values(std)}]" +
-                       (options?.Mean is null || options.Std is null ? " (ImageNet's, as MAE and LiVT use, unless --mean/--std)" : ""),
+                       (options?.Mean is null || options.Std is null ? " (ImageNet's, as MAE uses, unless --mean/--std)" : ""),
         };
     }
 

@@ -3,7 +3,7 @@ namespace Livt.Interop;
 /// <summary>
 /// What a classifier file without Livt's metadata (an official .pth, a converted safetensors) cannot
 /// say about itself. Null fields take the defaults: timm's heads for the width, and ImageNet's mean and
-/// std as MAE and LiVT normalise (their channel average for grey-scale).
+/// std as MAE normalises (their channel average for grey-scale).
 /// </summary>
 public sealed record RawCheckpointOptions
 {

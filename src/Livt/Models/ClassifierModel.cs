@@ -41,13 +41,9 @@ public abstract class ClassifierModel : nn.Module<Tensor, Tensor>
     /// <summary>A new, untrained module of the same architecture (the bf16 working copy's shell).</summary>
     public abstract ClassifierModel NewOfSameArchitecture();
 
-    /// <summary>The name <paramref name="name"/> has in a single-head ViT: the identity here.</summary>
+    /// <summary>The name <paramref name="name"/> has in a single-head ViT (which gives its layer id for
+    /// layer-wise lr decay): the identity here.</summary>
     public virtual string EncoderName(string name) => name;
-
-    /// <summary>The trainable parameters under their single-head ViT names (<see cref="EncoderName"/>),
-    /// which give their layer id for layer-wise lr decay.</summary>
-    public IEnumerable<(string Name, Parameter Param)> LayerDecayNamedParameters() =>
-        named_parameters().Select(p => (EncoderName(p.name), p.parameter));
 
     /// <summary>Loads encoder (or classifier) weights under single-head ViT names, not strictly; the report
     /// lists this model's names that found nothing, the names used by none and shape mismatches.</summary>

@@ -112,14 +112,13 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         return Classify(pooled);
     }
 
-    /// <summary>The trainable parameters named for <c>ParamGroups.LayerDecay</c>: the ViT's with their timm
-    /// names (<c>blocks.3.attn.qkv.weight</c>), the heads' with theirs (<c>projector.0.weight</c>, grouped
-    /// with the classifier at the top layer).</summary>
-    public IEnumerable<(string Name, Parameter Param)> LayerDecayNamedParameters()
+    /// <summary>The name a parameter has for layer-wise lr decay: the ViT's its timm name
+    /// (<c>vit.blocks.3.attn.qkv.weight</c> → <c>blocks.3.attn.qkv.weight</c>), the heads' their own
+    /// (<c>projector.0.weight</c>, grouped with the classifier at the top layer).</summary>
+    public static string EncoderName(string name)
     {
         const string prefix = nameof(vit) + ".";
-        foreach (var (name, p) in named_parameters())
-            yield return (name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name, p);
+        return name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
     }
 
     /// <summary>

@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 namespace Livt.Models;
 
 /// <summary>
-/// MAE's <c>MaskedAutoencoderViT</c> (<c>models_mae.py</c>) with its parameter names: the encoder
-/// (<c>patch_embed</c>, <c>cls_token</c>, fixed <c>pos_embed</c>, <c>blocks</c>, <c>norm</c>) runs on
-/// the kept patches only; the decoder (<c>decoder_embed</c>, <c>mask_token</c>, fixed
-/// <c>decoder_pos_embed</c>, <c>decoder_blocks</c>, <c>decoder_norm</c>, <c>decoder_pred</c>)
-/// reconstructs every patch; the loss is over the removed patches.
+/// A masked autoencoder as the MAE paper describes it (He et al., CVPR 2022), with the parameter names of
+/// MAE's released checkpoints so that they load: the encoder (<c>patch_embed</c>, <c>cls_token</c>,
+/// fixed <c>pos_embed</c>, <c>blocks</c>, <c>norm</c>) runs on the kept patches only; the decoder
+/// (<c>decoder_embed</c>, <c>mask_token</c>, fixed <c>decoder_pos_embed</c>, <c>decoder_blocks</c>,
+/// <c>decoder_norm</c>, <c>decoder_pred</c>) reconstructs every patch; the loss is over the removed patches.
 /// </summary>
 /// <remarks>The two position tables are parameters with <c>requires_grad</c> false, as in MAE, so they
 /// are saved in the state dict under MAE's names but never trained. Blocks have no drop path (MAE
@@ -77,14 +77,14 @@ public sealed class MaskedAutoencoder : nn.Module
         if (maskRatio is < 0 or >= 1 || double.IsNaN(maskRatio))
             throw new ArgumentException($"mask ratio must be in [0, 1), got {maskRatio}", nameof(maskRatio));
         using var scope = torch.NewDisposeScope();
-        var (latent, mask, idsRestore) = ForwardEncoder(images, maskRatio, noise, generator);
-        var pred = ForwardDecoder(latent, idsRestore);
+        var (latent, mask, kept) = ForwardEncoder(images, maskRatio, noise, generator);
+        var pred = ForwardDecoder(latent, kept);
         var loss = ForwardLoss(images, pred, mask);
         return (loss.MoveToOuterDisposeScope(), pred.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
     }
 
     /// <summary>[N, C, H, W] → [N, L, p·p·C], each patch flattened row by row with channels last
-    /// (MAE's <c>nchpwq → nhwpqc</c>).</summary>
+    /// (the layout of MAE's pixel targets).</summary>
     public Tensor Patchify(Tensor images)
     {
         int p = Config.PatchSize, c = Config.InChans, g = Config.GridSize;
@@ -110,41 +110,36 @@ public sealed class MaskedAutoencoder : nn.Module
         return perm.reshape(n, c, g * p, g * p);
     }
 
-    private (Tensor Latent, Tensor Mask, Tensor IdsRestore) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
+    /// <summary>The encoder on the kept patches and the class token: the latent tokens, the kept patches'
+    /// indices [N, K] (smallest noise first) and the mask [N, L] (1 = removed).</summary>
+    private (Tensor Latent, Tensor Mask, Tensor Kept) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
     {
-        var x = patch_embed.call(images) + pos_embed[.., 1..];
-        long n = x.shape[0], l = x.shape[1], d = x.shape[2];
+        var tokens = patch_embed.call(images) + pos_embed[.., 1..];
+        long n = tokens.shape[0], l = tokens.shape[1], d = tokens.shape[2];
         if (noise is null)
-            noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: x.device, generator: generator);
+            noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: tokens.device, generator: generator);
         else if (noise.dim() != 2 || noise.shape[0] != n || noise.shape[1] != l)
             throw new ArgumentException($"expected masking noise of shape [{n}, {l}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
-
-        // Per-sample shuffle: ascending noise, the first lenKeep patches are kept.
-        long lenKeep = (long)(l * (1 - maskRatio));
-        var idsShuffle = noise.to(x.device).argsort(1);
-        var idsRestore = idsShuffle.argsort(1);
-        var idsKeep = idsShuffle[.., ..(int)lenKeep];
-        x = x.gather(1, idsKeep.unsqueeze(-1).expand(-1, -1, d));
-
-        // At least fp32 whatever the working dtype, as in MAE (torch.ones' default): the loss divides by its sum.
-        var mask = torch.ones(n, l, dtype: Fp32.AtLeast(x.dtype), device: x.device);
-        mask[.., ..(int)lenKeep].fill_(0);
-        mask = mask.gather(1, idsRestore);
-
+        // A random subset of the patches per image: the ⌊L·(1 − ratio)⌋ with the smallest noise.
+        var kept = noise.to(tokens.device).argsort(1)[.., ..(int)(l * (1 - maskRatio))];
+        // At least fp32 whatever the working dtype: the loss divides by its sum.
+        var maskType = Fp32.AtLeast(tokens.dtype);
+        var mask = torch.ones(n, l, dtype: maskType, device: tokens.device).scatter(1, kept, torch.zeros(kept.shape, dtype: maskType, device: tokens.device));
+        var visible = tokens.gather(1, kept.unsqueeze(-1).expand(-1, -1, d));
         var cls = (cls_token + pos_embed[.., ..1]).expand(n, -1, -1);
-        x = torch.cat(new[] { cls, x }, 1);
+        var x = torch.cat(new[] { cls, visible }, 1);
         foreach (var block in blocks) x = block.call(x);
-        return (Fp32.LayerNorm(norm, x), mask, idsRestore);
+        return (Fp32.LayerNorm(norm, x), mask, kept);
     }
 
-    private Tensor ForwardDecoder(Tensor latent, Tensor idsRestore)
+    /// <summary>Every patch's pixels: the mask token in every place, the encoded patches put back into
+    /// theirs, the decoder's position table added.</summary>
+    private Tensor ForwardDecoder(Tensor latent, Tensor kept)
     {
         var x = decoder_embed.call(latent);
-        long n = x.shape[0], kept = x.shape[1] - 1, l = idsRestore.shape[1], dd = x.shape[2];
-        var maskTokens = mask_token.expand(n, l - kept, -1);
-        var shuffled = torch.cat(new[] { x[.., 1..], maskTokens }, 1);
-        var restored = shuffled.gather(1, idsRestore.unsqueeze(-1).expand(-1, -1, dd));
-        x = torch.cat(new[] { x[.., ..1], restored }, 1) + decoder_pos_embed;
+        long n = x.shape[0], l = decoder_pos_embed.shape[1] - 1, dd = x.shape[2];
+        var places = mask_token.expand(n, l, -1).scatter(1, kept.unsqueeze(-1).expand(-1, -1, dd), x[.., 1..]);
+        x = torch.cat(new[] { x[.., ..1], places }, 1) + decoder_pos_embed;
         foreach (var block in decoder_blocks) x = block.call(x);
         x = decoder_pred.call(Fp32.LayerNorm(decoder_norm, x));
         return x[.., 1..];

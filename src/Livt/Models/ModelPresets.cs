@@ -48,12 +48,23 @@ public static class ModelPresets
     /// <summary>True for a CNN's name.</summary>
     public static bool IsCnn(string name) => Cnns.ContainsKey(name);
 
-    /// <summary>The configuration of a ViT preset.</summary>
+    /// <summary>The preset <paramref name="name"/> names: a preset's own name, or the name the official
+    /// LiVT/MAE code gives the same encoder (<c>vit_base_patch16</c>, <c>mae_vit_base_patch16</c>,
+    /// <c>mae_vit_base_patch16_dec512d8b</c> → <c>vit_base_patch16_224</c>); null if none.</summary>
+    public static string? Canonical(string name)
+    {
+        if (ByName.ContainsKey(name)) return name;
+        string bare = name.StartsWith("mae_", StringComparison.Ordinal) ? name[4..] : name;
+        if (bare.EndsWith("_dec512d8b", StringComparison.Ordinal)) bare = bare[..^"_dec512d8b".Length];
+        return ByName.ContainsKey(bare + "_224") ? bare + "_224" : null;
+    }
+
+    /// <summary>The configuration of a ViT preset (by any name <see cref="Canonical"/> knows).</summary>
     /// <exception cref="LivtException">No ViT preset has that name (a CNN's is refused with what it is for);
     /// the message lists the valid ones.</exception>
     public static VitConfig Get(string name) =>
-        ByName.TryGetValue(name, out var config)
-            ? config
+        Canonical(name) is { } known
+            ? ByName[known]
             : IsCnn(name)
                 ? throw new LivtException($"model '{name}' is a CNN: it trains as a classifier (livt finetune --model {name}); MGP pretraining, " +
                                           "the contrastive methods and SADE's experts need a ViT")

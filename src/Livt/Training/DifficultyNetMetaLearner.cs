@@ -1,7 +1,7 @@
+using Livt.Optimization;
 using Livt.Losses;
 using Livt.Models;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Livt.Training;
@@ -30,7 +30,8 @@ public sealed record DifficultyMetaStep(double MetaLoss, double DriverLoss, doub
 /// </summary>
 public sealed class DifficultyNetMetaLearner : IDisposable
 {
-    private readonly Adam _optimizer;
+    private readonly ParameterStore _store;
+    private readonly AdamW _optimizer;
 
     /// <param name="net">The Difficulty-Net to train (not disposed by this object).</param>
     /// <param name="lr">Adam learning rate of the net (official ImageNet-LT 1e-3, CIFAR 1e-5).</param>
@@ -45,7 +46,8 @@ public sealed class DifficultyNetMetaLearner : IDisposable
         Net = net;
         Lambda = lambda;
         DetachSampleWeights = detachSampleWeights;
-        _optimizer = torch.optim.Adam(net.parameters(), lr, weight_decay: weightDecay);
+        _store = ParameterStore.Create(ParamGroups.Single(net.parameters().ToArray(), weightDecay));
+        _optimizer = new AdamW(_store, lr, decoupled: false);
     }
 
     /// <summary>The net being trained.</summary>
@@ -102,9 +104,9 @@ public sealed class DifficultyNetMetaLearner : IDisposable
         var stepped = theta.Select((p, i) => p - innerLr * grads[i]).ToArray();
         var meta = metaLoss(stepped);
 
-        _optimizer.zero_grad();
+        _optimizer.ZeroGrad();
         (meta + Lambda * driver).backward();
-        _optimizer.step();
+        _optimizer.Step();
         return new DifficultyMetaStep(meta.to(ScalarType.Float64).item<double>(), driver.to(ScalarType.Float64).item<double>(), ClassWeights(accuracies));
     }
 
@@ -116,5 +118,9 @@ public sealed class DifficultyNetMetaLearner : IDisposable
         return accuracies.to(p.dtype, p.device).unsqueeze(0);
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _store.Dispose();
+    }
 }

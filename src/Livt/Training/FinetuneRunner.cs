@@ -43,7 +43,6 @@ public sealed class FinetuneRunner
         // The contrastive stages and the CNNs have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
         string? fp32Only = ContrastiveLosses.Canonical(config.Loss) is not null ? "fp32: the contrastive methods train in fp32 only"
             : ModelPresets.IsCnn(config.Model) ? "fp32: the CNNs train in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics)"
-            : config.SamRho is not null ? "fp32: SAM trains in fp32 only (its ascent step moves the weights that compute)"
             : null;
         (_config, _precision) = RunSetup.ResolvePrecision(fp32Only is null ? config : config with { Precision = "fp32" }, RunDir);
         if (fp32Only is not null)
@@ -98,17 +97,16 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)")}, sampler {_config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
+                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)")}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{DescribeSam(_config)}{init.Describe()}, {_precision.Reason}");
 
         if (_config.Cmo)
             observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
                              $"(of {_config.Epochs}) gets a CutMix box (area ~ Beta({_config.CmoBeta:g3}, {_config.CmoBeta:g3})) of a minority-weighted batch, labels mixed by area");
         using var difficulty = _config.DifficultyNet ? DifficultyNet(val, evalTransform, counts, parts, device) : null;
         FinetuneStage stage = null!;
-        var sam = Sam(_config, model, _context);
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
-            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty, sam);
-        double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, parts.Groups, log, _context).Run();
+            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty);
+        double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
@@ -129,13 +127,9 @@ public sealed class FinetuneRunner
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
 
-    /// <summary>SAM over <paramref name="model"/>'s trainable parameters with <c>--sam-rho</c>, else null.</summary>
-    internal static SharpnessAwareMinimization? Sam(TrainConfig config, ClassifierModel model, RunContext context)
-    {
-        if (config.SamRho is not { } rho) return null;
-        context.Observer.Message($"SAM: every step's gradient taken at the ascent point of radius {rho:g3} (two forward and backward passes per step)");
-        return new SharpnessAwareMinimization(rho, model.parameters().Where(p => p.requires_grad).ToArray(), context.Parallel);
-    }
+    /// <summary>", SAM rho …" for a run's opening message with <c>--sam-rho</c>; empty without.</summary>
+    internal static string DescribeSam(TrainConfig config) =>
+        config.SamRho is { } rho ? $", SAM rho {rho:g3} (two forward and backward passes per step)" : "";
 
     /// <summary>BFT's training augmentation of <paramref name="config"/> (also <c>livt bench train</c>'s).</summary>
     internal static IImageTransform TrainTransform(TrainConfig config, int inputSize, float[] mean, float[] std) =>
@@ -167,7 +161,7 @@ public sealed class FinetuneRunner
         _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
                                   $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}");
         return new DifficultyNetTraining(counts.Length, counts, LossFactory.Canonical(_config.Loss) == "bal-ce", _config.BalTau, new AlignedBatches(meta),
-            () => parts.Optimizer.ParamGroups.Max(g => g.LearningRate), _config.DifficultyLr, _config.DifficultyLambda, device);
+            () => parts.Optimizer.Lr * parts.Optimizer.Store.Groups.Max(g => g.LrScale), _config.DifficultyLr, _config.DifficultyLambda, device);
     }
 
     internal (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,

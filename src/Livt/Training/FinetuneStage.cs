@@ -27,18 +27,16 @@ internal sealed class FinetuneStage : ITrainingStage
     private readonly CmoMix? _cmo;
     private readonly AlignedBatches? _foreground;
     private readonly DifficultyNetTraining? _difficulty;
-    private readonly SharpnessAwareMinimization? _sam;
 
     /// <summary>With <c>--cmo</c>, <paramref name="foreground"/> is the minority-weighted loader whose batch of
     /// the same step gives the pasted patches; with <c>--difficulty-net</c>, <paramref name="difficulty"/> is the
-    /// meta-learner whose class weights scale the loss; with <c>--sam-rho</c>, <paramref name="sam"/> takes each step's loss at SAM's ascent point.</summary>
+    /// meta-learner whose class weights scale the loss.</summary>
     public FinetuneStage(ClassifierModel model, MixedPrecision? precision, LongTailLoss loss, TrainConfig config, Device device,
         int numClasses, Func<int, (double? Top1, double? Balanced)> validate, AlignedBatches? foreground = null,
-        DifficultyNetTraining? difficulty = null, SharpnessAwareMinimization? sam = null)
+        DifficultyNetTraining? difficulty = null)
     {
         (_model, _precision, _loss, _config, _device, _numClasses, _validate) = (model, precision, loss, config, device, numClasses, validate);
         _difficulty = difficulty;
-        _sam = sam;
         _compute = (ClassifierModel?)precision?.Work ?? model;
         if (foreground is not null)
         {
@@ -54,9 +52,7 @@ internal sealed class FinetuneStage : ITrainingStage
 
     public void BeginEpoch(int epoch) => _loss.SetEpoch(epoch);
 
-    public Tensor Loss(Batch batch, StepContext step) => _sam is null ? BatchLoss(batch, step) : _sam.Loss(() => BatchLoss(batch, step));
-
-    private Tensor BatchLoss(Batch batch, StepContext step)
+    public Tensor Loss(Batch batch, StepContext step)
     {
         _compute.DropPathGenerator = step.Generator;
         var images = batch.Images.to(_device);

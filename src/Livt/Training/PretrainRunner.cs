@@ -54,7 +54,7 @@ public sealed class PretrainRunner
         observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {_config.MaskRatio}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, {_precision.Reason}");
 
         var stage = new PretrainStage(mae, parts.Precision, _config.MaskRatio, device);
-        double loss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, parts.Groups, log, _context).Run();
+        double loss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (_context.Parallel.IsWriter)

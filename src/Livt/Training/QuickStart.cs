@@ -16,8 +16,8 @@ namespace Livt.Training;
 /// </summary>
 /// <remarks>
 /// cRT (Kang et al. 2020, <see cref="RetrainHeadRunner"/>) is part of the quick start because at this
-/// budget it is the cheapest large gain: about 45 s on two cores for several points of top-1 and of the
-/// medium-shot classes (README, "Second stages").
+/// budget it is the cheapest large gain: 36 s on two idle cores for several points of top-1 and of the
+/// medium-shot classes (docs/RESULTS.md, "Second stages and the loss families").
 /// </remarks>
 public static class QuickStart
 {

@@ -1,6 +1,6 @@
 using Livt.Configuration;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
@@ -13,12 +13,12 @@ namespace Livt.Training;
 /// What a training stage trains, built from the run's config the one way the runners and <c>livt bench</c>
 /// share, so the bench times the step a run takes: the fp32 model initialised from the run's seed and moved
 /// to the device, its bf16 working copy when the run computes in bf16, the parameter groups (layer-wise
-/// decay for BFT, weight decay for MGP) and AdamW at the resolved learning rate.
+/// decay for BFT, weight decay for MGP) laid out in a parameter store, and AdamW over it at the resolved learning rate.
 /// </summary>
 internal sealed class StageModel<TModel> : IDisposable where TModel : nn.Module
 {
-    internal StageModel(TModel model, MixedPrecision? precision, IReadOnlyList<ParamGroupSpec> groups, optim.Optimizer optimizer) =>
-        (Model, Precision, Groups, Optimizer) = (model, precision, groups, optimizer);
+    internal StageModel(TModel model, MixedPrecision? precision, FlatOptimizer optimizer) =>
+        (Model, Precision, Optimizer) = (model, precision, optimizer);
 
     /// <summary>The fp32 master weights.</summary>
     public TModel Model { get; }
@@ -26,14 +26,14 @@ internal sealed class StageModel<TModel> : IDisposable where TModel : nn.Module
     /// <summary>The bf16 working copy, or null in fp32.</summary>
     public MixedPrecision? Precision { get; }
 
-    public IReadOnlyList<ParamGroupSpec> Groups { get; }
-
-    public optim.Optimizer Optimizer { get; }
+    /// <summary>AdamW over the model's parameter store.</summary>
+    public FlatOptimizer Optimizer { get; }
 
     public void Dispose()
     {
         Precision?.Dispose();
         Optimizer.Dispose();
+        Optimizer.Store.Dispose();
         Model.Dispose();
     }
 }
@@ -65,7 +65,7 @@ internal static class StageModel
         load?.Invoke(model);
         model.to(device);
         var groups = modelConfig is VitConfig vit
-            ? ParamGroups.LayerDecay(model.LayerDecayNamedParameters(), vit.Depth, config.WeightDecay, config.LayerDecay)
+            ? ParamGroups.LayerDecay(model.named_parameters(), vit.Depth, config.WeightDecay, config.LayerDecay, model.EncoderName)
             : ParamGroups.WeightDecay(model.named_parameters(), config.WeightDecay);
         return Finish(config, model, model.NewOfSameArchitecture, groups, precision, device, worldSize);
     }
@@ -93,7 +93,8 @@ internal static class StageModel
     private static StageModel<T> Finish<T>(TrainConfig config, T model, Func<nn.Module> create, IReadOnlyList<ParamGroupSpec> groups,
         PrecisionChoice precision, Device device, int worldSize) where T : nn.Module
     {
-        var optimizer = OptimizerFactory.AdamW(groups, config.ResolvedLr(worldSize), config.Beta1, config.Beta2);
-        return new StageModel<T>(model, MixedPrecision.For(precision, model, create, device), groups, optimizer);
+        var store = ParameterStore.Create(groups, MixedPrecision.StoreOrder(model));
+        var optimizer = new AdamW(store, config.ResolvedLr(worldSize), config.Beta1, config.Beta2);
+        return new StageModel<T>(model, MixedPrecision.For(precision, model, store, create, device), optimizer);
     }
 }

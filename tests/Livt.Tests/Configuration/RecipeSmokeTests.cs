@@ -93,7 +93,7 @@ public class RecipeSmokeTests
                 foreach (var (split, l) in lines) File.WriteAllLines(Path.Combine(root, $"{split}.txt"), l);
                 return new JsonObject
                 {
-                    ["dataset"] = "list", ["data_dir"] = root, ["train_list"] = "train.txt", ["test_list"] = "test.txt", ["val_list"] = "val.txt",
+                    ["data_dir"] = root, ["train_list"] = "train.txt", ["test_list"] = "test.txt", ["val_list"] = "val.txt",
                 };
             }
         }

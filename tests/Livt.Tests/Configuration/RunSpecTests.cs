@@ -16,14 +16,6 @@ public class RunSpecTests
         ConfigResolver.Resolve("finetune", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
 
     [Fact]
-    public void ReadmeFlagTableIsTheOneRenderedFromTheSettings()
-    {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md")).Replace("\r\n", "\n");
-        var table = SettingsTable.Markdown().Replace("\r\n", "\n");
-        Assert.True(readme.Contains(table), "README.md's flag table is out of date; replace it with:\n" + table);
-    }
-
-    [Fact]
     public void EveryConfigPropertyIsASettingWithAFlagOnTheCommands()
     {
         // What a run decides when it starts and records in config.json: never a setting or a flag.
@@ -68,9 +60,35 @@ public class RunSpecTests
     {
         var e = Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["sampler"] = "balanced" }));
         Assert.Contains("--sampler", e.Message);
-        Assert.Contains("class-aware", e.Message);
+        Assert.Contains("class-balanced", e.Message);
         e = Assert.Throws<LivtException>(() => Finetune(new JsonObject { ["global_pool"] = "max" }));
         Assert.Contains("--global-pool", e.Message);
+    }
+
+    [Fact]
+    public void OfficialNamesAreRecordedAsLivts()
+    {
+        var config = Finetune(new JsonObject { ["dataset"] = "ImageNet-LT", ["model"] = "mae_vit_base_patch16", ["sampler"] = "class-aware" });
+        Assert.Equal(("imagenet-lt", "vit_base_patch16_224", SamplerKind.ClassBalanced), (config.Dataset, config.Model, config.Sampler));
+        Assert.Contains("\"sampler\": \"class-balanced\"", System.Text.Json.JsonSerializer.Serialize(config, ConfigResolver.JsonOptions));
+        Assert.Equal(["inat18", "places-lt", "cifar100-lt", "inat18", "fashion-mnist-lt"],
+            new[] { "iNat18", "Places-LT", "CIFAR100-LT", "iNaturalist2018", "Fashion_MNIST_LT" }.Select(DatasetCatalog.Canonical));
+        Assert.Null(DatasetCatalog.Canonical("imagenet"));
+        Assert.Equal("vit_base_patch16_224", ModelPresets.Canonical("vit_base_patch16"));
+        Assert.Null(ModelPresets.Canonical("mae_vit_huge_patch14"));
+    }
+
+    [Fact]
+    public void ResumeTakesTheRunFolderOrAFileInIt()
+    {
+        var dir = TinyRuns.TempDir();
+        ConfigResolver.Write(Finetune(new JsonObject { ["out"] = dir }), Path.Combine(dir, "config.json"));
+        var file = Path.Combine(dir, "checkpoint-5.pth");
+        File.WriteAllText(file, "");
+        Assert.Equal(Path.GetFullPath(dir), ConfigResolver.ForResume(file, null).Out);
+        var official = Path.Combine(TinyRuns.TempDir(), "checkpoint-799.pth");
+        File.WriteAllText(official, "");
+        Assert.Contains("--init", Assert.Throws<LivtException>(() => ConfigResolver.ForResume(official, null)).Message);
     }
 
     [Fact]

@@ -200,6 +200,31 @@ public class DatasetReaderTests
         Assert.Contains(Path.Combine(root, "train", "dog"), e.Message);
     }
 
+    [Fact]
+    public void FileBenchmarksReadTheOfficialLayoutsUnderTheirOfficialNames()
+    {
+        using var dir = new TempDir();
+        string root = WriteImageFolder(dir);
+        var folder = DatasetCatalog.Load(new DatasetOptions { Name = "ImageNet-LT", DataDir = root });
+        Assert.StartsWith("ImageNet-LT (imagefolder", folder.Name);
+        Assert.Equal(3, folder.Train.Count);
+
+        // The list files it ships, found by their usual names; the validation list when it is there.
+        DataFixtures.WritePng(dir.File("lists/img/a.png"), 3, 2, 10);
+        DataFixtures.WritePng(dir.File("lists/img/b.png"), 3, 2, 20);
+        File.WriteAllText(dir.File("lists/Places_LT_train.txt"), "img/a.png 0\nimg/b.png 1\n");
+        File.WriteAllText(dir.File("lists/Places_LT_test.txt"), "img/b.png 1\n");
+        var lists = DatasetCatalog.Load(new DatasetOptions { Name = "places_lt", DataDir = dir.File("lists") });
+        Assert.Equal((2, 1, null), (lists.Train.Count, lists.Test.Count, lists.Validation));
+        File.WriteAllText(dir.File("lists/Places_LT_val.txt"), "img/a.png 0\n");
+        Assert.NotNull(DatasetCatalog.Load(new DatasetOptions { Name = "Places-LT", DataDir = dir.File("lists") }).Validation);
+
+        var e = Assert.Throws<LivtException>(() => DatasetCatalog.Load(new DatasetOptions { Name = "iNat18", DataDir = dir.File("lists") }));
+        Assert.Contains("iNaturalist18_train.txt", e.Message);
+        var (mean, _) = Normalization.For("imagenet-lt", folder.Train);
+        Assert.Equal(0.479672f, mean[0]);
+    }
+
     private static string WriteListSet(TempDir dir, string trainLines, string testLines)
     {
         DataFixtures.WritePng(dir.File("lt/train/n01/a.png"), 3, 2, 10);

@@ -1,3 +1,4 @@
+using Livt.Optimization;
 using System.Runtime.InteropServices;
 using Livt.Distributed;
 using Livt.Runtime;
@@ -34,29 +35,14 @@ public class SingleProcessTests
     public void GradientsOfASingleProcessAreLeftAsTheyAre()
     {
         using var linear = nn.Linear(3, 2);
+        using var store = ParameterStore.Create(ParamGroups.WeightDecay(linear.named_parameters(), 0));
         linear.call(torch.ones(4, 3)).sum().backward();
         float[] before = linear.weight!.grad!.data<float>().ToArray();
-        using var sync = new GradientSynchronizer(SingleProcess.Instance, linear.parameters());
+        var sync = new GradientSynchronizer(SingleProcess.Instance, store);
         sync.AverageGradients();
         GradientSynchronizer.BroadcastParameters(SingleProcess.Instance, linear);
         Assert.Equal(0, sync.BucketCount);
         Assert.Equal(before, linear.weight!.grad!.data<float>().ToArray());
-    }
-
-    [Fact]
-    public void BucketsFollowParameterOrderAndSize()
-    {
-        using var a = nn.Linear(10, 10);  // 100 + 10 floats
-        using var b = nn.Linear(30, 30);  // 900 + 30
-        using var c = nn.Linear(2, 2).to(ScalarType.Float64);
-        var parameters = a.parameters().Concat(b.parameters()).Concat(c.parameters()).ToArray();
-        var plan = GradientSynchronizer.Plan(parameters, bucketBytes: 500 * 4);
-        // a.weight + a.bias fit in one 500-float bucket; b.weight is larger than a bucket and goes alone,
-        // b.bias does not fit beside it; float64 parameters never share a bucket with float32 ones.
-        Assert.Equal(new[] { 2, 1, 1, 2 }, plan.Select(bucket => bucket.Length));
-        Assert.Same(parameters[2], plan[1][0]);
-        Assert.All(plan[3], p => Assert.Equal(ScalarType.Float64, p.dtype));
-        Assert.Equal(4, Assert.Single(GradientSynchronizer.Plan(parameters.Take(4), bucketBytes: 1L << 30)).Length);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Livt.Losses.Contrastive;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Tests.Evaluation;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -42,13 +42,16 @@ public class ContrastiveModelTests
         foreach (var k in new[] { "projector.1.running_mean", "projector.3.weight", "center_projector.0.weight", "center_projector.1.num_batches_tracked" })
             Assert.Contains(k, bclKeys);
 
-        var named = gpaco.LayerDecayNamedParameters().ToList();
-        Assert.Equal(gpaco.parameters().Count(), named.Count);
-        Assert.Contains(named, p => p.Name == "blocks.1.mlp.fc1.weight");
+        Assert.Equal("blocks.1.mlp.fc1.weight", ContrastiveVisionTransformer.EncoderName("vit.blocks.1.mlp.fc1.weight"));
+        Assert.Equal("projector.0.weight", ContrastiveVisionTransformer.EncoderName("projector.0.weight"));
         Assert.Equal(2, ParamGroups.LayerId("blocks.1.mlp.fc1.weight", Tiny.Depth));
         Assert.Equal(Tiny.Depth + 1, ParamGroups.LayerId("projector.0.weight", Tiny.Depth));
-        Assert.Equal(0, ParamGroups.LayerId(named.First(p => p.Name.StartsWith("patch_embed")).Name, Tiny.Depth));
-        Assert.NotEmpty(ParamGroups.LayerDecay(named, Tiny.Depth, 0.05, 0.75));
+        var groups = ParamGroups.LayerDecay(gpaco.named_parameters(), Tiny.Depth, 0.05, 0.75, ContrastiveVisionTransformer.EncoderName);
+        Assert.Equal(gpaco.parameters().Count(p => p.requires_grad), groups.Sum(g => g.Parameters.Count));
+        // The groups keep the model's own names; the layer comes from the ViT name.
+        var embed = Assert.Single(groups, g => g.Names.Contains("vit.patch_embed.proj.weight"));
+        Assert.Equal(0, embed.LayerId);
+        Assert.Equal(0, Assert.Single(groups, g => g.Names.Contains("vit.cls_token")).WeightDecay);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 

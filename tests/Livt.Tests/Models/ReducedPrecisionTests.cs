@@ -19,7 +19,7 @@ public class ReducedPrecisionTests
     {
         torch.manual_seed(1);
         using var master = new VisionTransformer(ParityTests.Tiny());
-        using var mixed = new MixedPrecision(master, new VisionTransformer(ParityTests.Tiny()));
+        using var mixed = new MixedPrecision(master, null, new VisionTransformer(ParityTests.Tiny()));
         var seen = new List<(ScalarType In, ScalarType Out, ScalarType Weight)>();
         foreach (var (_, module) in mixed.Work.named_modules())
             if (module is LayerNorm norm)
@@ -81,7 +81,7 @@ public class ReducedPrecisionTests
         var config = ParityTests.Tiny();
         torch.manual_seed(4);
         using var master = new MaskedAutoencoder(config);
-        using var mixed = new MixedPrecision(master, new MaskedAutoencoder(config));
+        using var mixed = new MixedPrecision(master, null, new MaskedAutoencoder(config));
         var work = (MaskedAutoencoder)mixed.Work;
         using var images = torch.rand(2, config.InChans, config.ImageSize, config.ImageSize) * 255;
         using var noise = torch.rand(2, config.NumPatches);

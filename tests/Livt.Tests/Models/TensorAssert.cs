@@ -21,6 +21,15 @@ internal static class TensorAssert
         Assert.True(excess <= 0, $"{what ?? "tensor"}: worst relative error {worst:E2} exceeds {rtol:E0}");
     }
 
+    /// <summary>Every element within <paramref name="atol"/> of the expected value.</summary>
+    public static void Within(Tensor expected, Tensor actual, double atol, string? what = null)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        using var scope = torch.NewDisposeScope();
+        double worst = (actual.detach().cpu().to(ScalarType.Float64) - expected.detach().cpu().to(ScalarType.Float64)).abs().max().item<double>();
+        Assert.True(worst <= atol, $"{what ?? "tensor"}: largest difference {worst:E2} exceeds {atol:E0}");
+    }
+
     /// <summary>Same dtype, shape and bytes: equal to the last bit (unlike <c>eq</c>, which calls 0 and −0 equal).</summary>
     public static bool BitEqual(Tensor a, Tensor b) =>
         a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.contiguous().bytes.SequenceEqual(b.contiguous().bytes);

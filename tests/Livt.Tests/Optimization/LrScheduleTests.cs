@@ -1,5 +1,5 @@
 using Livt.Runtime;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 
@@ -34,18 +34,14 @@ public class LrScheduleTests
     }
 
     [Fact]
-    public void ApplySetsEachGroupToScheduleTimesScale()
+    public void ApplySetsTheOptimizersScheduledRate()
     {
-        var groups = new[] { 0.75 * 0.75 * 0.75, 1.0 }.Select((s, i) => new ParamGroupSpec
-        {
-            LayerId = i, LrScale = s, WeightDecay = 0, Names = new[] { $"p{i}" },
-            Parameters = new[] { new Parameter(torch.zeros(2)) },
-        }).ToList();
-        using var opt = OptimizerFactory.AdamW(groups, 4e-3, 0.9, 0.99);
-        Bft.Apply(opt, groups, 55);
-        var lrs = opt.ParamGroups.Select(g => g.LearningRate).ToList();
-        Assert.Equal(0.0008439609375000001, lrs[0], 1e-16);
-        Assert.Equal(0.0020005, lrs[1], 1e-16);
+        using var p = new Parameter(torch.zeros(2));
+        using var store = ParameterStore.Create(ParamGroups.Single([p]));
+        using var opt = new Livt.Optimization.AdamW(store, 4e-3, 0.9, 0.99);
+        Bft.Apply(opt, 55);
+        Assert.Equal(Bft.At(55), opt.Lr);
+        Assert.Equal(0.0020005, opt.Lr, 1e-16);
     }
 
     [Fact]

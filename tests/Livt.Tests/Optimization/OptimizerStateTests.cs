@@ -1,9 +1,13 @@
+using Livt.Interop;
+using Livt.Models;
+using Livt.Tests.Models;
 using Livt.Runtime;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
+using AdamW = Livt.Optimization.AdamW;
 using static TorchSharp.torch;
-using OptimizerState = Livt.Engine.Optimization.OptimizerState;
+using OptimizerState = Livt.Optimization.OptimizerState;
 
 namespace Livt.Tests.Optimization;
 
@@ -24,30 +28,34 @@ public class OptimizerStateTests : IDisposable
     private sealed class Run : IDisposable
     {
         public readonly List<(string Name, Parameter Param)> Named;
-        public readonly IReadOnlyList<ParamGroupSpec> Groups;
-        public readonly optim.Optimizer Optimizer;
+        public readonly ParameterStore Store;
+        public readonly AdamW Optimizer;
 
         public Run(IEnumerable<(string Name, Tensor Value)> weights)
         {
             Named = weights.Select(w => (w.Name, new Parameter(w.Value.clone()))).ToList();
-            Groups = ParamGroups.LayerDecay(Named, depth: 2, weightDecay: 0.05, layerDecay: 0.75);
-            Optimizer = OptimizerFactory.AdamW(Groups, Schedule.Lr, 0.9, 0.99);
+            Store = ParameterStore.Create(ParamGroups.LayerDecay(Named, depth: 2, weightDecay: 0.05, layerDecay: 0.75));
+            Optimizer = new AdamW(Store, Schedule.Lr, 0.9, 0.99);
         }
 
         public void Step(int iteration)
         {
             using var scope = torch.NewDisposeScope();
-            Schedule.Apply(Optimizer, Groups, iteration * 0.5);
-            Optimizer.zero_grad();
+            Schedule.Apply(Optimizer, iteration * 0.5);
+            Optimizer.ZeroGrad();
             var x = torch.linspace(-1, 1, 12).reshape(4, 3) * (iteration + 1);
             var h = x;
             foreach (var (name, p) in Named.Where(n => n.Param.dim() == 2)) h = torch.tanh(h.matmul(p));
             var loss = Named.Where(n => n.Param.dim() == 1).Select(n => n.Param.square().sum()).Aggregate(h.square().sum(), (a, b) => a + b);
             loss.backward();
-            Optimizer.step();
+            Optimizer.Step();
         }
 
-        public void Dispose() => Optimizer.Dispose();
+        public void Dispose()
+        {
+            Optimizer.Dispose();
+            Store.Dispose();
+        }
     }
 
     private static List<(string, Tensor)> InitialWeights()
@@ -72,7 +80,7 @@ public class OptimizerStateTests : IDisposable
         using var straight = new Run(init);
         for (int i = 0; i < 4; i++) straight.Step(i);
 
-        var path = Path.Combine(_dir, "optimizer.bin");
+        var path = Path.Combine(_dir, OptimizerState.FileName);
         List<(string, Tensor)> checkpoint;
         using (var first = new Run(init))
         {
@@ -101,7 +109,7 @@ public class OptimizerStateTests : IDisposable
     [Fact]
     public void LoadingIntoADifferentOptimizerOrAMissingFileIsAUserError()
     {
-        var path = Path.Combine(_dir, "optimizer.bin");
+        var path = Path.Combine(_dir, OptimizerState.FileName);
         using (var run = new Run(InitialWeights()))
         {
             run.Step(0);
@@ -113,7 +121,7 @@ public class OptimizerStateTests : IDisposable
         var e = Assert.Throws<LivtException>(() => OptimizerState.Load(smaller.Optimizer, path));
         Assert.Contains(path, e.Message);
 
-        var missing = Path.Combine(_dir, "none.bin");
+        var missing = Path.Combine(_dir, "none.safetensors");
         Assert.Contains(missing, Assert.Throws<LivtException>(() => OptimizerState.Load(smaller.Optimizer, missing)).Message);
     }
 
@@ -124,12 +132,38 @@ public class OptimizerStateTests : IDisposable
         using var trained = new Run(init);
         for (int i = 0; i < 3; i++) trained.Step(i);
         using var fresh = new Run(init);
-        string before = Path.Combine(_dir, "before.bin"), reset = Path.Combine(_dir, "reset.bin"), built = Path.Combine(_dir, "built.bin");
+        string before = Path.Combine(_dir, "before.safetensors"), reset = Path.Combine(_dir, "reset.safetensors"), built = Path.Combine(_dir, "built.safetensors");
         OptimizerState.Save(trained.Optimizer, before);
-        OptimizerState.Reset(trained.Optimizer);
+        trained.Optimizer.Reset();
         OptimizerState.Save(trained.Optimizer, reset);
         OptimizerState.Save(fresh.Optimizer, built);
         Assert.False(File.ReadAllBytes(before).SequenceEqual(File.ReadAllBytes(built)));
         Assert.True(File.ReadAllBytes(reset).SequenceEqual(File.ReadAllBytes(built)), "a reset optimizer's state differs from a new one's");
+    }
+
+    [Fact]
+    public void TorchSharpAdamWStateOfAnEarlierRunFolderIsConvertedOnLoad()
+    {
+        // Written by TorchSharp's AdamW after three steps of a tiny ViT (fixtures/optim/README.md), with the
+        // weights then and after a fourth TorchSharp step.
+        using var before = SafeTensors.Read(TensorAssert.Fixture("optim", "legacy_adamw_weights.safetensors"));
+        using var after = SafeTensors.Read(TensorAssert.Fixture("optim", "legacy_adamw_after_step.safetensors"));
+        var config = new VitConfig { ImageSize = 8, InChans = 1, PatchSize = 4, EmbedDim = 16, Depth = 2, NumHeads = 2, NumClasses = 3, GlobalPool = true };
+        using var vit = new VisionTransformer(config);
+        StateDictLoader.Load(vit, before.Tensors, strict: true);
+        using var store = ParameterStore.Create(ParamGroups.LayerDecay(vit.named_parameters(), 2, 0.05, 0.75));
+        using var optimizer = new AdamW(store, 1e-2, 0.9, 0.99);
+        OptimizerState.Load(optimizer, TensorAssert.Fixture("optim", "legacy_adamw_optimizer.bin"));
+        Assert.Equal(3, optimizer.Steps);
+
+        using (torch.NewDisposeScope())
+        {
+            new LrSchedule(1e-2, 1e-4, 1, 4).Apply(optimizer, 1.5);
+            optimizer.ZeroGrad();
+            nn.functional.cross_entropy(vit.forward(after.Tensors["images"]), torch.tensor(new long[] { 0, 1, 2, 0, 1, 2 })).backward();
+            optimizer.Step();
+        }
+        foreach (var (name, p) in vit.named_parameters())
+            TensorAssert.Within(after.Tensors[name], p, 1e-6, name);
     }
 }

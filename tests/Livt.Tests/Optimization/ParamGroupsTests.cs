@@ -1,5 +1,5 @@
 using Livt.Runtime;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,7 +35,8 @@ public static class HypersphereTargets
         if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "at least one step");
         using var scope = torch.NewDisposeScope();
         var x = new TorchSharp.Modules.Parameter(start.detach().clone());
-        using var adam = torch.optim.Adam(new[] { x }, lr: learningRate);
+        using var store = ParameterStore.Create(ParamGroups.Single([x]));
+        using var adam = new AdamW(store, learningRate, decoupled: false);
         // The official starts from 100 and crashes when no step beats it (t ≤ 0.01); +∞ keeps the same
         // choice whenever the official has one.
         Tensor best = torch.nn.functional.normalize(x.detach(), dim: 1);
@@ -51,9 +53,9 @@ public static class HypersphereTargets
                 best.Dispose();
                 best = normalised.detach().clone().MoveToOuterDisposeScope();
             }
-            adam.zero_grad();
+            adam.ZeroGrad();
             loss.backward();
-            adam.step();
+            adam.Step();
         }
         return (best.MoveToOuterDisposeScope(), bestLoss);
     }

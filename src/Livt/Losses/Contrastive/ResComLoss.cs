@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Livt.Losses.Contrastive;
 
 /// <summary>
-/// ResCom's one-stage loss (<c>losses.py</c> <c>SiamBS_SPM</c> on the contrast <c>rescom/builder.py</c>
-/// builds). Both views of the batch are classified and contrasted ("Siamese"):
+/// ResCom's one-stage loss (Zhong et al., 2022), with the choices of the official code's <c>SiamBS_SPM</c>
+/// and its contrast. Both views of the batch are classified and contrasted ("Siamese"):
 /// <list type="bullet">
 /// <item>Siamese balanced softmax: CE(z + log(π + 1e−9)) over the 2N views.</item>
 /// <item>Contrast of each of the 2N anchors with the other 2N − 1 views, its

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace Livt.Losses.Contrastive;
 
 /// <summary>
-/// KCL / TSC's loss as the official <c>KCL.forward</c> (<c>moco/builder.py</c>, flags <c>--sep_t --tr 1</c>).
+/// KCL / TSC's loss (Kang et al., ICLR 2021; Li et al., CVPR 2022), with the official code's choices (its
+/// flags <c>--sep_t --tr 1</c>).
 /// Each query q_i is scored against its own key k_i, the queue and (TSC) the C targets:
 /// ℓ_i = [q_i·k_i, q_i·queue, q_i·targets] / T, log p = log_softmax(ℓ). Positives: the own key, the sampled
 /// same-class queue keys (<see cref="KclPositives"/>) and (TSC) the target assigned to the anchor's class.

@@ -4,7 +4,7 @@ using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Engine.Optimization;
+using Livt.Optimization;
 using Livt.Evaluation;
 using Livt.Inference;
 using Livt.Interop;
@@ -56,9 +56,11 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
             (classes, dim) => TscMethod.Targets(runDir, classes, dim, TrainConfigRules.TscOptions(config), config.Seed, writer));
         method.UseProcesses(context.Parallel);
 
-        var groups = ParamGroups.LayerDecay(method.Model.LayerDecayNamedParameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay);
+        var groups = ParamGroups.LayerDecay(method.Model.named_parameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay,
+            ContrastiveVisionTransformer.EncoderName);
         double lr = config.ResolvedLr(context.Parallel.WorldSize);
-        using var optimizer = OptimizerFactory.AdamW(groups, lr, config.Beta1, config.Beta2);
+        using var store = ParameterStore.Create(groups);
+        using var optimizer = new AdamW(store, lr, config.Beta1, config.Beta2);
         var views = method.Views(modelConfig.ImageSize, mean, std);
         var loader = RunSetup.TrainLoader(config, train, views, context);
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, config.CropPct);
@@ -70,12 +72,12 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
         using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"Contrastive fine-tuning ({loss}, {views.Count} views per image) on {train.Count} images ({train.NumClasses} classes" +
-                         $"{(val is not null ? $", {val.Count} for validation" : "")}), sampler {config.Sampler.ToString().ToLowerInvariant()}, lr {lr:g3}" +
+                         $"{(val is not null ? $", {val.Count} for validation" : "")}), sampler {KebabEnumConverter.Name(config.Sampler)}, lr {lr:g3}" +
                          $"{init.Describe()}; the method's views replace the BFT augmentation (--aa, --reprob, --mixup, --cutmix, --smoothing, --scale-min)");
 
         ContrastiveStage stage = null!;
         stage = new ContrastiveStage(method, device, observer, epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage));
-        double finalLoss = new Trainer(config, runDir, stage, loader, optimizer, groups, log, context).Run();
+        double finalLoss = new Trainer(config, runDir, stage, loader, optimizer, log, context).Run();
 
         var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
         using var classifier = method.Classifier(device);

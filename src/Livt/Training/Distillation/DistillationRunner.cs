@@ -56,16 +56,15 @@ internal sealed class DistillationRunner(FinetuneRunner finetune, TrainConfig co
         using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"DeiT-LT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}): " +
                          $"class head {config.Loss}, distillation head on the {teacher.Describe()}, sampler {config.Sampler.ToString().ToLowerInvariant()}, " +
-                         $"lr {lr:g3}{init.Describe()}, {precision.Reason}");
+                         $"lr {lr:g3}{FinetuneRunner.DescribeSam(config)}{init.Describe()}, {precision.Reason}");
         if (config.DrwEpoch is { } drw)
             observer.Message($"DRW from epoch {drw + 1}: the distillation loss weighted by class (effective number, beta {config.CbBeta:g4})" +
                              (config.NoMixupDrw ? "; no Mixup/CutMix, the class head on the true labels" : ""));
 
         DistillationStage stage = null!;
         stage = new DistillationStage(model, parts.Precision, loss, teacher, config, device, train.NumClasses,
-            epoch => finetune.ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, null, log),
-            FinetuneRunner.Sam(config, model, context));
-        double finalLoss = new Trainer(config, runDir, stage, loader, parts.Optimizer, parts.Groups, log, context).Run();
+            epoch => finetune.ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, null, log));
+        double finalLoss = new Trainer(config, runDir, stage, loader, parts.Optimizer, log, context).Run();
 
         var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);

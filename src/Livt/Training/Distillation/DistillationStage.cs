@@ -24,13 +24,12 @@ internal sealed class DistillationStage : ITrainingStage
     private readonly Device _device;
     private readonly int _numClasses;
     private readonly Func<int, (double? Top1, double? Balanced)> _validate;
-    private readonly SharpnessAwareMinimization? _sam;
 
     public DistillationStage(DistilledVisionTransformer model, MixedPrecision? precision, DistillationLoss loss, Teacher teacher,
-        TrainConfig config, Device device, int numClasses, Func<int, (double? Top1, double? Balanced)> validate, SharpnessAwareMinimization? sam)
+        TrainConfig config, Device device, int numClasses, Func<int, (double? Top1, double? Balanced)> validate)
     {
-        (_model, Precision, _loss, _teacher, _config, _device, _numClasses, _validate, _sam) =
-            (model, precision, loss, teacher, config, device, numClasses, validate, sam);
+        (_model, Precision, _loss, _teacher, _config, _device, _numClasses, _validate) =
+            (model, precision, loss, teacher, config, device, numClasses, validate);
         _compute = (ClassifierModel?)precision?.Work ?? model;
     }
 
@@ -47,9 +46,7 @@ internal sealed class DistillationStage : ITrainingStage
 
     public void BeginEpoch(int epoch) => _loss.ClassLoss.SetEpoch(epoch);
 
-    public Tensor Loss(Batch batch, StepContext step) => _sam is null ? BatchLoss(batch, step) : _sam.Loss(() => BatchLoss(batch, step));
-
-    private Tensor BatchLoss(Batch batch, StepContext step)
+    public Tensor Loss(Batch batch, StepContext step)
     {
         _compute.DropPathGenerator = step.Generator;
         var images = batch.Images.to(_device);

@@ -1,6 +1,4 @@
-using TorchSharp;
-
-namespace Livt.Engine.Optimization;
+namespace Livt.Optimization;
 
 /// <summary>
 /// The MAE/LiVT learning-rate schedule (<c>util/lr_sched.py</c>): linear warm-up from 0 to
@@ -40,16 +38,8 @@ public sealed record LrSchedule(double Lr, double MinLr, double WarmupEpochs, do
 
     private double Cosine(double progress) => MinLr + (Lr - MinLr) * 0.5 * (1.0 + Math.Cos(Math.PI * progress));
 
-    /// <summary>Sets every group's lr to At(epoch) · its LrScale; <paramref name="groups"/> are the specs
-    /// the optimizer was built from, in the same order.</summary>
-    public void Apply(torch.optim.Optimizer optimizer, IReadOnlyList<ParamGroupSpec> groups, double epoch)
-    {
-        var controllers = optimizer.ParamGroups.ToList();
-        if (controllers.Count != groups.Count)
-            throw new ArgumentException($"the optimizer has {controllers.Count} parameter groups but {groups.Count} specs were given", nameof(groups));
-        double lr = At(epoch);
-        for (int i = 0; i < groups.Count; i++) controllers[i].LearningRate = lr * groups[i].LrScale;
-    }
+    /// <summary>Sets the optimizer's lr to At(epoch); each element's rate is that times its group's lr scale.</summary>
+    public void Apply(FlatOptimizer optimizer, double epoch) => optimizer.Lr = At(epoch);
 
     /// <summary>Absolute lr from a base lr: blr · effectiveBatch / 256 (the linear scaling rule).</summary>
     public static double FromBase(double blr, int effectiveBatch) => blr * effectiveBatch / 256;

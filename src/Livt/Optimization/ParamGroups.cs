@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 
-namespace Livt.Engine.Optimization;
+namespace Livt.Optimization;
 
 /// <summary>Splits a ViT's named parameters into optimizer groups, as the official recipes do.</summary>
 public static class ParamGroups
@@ -14,17 +14,21 @@ public static class ParamGroups
     /// for <c>cls_token</c>, <c>pos_embed</c> and <c>patch_embed.*</c>, i + 1 for <c>blocks.i.*</c>, depth + 1
     /// for everything else; lr scale = layerDecay^(depth + 1 − id). 1-D parameters and the token /
     /// pos-embed parameters get weight decay 0. Parameters that do not require gradients are skipped.
-    /// Groups come in order of first appearance, one per (layer, decay) pair.
+    /// Groups come in order of first appearance, one per (layer, decay) pair. <paramref name="vitName"/> maps a
+    /// model's own parameter name to the single-head ViT name these rules read (a multi-expert or contrastive
+    /// model's <c>EncoderName</c>); the groups keep the model's own names.
     /// </summary>
     /// <exception cref="ArgumentException">A <c>blocks.i</c> parameter with i ≥ depth or no integer index.</exception>
-    public static IReadOnlyList<ParamGroupSpec> LayerDecay(IEnumerable<(string Name, Parameter Param)> named, int depth, double weightDecay, double layerDecay)
+    public static IReadOnlyList<ParamGroupSpec> LayerDecay(IEnumerable<(string Name, Parameter Param)> named, int depth, double weightDecay, double layerDecay,
+        Func<string, string>? vitName = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(depth);
         int top = depth + 1;
         return Group(named, (name, p) =>
         {
-            int id = LayerId(name, depth);
-            return (id, Math.Pow(layerDecay, top - id), IsNoDecay(name, p) ? 0.0 : weightDecay);
+            var vit = vitName?.Invoke(name) ?? name;
+            int id = LayerId(vit, depth);
+            return (id, Math.Pow(layerDecay, top - id), IsNoDecay(vit, p) ? 0.0 : weightDecay);
         });
     }
 
@@ -41,6 +45,17 @@ public static class ParamGroups
         // timm lists the no-decay group first whatever the parameter order.
         return groups.OrderBy(g => g.WeightDecay == 0 ? 0 : 1).ToList();
     }
+
+    /// <summary>One group of <paramref name="parameters"/> (named by position) with lr scale 1 and
+    /// <paramref name="weightDecay"/>: a plain optimizer over a few tensors.</summary>
+    public static IReadOnlyList<ParamGroupSpec> Single(IReadOnlyList<Parameter> parameters, double weightDecay = 0) =>
+    [
+        new ParamGroupSpec
+        {
+            LayerId = 0, LrScale = 1, WeightDecay = weightDecay,
+            Names = parameters.Select((_, i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), Parameters = parameters,
+        },
+    ];
 
     /// <summary>The official <c>get_layer_id_for_vit</c>.</summary>
     public static int LayerId(string name, int depth)

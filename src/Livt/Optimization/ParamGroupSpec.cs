@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 
-namespace Livt.Engine.Optimization;
+namespace Livt.Optimization;
 
 /// <summary>One optimizer parameter group: parameters that share a learning-rate scale and a weight decay.</summary>
 public sealed class ParamGroupSpec
