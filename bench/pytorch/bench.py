@@ -1,8 +1,10 @@
 """PyTorch side of `livt bench`: the same models, steps, batch and threads, so Livt's images/s can be
-set beside PyTorch's in one run (see bench/compare.sh). Debian's python3-torch 1.13; run it with
-OpenBLAS and the malloc setting Livt applies to itself (compare.sh does both), or the ratio flatters Livt.
-`--precision bf16` runs the step under CPU autocast (bf16), as Livt's bf16 runs; `python3 bench.py corename`
-prints the OpenBLAS kernel ("core") this process got, for compare.sh to check.
+set beside PyTorch's in one run (see bench/compare.sh). On the CPU, Debian's python3-torch 1.13; run it
+with OpenBLAS and the malloc setting Livt applies to itself (compare.sh does both), or the ratio flatters
+Livt. `--device cuda` runs it on a GPU (bench/gpu/on-device.sh does, beside `livt bench --device cuda`),
+waiting for the device at every part boundary as Livt's bench does. `--precision bf16` runs the step under
+autocast (bf16), as Livt's bf16 runs; `python3 bench.py corename` prints the OpenBLAS kernel ("core") this
+process got, for compare.sh to check.
 """
 import argparse, contextlib, ctypes, gzip, json, math, os, statistics, sys, time
 
@@ -14,6 +16,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_models import MaskedAutoencoder, VisionTransformer  # noqa: E402
 
 FMNIST = "/usr/share/datasets/fashion-mnist"
+
+# Livt's presets (src/Livt/Models/ModelPresets.cs) that the GPU check times; dec = MAE's decoder (dim, depth, heads).
+MODELS = {
+    "vit_quick_patch4_28": dict(img=28, patch=4, chans=1, classes=10, dim=128, depth=6, heads=4, dec=(128, 2, 4)),
+    "vit_base_patch16_224": dict(img=224, patch=16, chans=3, classes=1000, dim=768, depth=12, heads=12, dec=(512, 8, 16)),
+}
 
 
 def rss_mb(field):
@@ -118,30 +126,41 @@ def main():
     ap.add_argument("--source", default="synthetic", choices=["synthetic", "fashion-mnist-lt"])
     ap.add_argument("--attention", default="manual", choices=["manual", "fused"])
     ap.add_argument("--data-dir", default=FMNIST)
+    ap.add_argument("--model", default="vit_quick_patch4_28", choices=sorted(MODELS))
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     a = ap.parse_args()
+    if a.source == "fashion-mnist-lt" and a.model != "vit_quick_patch4_28":
+        ap.error("--source fashion-mnist-lt feeds 28-px grey-scale images: only --model vit_quick_patch4_28 takes them")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     np.random.seed(0)
     fused = a.attention == "fused"
-    counts = torch.tensor([math.floor(6000 * 0.01 ** (c / 9)) for c in range(10)], dtype=torch.float32)
+    m = MODELS[a.model]
+    dev = torch.device(a.device)
+    # Livt's bench without data: a long tail like Fashion-MNIST-LT's (IF 100) over the preset's classes.
+    counts = torch.tensor([max(1, math.floor(6000 * 0.01 ** (c / max(1, m["classes"] - 1)))) for c in range(m["classes"])],
+                          dtype=torch.float32, device=dev)
     prior = counts / counts.sum()
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
 
     # The quick-start recipe's step, as `livt bench` times it: MGP at blr 3e-3 (lr 1.5e-3 at batch 128);
     # BFT at lr 4e-3 with layer decay 0.9, no drop path and no Mixup/CutMix (one-hot Bal-BCE targets).
+    shape = dict(img=m["img"], patch=m["patch"], chans=m["chans"], dim=m["dim"], depth=m["depth"], heads=m["heads"], fused=fused)
     if a.mode == "pretrain":
-        model = MaskedAutoencoder(fused=fused)
+        model = MaskedAutoencoder(dec_dim=m["dec"][0], dec_depth=m["dec"][1], dec_heads=m["dec"][2], **shape).to(dev)
         opt = torch.optim.AdamW(model.parameters(), lr=3e-3 * a.batch_size / 256, betas=(0.9, 0.95), weight_decay=0.05)
         step_loss = lambda x, y: model(x)[0]
     else:
-        model = VisionTransformer(drop_path=0.0, fused=fused)
-        opt = torch.optim.AdamW(layer_decay_groups(model, 6, decay=0.9), lr=4e-3, betas=(0.9, 0.99))
-        step_loss = lambda x, y: bal_bce(model(x), F.one_hot(y, 10).float(), prior)
+        model = VisionTransformer(classes=m["classes"], drop_path=0.0, **shape).to(dev)
+        opt = torch.optim.AdamW(layer_decay_groups(model, m["depth"], decay=0.9), lr=4e-3, betas=(0.9, 0.99))
+        step_loss = lambda x, y: bal_bce(model(x), F.one_hot(y, m["classes"]).float(), prior)
     if a.mode == "infer":
         model.eval()
 
-    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.precision == "bf16" else contextlib.nullcontext
+    autocast = (lambda: torch.autocast(a.device, dtype=torch.bfloat16)) if a.precision == "bf16" else contextlib.nullcontext
 
     def step(x, y):
+        sync()
         t0 = time.perf_counter()
         if a.mode == "infer":
             with torch.no_grad(), autocast():
@@ -150,11 +169,12 @@ def main():
         with autocast():
             loss = step_loss(x, y)
         loss = loss.float(); loss.item()
-        t1 = time.perf_counter(); loss.backward()
-        t2 = time.perf_counter(); opt.step(); opt.zero_grad()
+        t1 = time.perf_counter(); loss.backward(); sync()
+        t2 = time.perf_counter(); opt.step(); opt.zero_grad(); sync()
         return t1 - t0, t2 - t1, time.perf_counter() - t2
 
-    x0, y0 = torch.randn(a.batch_size, 1, 28, 28), torch.randint(0, 10, (a.batch_size,))
+    x0 = torch.randn(a.batch_size, m["chans"], m["img"], m["img"], device=dev)
+    y0 = torch.randint(0, m["classes"], (a.batch_size,), device=dev)
     loader, it = None, None
     if a.source == "fashion-mnist-lt":
         images, labels = fashion_mnist_lt(a.data_dir)
@@ -176,7 +196,7 @@ def main():
         except StopIteration:
             it = iter(loader); x, y = next(it)
         w = time.perf_counter() - t
-        step(x, y)
+        step(x.to(dev), y.to(dev))
         if timed:
             wait.append(w)
         return time.perf_counter() - t
@@ -199,11 +219,12 @@ def main():
         total, wait = bare, [0.0]
     med = statistics.median(total)
     print(json.dumps({
-        "engine": "pytorch", "mode": a.mode, "source": a.source, "batch_size": a.batch_size,
+        "engine": "pytorch", "mode": a.mode, "model": a.model, "device": a.device, "source": a.source, "batch_size": a.batch_size,
         "images_per_second": a.batch_size / med, "bare_images_per_second": a.batch_size / statistics.median(bare),
         "loader_ratio": statistics.median(blocks) if blocks else None,
         "data_wait_ms": statistics.median(wait) * 1000, "peak_rss_mb": rss_mb("VmHWM:"),
-        "threads": torch.get_num_threads(), "torch": torch.__version__, "precision": a.precision,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "precision": a.precision, "attention": a.attention,
+        "gpu": torch.cuda.get_device_name() if a.device == "cuda" else None, "cuda": torch.version.cuda,
         "blas": blas_library(), "openblas_core": openblas_core(),
         "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
         "malloc_mmap_threshold": os.environ.get("MALLOC_MMAP_THRESHOLD_"),

@@ -4,12 +4,12 @@ using Livt.Benchmarking;
 
 namespace Livt.Cli;
 
-/// <summary><c>livt bench train|pretrain|infer|data</c>.</summary>
+/// <summary><c>livt bench train|pretrain|infer|data</c> (and <c>soak</c>, <see cref="SoakCommand"/>).</summary>
 internal static class BenchCommands
 {
     public static Command Bench()
     {
-        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks. Under mpirun/srun, train and pretrain run data-parallel on every process and rank 0 reports the whole job's images/s and the all-reduce time per step.");
+        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's or GPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks. Under mpirun/srun, train and pretrain run data-parallel on every process and rank 0 reports the whole job's images/s and the all-reduce time per step.");
         foreach (var (mode, what) in new[]
                  {
                      ("train", "fine-tuning step of a quick-start run (the trainer's TrainStep): forward, Bal-BCE, backward, AdamW"),
@@ -18,6 +18,7 @@ internal static class BenchCommands
                      ("data", "the loader alone, full augmentation"),
                  })
             bench.Add(ModeCommand(mode, what));
+        bench.Add(SoakCommand.Create());
         return bench;
     }
 

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Livt.Cli;
 
-/// <summary><c>livt data stats</c>.</summary>
+/// <summary><c>livt data stats|indices</c>.</summary>
 internal static class DataCommands
 {
     public static Command Data()
@@ -24,14 +24,15 @@ internal static class DataCommands
         {
             dataset, dataDir, imbalance, profile, seed, trainList, testList, many, few, outDir,
         };
+        DatasetSplits Load(ParseResult parse) => DatasetCatalog.Load(new DatasetOptions
+        {
+            Name = parse.GetValue(dataset)!, DataDir = parse.GetValue(dataDir), Imbalance = parse.GetValue(imbalance),
+            Profile = parse.GetValue(profile) == "step" ? LongTailProfile.Step : LongTailProfile.Exp,
+            Seed = parse.GetValue(seed), TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
+        });
         stats.SetAction(parse =>
         {
-            var splits = DatasetCatalog.Load(new DatasetOptions
-            {
-                Name = parse.GetValue(dataset)!, DataDir = parse.GetValue(dataDir), Imbalance = parse.GetValue(imbalance),
-                Profile = parse.GetValue(profile) == "step" ? LongTailProfile.Step : LongTailProfile.Exp,
-                Seed = parse.GetValue(seed), TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
-            });
+            var splits = Load(parse);
             var counts = DatasetStats.ClassCounts(splits.Train);
             var prior = DatasetStats.Prior(splits.Train);
             var testCounts = DatasetStats.ClassCounts(splits.Test);
@@ -49,6 +50,19 @@ internal static class DataCommands
             AnsiConsole.MarkupLine($"Histogram: [blue]{Markup.Escape(png)}[/]");
             return 0;
         });
-        return new Command("data", "Dataset tools.") { stats };
+        // The GPU kit ships only the images a seed's long-tailed subset uses (bench/gpu/make-kit.sh).
+        var indices = new Command("indices", "Print the position in the source files of every training image the dataset selects " +
+                                             "(for a long-tailed subset, the images it keeps), one per line.")
+        {
+            dataset, dataDir, imbalance, profile, seed, trainList, testList,
+        };
+        indices.SetAction(parse =>
+        {
+            var train = Load(parse).Train;
+            var positions = train is SubsetDataset subset ? subset.SourceIndices : Enumerable.Range(0, train.Count).ToArray();
+            Console.Out.Write(string.Concat(positions.Select(i => $"{i}\n")));
+            return 0;
+        });
+        return new Command("data", "Dataset tools.") { stats, indices };
     }
 }

@@ -13,7 +13,7 @@ internal static class RetrainHeadCommands
     {
         var d = new RetrainHeadOptions { Init = "" };
         var init = new Option<string>("--init") { Required = true, Description = "The fine-tuned classifier: its run folder or model.safetensors" };
-        var method = new Option<string>("--method") { Required = true, Description = "crt (new head, class-balanced sampling) | lws (one learnt scale per class) | tau-norm (w_c / ||w_c||^tau, no training)" };
+        var method = new Option<string>("--method") { Required = true, Description = SecondStages.Help() };
         var epochs = new Option<int?>("--epochs") { Description = "crt/lws: epochs (default: crt 10, lws 5, as the official configs)" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.Lr, Description = "crt/lws: SGD learning rate, cosine to 0" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => d.BatchSize, Description = "crt/lws: batch size" };
@@ -43,20 +43,20 @@ internal static class RetrainHeadCommands
         };
         command.SetAction(parse =>
         {
-            var chosen = HeadMethods.Parse(parse.GetValue(method)!);
+            var chosen = SecondStages.Get(parse.GetValue(method)!);
             var options = new RetrainHeadOptions
             {
                 Init = parse.GetValue(init)!, Method = parse.GetValue(method)!, Epochs = parse.GetValue(epochs), Lr = parse.GetValue(lr),
                 BatchSize = parse.GetValue(batch), WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum),
                 Loss = parse.GetValue(loss)!, Sampler = SamplerName(parse.GetValue(sampler)!), KeepHead = parse.GetValue(keepHead),
                 MaxNorm = parse.GetValue(maxNorm), KeepBias = parse.GetValue(keepBias), ValFraction = parse.GetValue(valFraction), ValList = parse.GetValue(valList),
-                Tau = chosen == HeadMethod.TauNorm ? TauArgument.Parse(parse.GetValue(tau)!) : null,
+                Tau = chosen.Flags.Contains(tau.Name) ? TauArgument.Parse(parse.GetValue(tau)!) : null,
                 DataDir = parse.GetValue(dataDir), TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
                 EvalBatchSize = parse.GetValue(evalBatch), Threads = parse.GetValue(threads), Workers = parse.GetValue(workers),
                 Device = parse.GetValue(device)!, Out = parse.GetValue(outDir),
             };
-            if (chosen != HeadMethod.TauNorm && parse.GetResult(tau) is { Implicit: false })
-                throw new LivtException($"--tau belongs to --method tau-norm, not {HeadMethods.Name(chosen)}");
+            if (!chosen.Flags.Contains(tau.Name) && parse.GetResult(tau) is { Implicit: false })
+                throw new LivtException($"--tau belongs to --method {SecondStages.All.First(s => s.Flags.Contains(tau.Name))}, not {chosen}");
             var result = ConsoleObserver.Run(o => new RetrainHeadRunner(options, o).Run());
             AnsiConsole.MarkupLine($"retrain-head finished in {result.Seconds:F0} s; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
             Summary.Print(result.ReportPath!);

@@ -31,7 +31,7 @@ internal sealed class TrainingOptions
                 var t when t == typeof(double[]) => new Option<double[]>(setting.Flag) { AllowMultipleArgumentsPerToken = true },
                 _ => new Option<string>(setting.Flag),
             };
-            option.Description = setting.Info.Description;
+            option.Description = setting.Description;
             _all.Add((option, setting));
         }
     }

@@ -108,6 +108,8 @@ public sealed class CmoMix
         var y = SoftTargets.OneHot(backgroundLabels, NumClasses, Smoothing);
         if (lambda >= 1) return y.MoveToOuterDisposeScope();
         var y2 = SoftTargets.OneHot(foregroundLabels.to(backgroundLabels.device), NumClasses, Smoothing);
-        return y.mul_(lambda).add_(y2.mul_(1.0 - lambda)).MoveToOuterDisposeScope();
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar a = lambda, b = 1.0 - lambda, one = 1;
+        return y.mul_(a).add_(y2.mul_(b), one).MoveToOuterDisposeScope();
     }
 }

@@ -17,7 +17,7 @@ public static class SoftTargets
         double off = smoothing / numClasses, on = 1.0 - smoothing + off;
         var hot = nn.functional.one_hot(labels.to_type(ScalarType.Int64).view(-1), numClasses).to_type(ScalarType.Float32);
         // Scalars held to the end: a temporary one can be finalized while libtorch reads it (see Block).
-        using Scalar scale = on - off, offset = off;
-        return hot.mul_(scale).add_(offset).MoveToOuterDisposeScope();
+        using Scalar scale = on - off, offset = off, one = 1;
+        return hot.mul_(scale).add_(offset, one).MoveToOuterDisposeScope();
     }
 }

@@ -37,7 +37,7 @@ public static class AllReduceBenchmark
         using var store = ParameterStore.Create(ParamGroups.WeightDecay(model.named_parameters(), 0));
         long count = store.NumberOfElements;
         using (torch.no_grad())
-            foreach (var b in store.Buffers) b.Grad.normal_();
+            foreach (var b in store.Buffers) CpuRandom.Normal_(b.Grad, 0, 1, null);
 
         var flat = FlatSizes.Where(b => b < count * 4).Append(count * 4)
             .Select(bytes => FlatAllReduce(group, bytes, device, options)).ToList();

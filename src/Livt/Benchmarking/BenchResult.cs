@@ -52,9 +52,11 @@ public sealed record BenchResult
     /// <summary>The median all-reduce time (<see cref="StepBreakdown.AllReduceMs"/>) over the median step
     /// time; null in infer and data modes.</summary>
     public double? AllReduceShare { get; init; }
-    /// <summary>FLOPs, achieved GFLOP/s and share of the CPU's peak; null in data mode.</summary>
+    /// <summary>FLOPs, achieved GFLOP/s and share of the device's peak; null in data mode.</summary>
     public ComputeUse? Compute { get; init; }
     public required CpuInfo Cpu { get; init; }
+    /// <summary>The GPU the step ran on, as the driver describes it; null on the CPU.</summary>
+    public GpuDevice? Gpu { get; init; }
     public required double PeakRssMb { get; init; }
     /// <summary>Resident MiB after the first and the last timed step.</summary>
     public required double RssStartMb { get; init; }
@@ -63,6 +65,10 @@ public sealed record BenchResult
     /// ramp), per 100 steps: what a leak would show.</summary>
     [JsonPropertyName("rss_growth_mb_per_100_steps")]
     public required double RssGrowthMbPer100Steps { get; init; }
+    /// <summary>The same slope for .NET's heap alone (<see cref="RssTracker.ManagedGrowthMbPer100Steps"/>):
+    /// the part of the growth that the next garbage collection takes back.</summary>
+    [JsonPropertyName("managed_growth_mb_per_100_steps")]
+    public required double ManagedGrowthMbPer100Steps { get; init; }
     /// <summary>Resident growth from the middle to the end of the timed steps, as % of the peak.</summary>
     public required double RssGrowthPercentOfPeak { get; init; }
     /// <summary>Resident MiB every <see cref="RssTracker.TraceEvery"/> timed steps.</summary>

@@ -8,6 +8,7 @@ using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -86,8 +87,8 @@ public static class BenchmarkRunner
         var blocks = new List<(double Bare, double EndToEnd)>();
         var rss = new RssTracker();
         // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
-        using (var inMemory = new Batch(torch.randn(o.BatchSize, channels, config.ImageSize, config.ImageSize, device: device),
-                   torch.randint(0, classes, o.BatchSize, dtype: int64, device: device), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
+        using (var inMemory = new Batch(CpuRandom.Randn([o.BatchSize, channels, config.ImageSize, config.ImageSize], device, null),
+                   CpuRandom.RandInt(classes, [o.BatchSize], device, null), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
         {
             int index = 0; // the step's position, as the trainer counts it (its generator is reseeded from it)
             double BareStep(bool timed)
@@ -164,7 +165,12 @@ public static class BenchmarkRunner
             "infer" => FlopCount.VitForward(config),
             _ => double.NaN,
         };
-        double peakGflops = device.type == DeviceType.CPU ? cpu.PeakGflops(precision.IsBf16) : double.NaN;
+        var gpu = device.type == DeviceType.CUDA ? CudaDriver.TryLoad()?.Device(device.index < 0 ? 0 : device.index) : null;
+        var gpuPeak = gpu is null ? null : GpuPeaks.For(gpu.Name);
+        double peakGflops = device.type == DeviceType.CPU ? cpu.PeakGflops(precision.IsBf16) : gpuPeak?.Gflops(precision.IsBf16) ?? double.NaN;
+        string peakBasis = device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16)
+            : gpuPeak?.Basis(precision.IsBf16) ?? $"peak not known for {gpu?.Name ?? o.Device} (the GPUs known: docs/PERFORMANCE.md)";
+        var libtorch = LibTorch.Loaded();
         var gc = GC.GetGCMemoryInfo();
         return new BenchResult
         {
@@ -183,12 +189,14 @@ public static class BenchmarkRunner
             AllReduceShare = step is { } s && o.Mode is "train" or "pretrain" ? PartMs(s, StepPart.AllReduce) / 1000 / total.Median : null,
             Compute = step is null ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
                 double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
-                device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16) : "peak not known for this device",
+                peakBasis,
                 CpuShare: cpuSeconds / (wallSeconds * cpu.Cores)),
             Cpu = new CpuInfo(cpu.ModelName, cpu.Vendor, cpu.Family, cpu.Mhz, cpu.Cores, cpu.ComputeFlags),
+            Gpu = gpu,
             PeakRssMb = peak,
             RssStartMb = rss.StartMb, RssEndMb = rss.EndMb,
             RssGrowthMbPer100Steps = rss.GrowthMbPer100Steps,
+            ManagedGrowthMbPer100Steps = rss.ManagedGrowthMbPer100Steps,
             RssGrowthPercentOfPeak = rss.GrowthPercentOfPeak(peak),
             RssTraceMb = rss.Trace(),
             ManagedHeapMb = gc.HeapSizeBytes / 1048576.0,
@@ -201,9 +209,13 @@ public static class BenchmarkRunner
             {
                 ["livt"] = LivtRuntime.Version,
                 ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "",
-                ["libtorch"] = torch.__version__,
+                ["libtorch"] = libtorch.Version ?? "unknown",
+                ["libtorch_from"] = $"{libtorch.Directory} ({libtorch.Source})",
+                ["libtorch_cuda"] = libtorch.Cuda ?? "none",
                 ["dotnet"] = Environment.Version.ToString(),
-            }.Concat(o.Engine == "onnxruntime" ? [new("onnxruntime", OnnxRuntimeInference.Version)] : []).ToDictionary(),
+            }.Concat(o.Engine == "onnxruntime" ? [new("onnxruntime", OnnxRuntimeInference.Version)] : [])
+             .Concat(gpu is null ? [] : [new("nvidia_driver", CudaDriver.KernelModuleVersion() ?? "unknown"), new("driver_cuda", CudaDriver.TryLoad()?.CudaVersion ?? "unknown")])
+             .ToDictionary(),
             Engine = o.Engine,
         };
     }

@@ -21,15 +21,16 @@ internal sealed class TrainingBenchStep : IBenchStep
 {
     private readonly IDisposable _parts;
     private readonly TrainStep _step;
-    private readonly PartTimer _timer = new();
+    private readonly PartTimer _timer;
     private readonly Generator _generator;
     private readonly int _seed;
 
     private TrainingBenchStep(IDisposable parts, TrainStep step, TrainConfig config, Device device)
     {
         (_parts, _step, _seed) = (parts, step, config.Seed);
+        _timer = new PartTimer(device);
         _step.Timer = _timer;
-        _generator = new Generator((ulong)config.Seed, device);
+        _generator = new Generator((ulong)config.Seed);
     }
 
     public IReadOnlyList<StepTimings> Parts => _timer.Parts;
@@ -60,7 +61,7 @@ internal sealed class TrainingBenchStep : IBenchStep
         // As the trainer starts: rank 0's weights everywhere, then the bf16 working copy refreshed from them.
         parallel.BroadcastParameters(parts.Model);
         parts.Precision?.PushWeights();
-        return new TrainingBenchStep(parts, TrainStep.For(config, stage, parts.Optimizer, parallel), config, device);
+        return new TrainingBenchStep(parts, TrainStep.For(config.TrainerOptions(parallel.WorldSize), stage, parts.Optimizer, parallel), config, device);
     }
 
     public void Run(Batch batch, int index, bool timed)

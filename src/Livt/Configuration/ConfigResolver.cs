@@ -42,7 +42,7 @@ public static class ConfigResolver
         string text, source;
         if (File.Exists(nameOrPath))
         {
-            text = File.ReadAllText(nameOrPath);
+            text = ReadText(nameOrPath);
             source = nameOrPath;
         }
         else if (BuiltInRecipes.Contains(nameOrPath))
@@ -59,10 +59,16 @@ public static class ConfigResolver
         try
         {
             recipe = JsonNode.Parse(text) as JsonObject ?? throw new LivtException($"{source}: a recipe must be a JSON object");
+            // JsonObject finds a key given twice only when its members are first read.
+            CheckDuplicateKeys(recipe);
         }
         catch (JsonException e)
         {
             throw new LivtException($"{source}: invalid JSON: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            throw new LivtException($"{source}: {e.Message.Replace(" (Parameter 'key')", "", StringComparison.Ordinal)}");
         }
         foreach (var key in recipe.Select(kv => kv.Key))
             if (key is not ("description" or "common" or "pretrain" or "finetune"))
@@ -82,11 +88,12 @@ public static class ConfigResolver
     /// message names the flag or the recipe key.</exception>
     public static TrainConfig Resolve(string stage, JsonObject? recipe, JsonObject? overrides)
     {
-        var merged = (JsonObject)JsonSerializer.SerializeToNode(new TrainConfig(), JsonOptions)!;
+        var merged = Defaults();
         Overlay(merged, recipe?["common"] as JsonObject, "recipe common", flags: false);
         Overlay(merged, recipe?[stage] as JsonObject, $"recipe {stage}", flags: false);
         Overlay(merged, overrides, "command line", flags: true);
         var config = Deserialize(merged, "config");
+        CheckMethodFlags(config, overrides);
         // The official names (ImageNet-LT, vit_base_patch16) are recorded as Livt's.
         config = config with
         {
@@ -95,6 +102,40 @@ public static class ConfigResolver
         };
         TrainConfigRules.Check(config, stage);
         return config;
+    }
+
+    /// <summary>Every setting at its default: <see cref="TrainConfig"/>'s, then each method options record's.</summary>
+    private static JsonObject Defaults()
+    {
+        var node = (JsonObject)JsonSerializer.SerializeToNode(new TrainConfig(), JsonOptions)!;
+        foreach (var type in Methods.LongTailMethods.All.Select(m => m.OptionsType).OfType<Type>().Distinct())
+            foreach (var (key, value) in (JsonObject)JsonSerializer.SerializeToNode(Activator.CreateInstance(type), type, JsonOptions)!)
+                node[key] = value?.DeepClone();
+        return node;
+    }
+
+    /// <summary>A flag of a method the run does not use is a mistake, not something to ignore: a setting that
+    /// belongs to methods (<see cref="Setting.Owners"/>) given on the command line needs one of them to be the
+    /// run's loss or switched on. A recipe's values are not checked: they fit the recipe's own loss, and a
+    /// command line that changes the loss leaves them unused.</summary>
+    private static void CheckMethodFlags(TrainConfig config, JsonObject? overrides)
+    {
+        if (overrides is null) return;
+        var used = UsedMethods(config);
+        foreach (var key in overrides.Select(kv => kv.Key))
+            if (Setting.ByKey(key) is { Owners.Count: > 0 } s && !s.Owners.Any(used.Contains))
+                throw new LivtException($"{s.Flag}: a setting of {string.Join(", ", s.Owners.Select(Describe))}, which this run does not use " +
+                    $"(its loss is {config.Loss}); drop {s.Flag} or choose that method");
+        static string Describe(Methods.LongTailMethod m) => m.SwitchKey is { } on ? $"--{on.Replace('_', '-')}" : $"--loss {m.Name}";
+    }
+
+    /// <summary>The methods a run uses: its loss, and every method whose switch is on.</summary>
+    public static IReadOnlyList<Methods.LongTailMethod> UsedMethods(TrainConfig config)
+    {
+        var loss = Methods.LongTailMethods.Find(config.Loss);
+        return Methods.LongTailMethods.All
+            .Where(m => m.SwitchKey is { } on ? Setting.ByKey(on)?.Property.GetValue(config) is { } value && value is not false : m == loss)
+            .ToArray();
     }
 
     /// <summary>
@@ -139,8 +180,12 @@ public static class ConfigResolver
         if (!File.Exists(path)) throw new LivtException($"{path}: not found (is this a Livt run folder?)");
         try
         {
-            return JsonSerializer.Deserialize<TrainConfig>(File.ReadAllText(path), JsonOptions)
-                   ?? throw new LivtException($"{path}: empty config");
+            var config = JsonSerializer.Deserialize<TrainConfig>(ReadText(path), JsonOptions)
+                         ?? throw new LivtException($"{path}: empty config");
+            // Keys no setting has land among the method settings: they are as unknown as anywhere else.
+            if (config.MethodSettings?.Keys.FirstOrDefault(k => Setting.ByKey(k) is null) is { } unknown)
+                throw new LivtException($"{path}: unknown setting '{unknown}'");
+            return config;
         }
         catch (JsonException e)
         {
@@ -148,9 +193,30 @@ public static class ConfigResolver
         }
     }
 
+    private static string ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LivtException($"{path}: cannot be read ({e.Message})", e);
+        }
+    }
+
     /// <summary>Writes a resolved config as JSON, atomically.</summary>
     public static void Write(TrainConfig config, string path) =>
         Interop.AtomicFile.WriteText(path, JsonSerializer.Serialize(config, JsonOptions));
+
+    private static void CheckDuplicateKeys(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o: foreach (var (_, v) in o) CheckDuplicateKeys(v); break;
+            case JsonArray a: foreach (var v in a) CheckDuplicateKeys(v); break;
+        }
+    }
 
     private static string FlagOf(string key) => Setting.ByKey(key)?.Flag ?? key;
 

@@ -1,13 +1,24 @@
 using System.Reflection;
 using System.Text.Json;
+using Livt.Data;
+using Livt.Methods;
 
 namespace Livt.Configuration;
 
-/// <summary>One setting of <see cref="TrainConfig"/>: its property, recipe key, flag and help.</summary>
+/// <summary>One setting of the run spec: its property (of <see cref="TrainConfig"/>, or of a method's
+/// options record), recipe key, flag and help.</summary>
 public sealed record Setting(PropertyInfo Property, string Key, string Flag, SettingAttribute Info)
 {
-    /// <summary>Every setting, in declaration order (the order of docs/CLI.md's flag table and of <c>--help</c>).</summary>
-    public static IReadOnlyList<Setting> All { get; } = typeof(TrainConfig)
+    /// <summary>Every setting, in declaration order (the order of docs/CLI.md's flag table and of
+    /// <c>--help</c>): <see cref="TrainConfig"/>'s, then those of each registered method's options record.</summary>
+    public static IReadOnlyList<Setting> All { get; } =
+    [
+        .. Of(typeof(TrainConfig)),
+        .. LongTailMethods.All.Select(m => m.OptionsType).OfType<Type>().Distinct().SelectMany(Of),
+    ];
+
+    /// <summary>The settings <paramref name="type"/> declares.</summary>
+    public static IReadOnlyList<Setting> Of(Type type) => type
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.GetCustomAttribute<SettingAttribute>() is not null)
         .OrderBy(p => p.MetadataToken)
@@ -21,6 +32,16 @@ public sealed record Setting(PropertyInfo Property, string Key, string Flag, Set
 
     /// <summary>The setting with recipe key <paramref name="key"/>, or null.</summary>
     public static Setting? ByKey(string key) => All.FirstOrDefault(s => s.Key == key);
+
+    /// <summary>The methods this setting belongs to: the method whose options record declares it, or the
+    /// methods that list its key (<see cref="LongTailMethod.Settings"/>); empty for a setting of every run.</summary>
+    public IReadOnlyList<LongTailMethod> Owners { get; } = LongTailMethods.All
+        .Where(m => m.OptionsType == Property.DeclaringType || m.Settings.Contains(Key)).ToArray();
+
+    /// <summary>The help text, with the registered choices put in (<c>{losses}</c>, <c>{datasets}</c>).</summary>
+    public string Description => Info.Description
+        .Replace("{losses}", LongTailMethods.LossChoices(), StringComparison.Ordinal)
+        .Replace("{datasets}", string.Join(" / ", DatasetCatalog.Names), StringComparison.Ordinal);
 
     /// <summary>The value type without nullability (int for int?).</summary>
     public Type ValueType => Nullable.GetUnderlyingType(Property.PropertyType) ?? Property.PropertyType;

@@ -1,5 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Livt.Data;
+using Livt.Methods;
 using Livt.Models;
 
 namespace Livt.Configuration;
@@ -16,7 +18,7 @@ namespace Livt.Configuration;
 public sealed record TrainConfig
 {
     // --- data ---
-    [Setting("fashion-mnist-lt / cifar10-lt / cifar100-lt / imagefolder / list")]
+    [Setting("{datasets}")]
     public string Dataset { get; init; } = "fashion-mnist-lt";
 
     [Setting("Dataset root (Fashion-MNIST is found in /usr/share/datasets/fashion-mnist or $LIVT_DATA without it)")]
@@ -137,7 +139,7 @@ public sealed record TrainConfig
     public bool NormPixLoss { get; init; } = true;
 
     // --- BFT ---
-    [Setting("BFT loss: bal-bce / bce / ce / ls-ce / bal-ce / cb-ce / cb-bce / ldam / mislas / lade / focal / iif; sade (alias tade: three experts, forward / uniform / backward, docs/LOSSES.md); or a supervised contrastive method, gpaco / paco / bcl / tsc / rescom, trained on its own multi-view augmentation (the BFT augmentation flags do not apply; docs/LOSSES.md)", FinetuneOnly = true)]
+    [Setting("BFT loss: {losses} (docs/LOSSES.md)", FinetuneOnly = true)]
     public string Loss { get; init; } = "bal-bce";
 
     [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]
@@ -292,6 +294,37 @@ public sealed record TrainConfig
 
     /// <summary>The batch the learning rate is scaled by: batch × accumulation steps × processes.</summary>
     public int EffectiveBatch(int worldSize = 1) => BatchSize * AccumIter * worldSize;
+
+    /// <summary>The values of the settings the registered methods declare in their own options records
+    /// (<see cref="LongTailMethod.OptionsType"/>), by recipe key: config.json keeps them beside the others, as
+    /// flat keys. Read them typed with <see cref="Options{T}"/>.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? MethodSettings { get; init; }
+
+    /// <summary>The options record <typeparamref name="T"/> of a method, from <see cref="MethodSettings"/>
+    /// (its defaults where a value is absent, as in a run folder written before the method existed).</summary>
+    public T Options<T>() where T : class, new() => (T)Options(typeof(T));
+
+    /// <summary>The options record of <paramref name="method"/>, or null when it declares none.</summary>
+    public object? Options(LongTailMethod method) => method.OptionsType is { } t ? Options(t) : null;
+
+    private object Options(Type type)
+    {
+        var known = Setting.Of(type).Select(s => s.Key).ToHashSet();
+        var values = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in MethodSettings ?? [])
+            if (known.Contains(key)) values[key] = System.Text.Json.Nodes.JsonNode.Parse(value.GetRawText());
+        return values.Deserialize(type, ConfigResolver.JsonOptions)!;
+    }
+
+    /// <summary>What the training loop reads of this run (<see cref="Engine.Trainer"/>, <see cref="Engine.TrainStep"/>),
+    /// with the learning rate scaled to <paramref name="worldSize"/> processes.</summary>
+    public Engine.TrainerOptions TrainerOptions(int worldSize = 1) => new()
+    {
+        Epochs = Epochs, StepsPerEpoch = StepsPerEpoch, BatchSize = BatchSize, DataName = Dataset, Lr = ResolvedLr(worldSize),
+        MinLr = MinLr, WarmupEpochs = WarmupEpochs, AccumIter = AccumIter, ClipGrad = ClipGrad, SamRho = SamRho, Seed = Seed,
+        SaveEverySteps = SaveEverySteps,
+    };
 
     /// <summary>The learning rate actually used (the official rule: blr × global effective batch / 256).</summary>
     public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));

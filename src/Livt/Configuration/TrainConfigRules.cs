@@ -3,6 +3,7 @@ using Livt.Engine;
 using Livt.Optimization;
 using Livt.Losses;
 using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Models;
 using Livt.Runtime;
 
@@ -58,8 +59,8 @@ public static class TrainConfigRules
             return;
         }
 
-        string loss = LossFactory.Canonical(config.Loss) ?? DiverseExpertLoss.Canonical(config.Loss) ?? ContrastiveLosses.Canonical(config.Loss)
-            ?? throw new LivtException($"--loss {config.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names.Append(DiverseExpertLoss.Name).Concat(ContrastiveLosses.Names))})");
+        var method = LongTailMethods.Loss(config.Loss);
+        string loss = method.Name;
         Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && !ShipsValidation(config.Dataset)),
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
         CheckCmo(config);
@@ -68,19 +69,19 @@ public static class TrainConfigRules
         CheckDistillation(config, loss);
         Require((config.IifVariant.Trim().ToLowerInvariant() == "raw" && config.IifNorm == 0) || loss == "iif",
             $"--iif-variant, --iif-norm: settings of --loss iif, not {loss}");
-        if (ContrastiveLosses.Canonical(loss) is not null)
+        if (method.Kind == MethodKind.Contrastive)
         {
             Require(!config.Cmo && !config.DifficultyNet, $"--cmo, --difficulty-net: not with --loss {loss}, which trains on its own multi-view augmentation and loss");
             CheckContrastive(config, loss);
             return;
         }
         Require(config is { ConTemperature: null, ConAlpha: null, ConBeta: null, QueueSize: null, ProjDim: null },
-            $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", ContrastiveLosses.Names)}), not of --loss {loss}");
+            $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))}), not of --loss {loss}");
         Require(config.DrwEpoch is null || loss == "ldam" || config.DistillFrom is not null,
             $"--drw-epoch: deferred re-weighting belongs to --loss ldam or to --distill-from, not to --loss {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
             $"--drw-epoch {config.DrwEpoch}: must be within the run's {config.Epochs} epochs");
-        if (loss == DiverseExpertLoss.Name)
+        if (method.Kind == MethodKind.Experts)
         {
             // Mixup/CutMix are fine: the diverse-expert loss takes soft targets.
             int depth = config.Depth ?? ModelPresets.Get(config.Model).Depth;
@@ -89,7 +90,7 @@ public static class TrainConfigRules
             Require(double.IsFinite(config.SadeTau), $"--sade-tau {config.SadeTau}: must be finite");
             return;
         }
-        var probe = LossFactory.Create(loss, [2, 1], LossOptions(config));
+        var probe = LossFactory.Create(loss, [2, 1], LossOptions(config), config.Options(method));
         Require(!(config.Mixup > 0 || config.Cutmix > 0) || probe.AcceptsSoftTargets,
             $"--loss {config.Loss} needs hard labels: turn Mixup/CutMix off (--mixup 0 --cutmix 0)");
     }
@@ -120,7 +121,7 @@ public static class TrainConfigRules
     private static void CheckCnn(TrainConfig config, string loss)
     {
         if (!ModelPresets.IsCnn(config.Model)) return;
-        if (ContrastiveLosses.Canonical(loss) is not null || loss == DiverseExpertLoss.Name || config.DifficultyNet)
+        if (LongTailMethods.Loss(loss).Kind != MethodKind.Loss || config.DifficultyNet)
             throw new LivtException($"--model {config.Model}: a CNN trains with the classification losses ({string.Join(", ", LossFactory.Names)}); " +
                                     $"{(config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")} needs a ViT");
         if (string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
@@ -140,14 +141,14 @@ public static class TrainConfigRules
         {
             Require(rho >= 0 && double.IsFinite(rho), $"--sam-rho {rho}: must be finite and >= 0");
             Require(config.AccumIter == 1, $"--sam-rho with --accum-iter {config.AccumIter}: SAM takes its ascent step on each batch's gradient; use --accum-iter 1");
-            Require(!config.Cmo && !config.DifficultyNet && ContrastiveLosses.Canonical(loss) is null && loss != DiverseExpertLoss.Name,
+            Require(!config.Cmo && !config.DifficultyNet && LongTailMethods.Loss(loss).Kind == MethodKind.Loss,
                 $"--sam-rho: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}");
         }
         Require(!config.NoMixupDrw || (config.DistillFrom is not null && config.DrwEpoch is not null),
             "--no-mixup-drw: stops Mixup/CutMix at --drw-epoch of a --distill-from run; give both");
         if (config.DistillFrom is null) return;
         Require(!ModelPresets.IsCnn(config.Model), $"--distill-from: the student is a ViT with a distillation token; --model {config.Model} is a CNN (the teacher is the --distill-from run)");
-        Require(!config.Cmo && !config.DifficultyNet && ContrastiveLosses.Canonical(loss) is null && loss != DiverseExpertLoss.Name,
+        Require(!config.Cmo && !config.DifficultyNet && LongTailMethods.Loss(loss).Kind == MethodKind.Loss,
             $"--distill-from: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}; the class head takes one of {string.Join(", ", LossFactory.Names)}");
     }
 

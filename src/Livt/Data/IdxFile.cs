@@ -19,7 +19,8 @@ public static class IdxFile
     {
         try
         {
-            using var file = OpenMaybeGzipped(path);
+            var (file, gzipped) = OpenMaybeGzipped(path);
+            using var _ = file;
             string name = Path.GetFileName(path);
             Span<byte> head = stackalloc byte[4];
             int got = file.ReadAtLeast(head, 4, throwOnEndOfStream: false);
@@ -36,9 +37,14 @@ public static class IdxFile
             {
                 dims[d] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * d));
                 if (dims[d] < 0) throw new LivtException($"{path}: IDX dimension {d} is negative ({dims[d]})");
-                size *= dims[d];
+                // Saturates instead of overflowing: such a size is rejected below without allocating it.
+                size = size > long.MaxValue / Math.Max(dims[d], 1) ? long.MaxValue : size * dims[d];
             }
-            var data = size <= Array.MaxLength ? new byte[size] : null;
+            // The header's size is only believed as far as the file could hold it: deflate expands at
+            // most 1032-fold, so a lying header is an error here instead of a huge allocation.
+            long compressed = new FileInfo(path).Length;
+            long possible = gzipped ? compressed * 1032 + 1024 : compressed - 4 - 4L * rank;
+            var data = size <= Array.MaxLength && size <= possible ? new byte[size] : null;
             long have = data is null ? 0 : file.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
             Span<byte> extra = stackalloc byte[4096];
             for (int n; (n = file.Read(extra)) > 0;) have += n;
@@ -76,14 +82,13 @@ public static class IdxFile
     }
 
     /// <summary>The file's bytes, decompressed when it starts with gzip's magic (whatever its name).</summary>
-    private static Stream OpenMaybeGzipped(string path)
+    private static (Stream Data, bool Gzipped) OpenMaybeGzipped(string path)
     {
         var file = DataFiles.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         int got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
-        return got == 2 && magic[0] == 0x1F && magic[1] == 0x8B
-            ? new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 16)
-            : new BufferedStream(file, 1 << 16);
+        bool gzipped = got == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        return (new BufferedStream(gzipped ? new GZipStream(file, CompressionMode.Decompress) : file, 1 << 16), gzipped);
     }
 }

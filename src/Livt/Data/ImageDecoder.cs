@@ -6,6 +6,12 @@ namespace Livt.Data;
 /// <summary>Decodes JPEG, PNG, WebP (and the other formats SkiaSharp reads) to an <see cref="Image"/>.</summary>
 public static class ImageDecoder
 {
+    /// <summary>The largest image decoded, in pixels (8000 × 5000; ImageNet's largest is 12 million): decoding
+    /// takes 16 bytes a pixel (RGBA, then planar floats), so a damaged or crafted header costs at most
+    /// 640 MB instead of gigabytes. Larger images are a <see cref="CorruptImageException"/>, which
+    /// <c>--skip-corrupt</c> skips.</summary>
+    public const long MaxPixels = 40_000_000;
+
     /// <summary>
     /// Decodes <paramref name="encoded"/> to RGB (<paramref name="channels"/> 3) or grayscale (1).
     /// Alpha is dropped, not composited, and grayscale uses ITU-R 601 luma, as PIL's
@@ -23,6 +29,8 @@ public static class ImageDecoder
             ?? throw new CorruptImageException($"{source}: not a decodable image (unknown format or corrupt header)");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         if (info.Width <= 0 || info.Height <= 0) throw new CorruptImageException($"{source}: image has no pixels");
+        if ((long)info.Width * info.Height > MaxPixels)
+            throw new CorruptImageException($"{source}: the header claims {info.Width}×{info.Height} pixels, more than the {MaxPixels} decoded at most (a damaged header, a decompression bomb, or an image to shrink first)");
         var rgba = new byte[info.BytesSize];
         SKCodecResult result;
         unsafe

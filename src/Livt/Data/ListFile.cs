@@ -32,6 +32,10 @@ public static class ListFile
         {
             throw new LivtException($"{listPath}: list file not found", e);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LivtException($"{listPath}: cannot be read ({e.Message})", e);
+        }
         var paths = new List<string>(lines.Length);
         var labels = new List<int>(lines.Length);
         var lineNumbers = new List<int>(lines.Length);
@@ -44,6 +48,8 @@ public static class ListFile
                 throw new LivtException($"{listPath} line {i + 1}: expected 'relative/path label', found '{lines[i]}'");
             if (label < 0)
                 throw new LivtException($"{listPath} line {i + 1}: label {label} is negative");
+            if (line.AsSpan(0, split).IndexOf('\0') >= 0)
+                throw new LivtException($"{listPath} line {i + 1}: the path contains a NUL character");
             paths.Add(Path.Combine(root, line[..split].TrimEnd()));
             labels.Add(label);
             lineNumbers.Add(i + 1);
@@ -70,12 +76,14 @@ public static class ListFile
         var train = Parse(trainList, root);
         var test = Parse(testList, root);
         var val = valList is null ? null : Parse(valList, root);
-        int numClasses = train.Labels.Max() + 1;
-        var counts = new int[numClasses];
-        foreach (int label in train.Labels) counts[label]++;
-        int empty = Array.IndexOf(counts, 0);
-        if (empty >= 0)
-            throw new LivtException($"{trainList}: class {empty} has no images (labels must cover 0..{numClasses - 1})");
+        // Every class needs a training image; the first class without one is found before the label
+        // count sizes anything, so a huge label is this error rather than a huge allocation.
+        int maxLabel = train.Labels.Max();
+        var present = train.Labels.ToHashSet();
+        for (int c = 0; c <= maxLabel; c++)
+            if (!present.Contains(c))
+                throw new LivtException($"{trainList}: class {c} has no images (labels must cover 0..{maxLabel})");
+        int numClasses = maxLabel + 1;
         foreach (var split in val is null ? [test] : new[] { test, val })
             for (int i = 0; i < split.Labels.Length; i++)
                 if (split.Labels[i] >= numClasses)

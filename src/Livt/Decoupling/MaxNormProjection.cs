@@ -32,7 +32,9 @@ public static class MaxNormProjection
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var norms = weight.norm(1, keepdim: true, p: 2);
-        var scale = torch.where(norms > radius, norms.reciprocal() * radius, torch.ones_like(norms));
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar r = radius;
+        var scale = torch.where(norms > r, norms.reciprocal() * r, torch.ones_like(norms));
         weight.mul_(scale);
     }
 }

@@ -11,7 +11,7 @@ public sealed record RetrainHeadOptions
     /// <summary>The fine-tuned classifier: its run folder or <c>model.safetensors</c>.</summary>
     public required string Init { get; init; }
 
-    /// <summary>crt | lws | tau-norm.</summary>
+    /// <summary>The second stage, one of <see cref="SecondStages.All"/>.</summary>
     public string Method { get; init; } = "crt";
 
     /// <summary>Training epochs of cRT / LWS; null: 10 for cRT, 5 for LWS.</summary>
@@ -21,7 +21,7 @@ public sealed record RetrainHeadOptions
     /// <summary>SGD (L2) weight decay on the trained head parameters.</summary>
     public double WeightDecay { get; init; } = 5e-4;
     public double Momentum { get; init; } = 0.9;
-    /// <summary>Loss of cRT / LWS, one of the hard-label losses of <see cref="Livt.Losses.LossFactory"/>.</summary>
+    /// <summary>Loss of cRT / LWS, one of the hard-label losses of <see cref="Livt.Methods.LossFactory"/>.</summary>
     public string Loss { get; init; } = "ce";
     /// <summary>class-balanced (each class equally likely, then an image of it) | instance (every image once per epoch).</summary>
     public string Sampler { get; init; } = "class-balanced";
@@ -60,4 +60,13 @@ public sealed record RetrainHeadOptions
     public string Device { get; init; } = "cpu";
     /// <summary>Run folder; null: runs/retrain-head-&lt;method&gt;-&lt;time&gt;.</summary>
     public string? Out { get; init; }
+
+    /// <summary>The flags given that belong to one second stage (<see cref="SecondStage.Flags"/>).</summary>
+    internal IEnumerable<string> StageFlagsGiven()
+    {
+        if (KeepHead) yield return "--keep-head";
+        if (MaxNorm is not null) yield return "--max-norm";
+        if (Tau is not null) yield return "--tau";
+        if (KeepBias) yield return "--keep-bias";
+    }
 }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Losses;
+using Livt.Methods;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
@@ -30,7 +30,7 @@ namespace Livt.Decoupling;
 public sealed class RetrainHeadRunner
 {
     private readonly RetrainHeadOptions _options;
-    private readonly HeadMethod _method;
+    private readonly SecondStage _method;
     private readonly ITrainingObserver _observer;
     private readonly Device _device;
 
@@ -38,11 +38,11 @@ public sealed class RetrainHeadRunner
     {
         _options = options;
         _observer = observer ?? NullTrainingObserver.Instance;
-        _method = HeadMethods.Parse(options.Method);
+        _method = SecondStages.Get(options.Method);
         LivtRuntime.Initialize(options.Threads);
         _device = TrainingDevice.Parse(options.Device);
         Validate();
-        RunDir = Path.GetFullPath(options.Out ?? Path.Combine("runs", $"retrain-head-{HeadMethods.Name(_method)}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        RunDir = Path.GetFullPath(options.Out ?? Path.Combine("runs", $"retrain-head-{_method.Name}-{DateTime.Now:yyyyMMdd-HHmmss}"));
     }
 
     /// <summary>The run folder.</summary>
@@ -51,30 +51,28 @@ public sealed class RetrainHeadRunner
     /// <summary>The stage name in logs and reports.</summary>
     public const string Stage = "retrain-head";
 
-    private int Epochs => _options.Epochs ?? (_method == HeadMethod.Lws ? 5 : 10);
+    private int Epochs => _options.Epochs ?? _method.DefaultEpochs;
 
     private void Validate()
     {
         var o = _options;
         ModelCheckpoint.Resolve(o.Init);
-        if (_method != HeadMethod.TauNorm)
+        if (_method.Trains)
         {
             if (Epochs < 1) throw new LivtException($"--epochs {Epochs}: must be at least 1");
             if (!(o.Lr >= 0) || !double.IsFinite(o.Lr)) throw new LivtException($"--lr {o.Lr}: must be a finite number ≥ 0");
             if (o.BatchSize < 1) throw new LivtException($"--batch-size {o.BatchSize}: must be at least 1");
             if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) throw new LivtException($"--weight-decay {o.WeightDecay}: must be a finite number ≥ 0");
             if (o.Momentum is < 0 or >= 1) throw new LivtException($"--momentum {o.Momentum}: must be in [0, 1)");
-            if (LossFactory.Canonical(o.Loss) is null)
+            if (LongTailMethods.Find(o.Loss) is not LossMethod)
                 throw new LivtException($"--loss {o.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names)})");
             if (o.Sampler is not ("class-balanced" or "instance"))
                 throw new LivtException($"--sampler {o.Sampler}: expected class-balanced or instance");
         }
-        if (_method != HeadMethod.Crt && (o.MaxNorm is not null || o.KeepHead))
-            throw new LivtException($"--max-norm and --keep-head belong to --method crt, not {HeadMethods.Name(_method)}");
-        if (o.MaxNorm is { } t && (!double.IsFinite(t) || t < 0)) throw new LivtException($"--max-norm {t}: must be a finite number ≥ 0");
-        if (_method != HeadMethod.TauNorm && (o.Tau is not null || o.KeepBias))
-            throw new LivtException($"--tau and --keep-bias belong to --method tau-norm, not {HeadMethods.Name(_method)}");
-        if (o.Tau is { } tau && !double.IsFinite(tau)) throw new LivtException($"--tau {tau}: must be a finite number or auto");
+        foreach (var flag in o.StageFlagsGiven())
+            if (SecondStages.All.First(s => s.Flags.Contains(flag)) is var owner && owner != _method)
+                throw new LivtException($"{flag} belongs to --method {owner.Name}, not {_method.Name}");
+        _method.Validate(o);
         if (o.ValFraction is < 0 or >= 1) throw new LivtException($"--val-fraction {o.ValFraction}: must be in [0, 1)");
         if (o.EvalBatchSize < 1) throw new LivtException($"--eval-batch-size {o.EvalBatchSize}: must be at least 1");
     }
@@ -91,7 +89,7 @@ public sealed class RetrainHeadRunner
         var (model, meta) = ModelCheckpoint.LoadClassifier(modelPath, _device);
         using var _ = model;
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
-        bool chooseTau = _method == HeadMethod.TauNorm && _options.Tau is null;
+        bool chooseTau = _method.ChoosesOnValidation(_options);
         double valFraction = _options.ValList is not null ? 0
             : _options.ValFraction ?? (source.ValFraction > 0 ? source.ValFraction : chooseTau ? 0.1 : 0);
         if (chooseTau && valFraction == 0 && _options.ValList is null)
@@ -121,12 +119,8 @@ public sealed class RetrainHeadRunner
         var headWeight = model.Head.weight!;
         var headBias = model.Head.bias!;
         using var log = new RunLog(RunDir);
-        var (weight, bias, tuned, finalLoss, description) = _method switch
-        {
-            HeadMethod.TauNorm => TauNorm(headWeight, headBias, valFeatures, validation),
-            HeadMethod.Lws => Lws(headWeight, headBias, trainFeatures, valFeatures, counts, meta.Seed, log),
-            _ => Crt(headWeight, headBias, trainFeatures, valFeatures, counts, meta.Seed, log),
-        };
+        var (weight, bias, tuned, finalLoss, description) = _method.Fit(new HeadFitInputs(headWeight, headBias, trainFeatures, valFeatures,
+            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts), () => Sampler(trainFeatures, meta.Seed), RunDir));
         using (weight)
         using (bias)
         {
@@ -135,11 +129,11 @@ public sealed class RetrainHeadRunner
                 headWeight.copy_(weight);
                 headBias.copy_(bias);
             }
-            bool trained = _method != HeadMethod.TauNorm;
+            bool trained = _method.Trains;
             var metadata = meta with
             {
                 ClassCounts = counts,
-                Loss = trained ? LossFactory.Canonical(_options.Loss) : meta.Loss,
+                Loss = trained ? LongTailMethods.Find(_options.Loss)?.Name : meta.Loss,
                 Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
                 // A retrained head starts from the loaded one, which already includes any folded IIF scale.
                 LogitScale = null, LogitScaleMethod = null,
@@ -169,9 +163,9 @@ public sealed class RetrainHeadRunner
         Directory.CreateDirectory(RunDir);
         var config = JsonSerializer.SerializeToNode(_options with
         {
-            Init = modelPath, Method = HeadMethods.Name(_method), Out = RunDir, ValFraction = valFraction,
-            Epochs = _method == HeadMethod.TauNorm ? null : Epochs,
-            Loss = LossFactory.Canonical(_options.Loss) ?? _options.Loss,
+            Init = modelPath, Method = _method.Name, Out = RunDir, ValFraction = valFraction,
+            Epochs = _method.Trains ? Epochs : null,
+            Loss = LongTailMethods.Find(_options.Loss)?.Name ?? _options.Loss,
             DataDir = source.Dataset.DataDir, TrainList = source.Dataset.TrainList, TestList = source.Dataset.TestList,
         }, ConfigJson)!.AsObject();
         config["dataset"] = source.Dataset.Name;
@@ -181,75 +175,9 @@ public sealed class RetrainHeadRunner
         AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), config.ToJsonString(ConfigJson));
     }
 
-    private (Tensor Weight, Tensor Bias, TunedValue? Tuned, double Loss, string Description) TauNorm(
-        Tensor headWeight, Tensor headBias, FeatureSet? val, string? validation)
-    {
-        using var _ = torch.no_grad();
-        var bias = _options.KeepBias ? headBias.detach().clone() : torch.zeros_like(headBias);
-        TunedValue? tuned = null;
-        double tau;
-        if (_options.Tau is { } given) tau = given;
-        else
-        {
-            tuned = ValidationSearch.Select("tau_norm_tau", ValidationSearch.TauGrid,
-                t => nn.functional.linear(val!.Features, TauNormalization.Apply(headWeight, t), bias), val!.Labels, validation!);
-            tau = tuned.Value;
-            _observer.Message(string.Create(CultureInfo.InvariantCulture,
-                $"τ = {tau:G3} chosen on validation (balanced accuracy {tuned.ValidationBalancedAccuracy[Array.IndexOf(tuned.Grid, tau)]:F2} %)"));
-        }
-        var weight = TauNormalization.Apply(headWeight, tau);
-        return (weight, bias, tuned, double.NaN,
-            string.Create(CultureInfo.InvariantCulture, $"τ-norm (τ = {tau:G3}{(tuned is null ? "" : ", chosen on validation")}{(_options.KeepBias ? ", bias kept" : "")})"));
-    }
-
-    private (Tensor, Tensor, TunedValue?, double, string) Lws(Tensor headWeight, Tensor headBias, FeatureSet train, FeatureSet? val,
-        long[] counts, int seed, RunLog log)
-    {
-        using var lws = new LearnableWeightScaling(headWeight, headBias);
-        double loss = Trainer(log).Train(lws, [lws.Scales], train, val, CreateLoss(counts), Sampler(train, seed), null, RunDir);
-        var (w, b) = lws.Fold();
-        return (w, b, null, loss, $"LWS ({LossFactory.Canonical(_options.Loss)}, {_options.Sampler} sampling)");
-    }
-
-    private (Tensor, Tensor, TunedValue?, double, string) Crt(Tensor headWeight, Tensor headBias, FeatureSet train, FeatureSet? val,
-        long[] counts, int seed, RunLog log)
-    {
-        using var head = nn.Linear(headWeight.shape[1], headWeight.shape[0]);
-        head.to(_device);
-        using (torch.no_grad())
-        {
-            if (_options.KeepHead)
-            {
-                head.weight!.copy_(headWeight);
-                head.bias!.copy_(headBias);
-            }
-            else
-            {
-                // nn.Linear's own initialisation, U(±1/√fan_in) for weight and bias, redrawn from a generator
-                // the run owns rather than libtorch's process-wide one.
-                using var generator = new Generator((ulong)Seeds.Derive(seed, 0, Seeds.Stream.Init), _device);
-                double bound = 1 / Math.Sqrt(headWeight.shape[1]);
-                head.weight!.uniform_(-bound, bound, generator);
-                head.bias!.uniform_(-bound, bound, generator);
-            }
-        }
-        Action? project = null;
-        string constraint = "";
-        if (_options.MaxNorm is { } t)
-        {
-            double radius = MaxNormProjection.Radius(headWeight, t);
-            project = () => MaxNormProjection.Project(head.weight!, radius);
-            constraint = string.Create(CultureInfo.InvariantCulture, $", MaxNorm {t:G3} (radius {radius:G4})");
-        }
-        double loss = Trainer(log).Train(head, [head.weight!, head.bias!], train, val, CreateLoss(counts), Sampler(train, seed), project, RunDir);
-        return (head.weight!.detach().clone(), head.bias!.detach().clone(), null, loss,
-            $"cRT ({LossFactory.Canonical(_options.Loss)}, {_options.Sampler} sampling{(_options.KeepHead ? ", from the fine-tuned head" : "")}{constraint}" +
-            string.Create(CultureInfo.InvariantCulture, $", wd {_options.WeightDecay:G3})"));
-    }
-
     private HeadTrainer Trainer(RunLog log) => new()
     {
-        Stage = HeadMethods.Name(_method), Epochs = Epochs, BatchSize = _options.BatchSize, Lr = _options.Lr,
+        Stage = _method.Name, Epochs = Epochs, BatchSize = _options.BatchSize, Lr = _options.Lr,
         Momentum = _options.Momentum, WeightDecay = _options.WeightDecay, Observer = _observer, Log = log,
     };
 

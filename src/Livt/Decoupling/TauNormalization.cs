@@ -19,6 +19,8 @@ public static class TauNormalization
         if (!double.IsFinite(tau)) throw new ArgumentException($"τ = {tau} must be finite", nameof(tau));
         using var scope = torch.NewDisposeScope();
         var norms = weight.norm(1, keepdim: true, p: 2);
-        return scope.MoveToOuter(weight / norms.pow(tau));
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar t = tau;
+        return scope.MoveToOuter(weight / norms.pow(t));
     }
 }

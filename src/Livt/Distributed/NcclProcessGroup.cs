@@ -1,3 +1,4 @@
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -101,9 +101,11 @@ public sealed class MixedPrecision : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
+        // add_(Tensor) without an alpha would make TorchSharp create a temporary alpha of 1.
+        using var one = 1.ToScalar();
         foreach (var m in _mirrors)
         {
-            m.Master.Grad.narrow(0, m.Offset, m.Length).add_(m.Grad);
+            m.Master.Grad.narrow(0, m.Offset, m.Length).add_(m.Grad, one);
             m.Grad.zero_();
         }
     }

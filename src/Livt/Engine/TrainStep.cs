@@ -1,4 +1,3 @@
-using Livt.Configuration;
 using Livt.Data;
 using Livt.Optimization;
 using TorchSharp;
@@ -33,15 +32,14 @@ public sealed class TrainStep
     }
 
     /// <summary>The step a run of <paramref name="config"/> takes (the trainer's and <c>livt bench</c>'s): warm-up
-    /// and cosine from the resolved learning rate over the configured epochs, accumulation, clipping, and SAM
-    /// with <c>--sam-rho</c>.</summary>
-    public static TrainStep For(TrainConfig config, ITrainingStage stage, FlatOptimizer optimizer, IDataParallel parallel) =>
-        new(stage, optimizer, Schedule(config, stage, parallel), config.AccumIter, config.ClipGrad, parallel,
+    /// and cosine from its learning rate over its epochs, accumulation, clipping, and SAM with a radius.</summary>
+    public static TrainStep For(TrainerOptions config, ITrainingStage stage, FlatOptimizer optimizer, IDataParallel parallel) =>
+        new(stage, optimizer, Schedule(config, stage), config.AccumIter, config.ClipGrad, parallel,
             config.SamRho is { } rho ? new SharpnessAwareMinimization(rho) : null);
 
-    private static LrSchedule Schedule(TrainConfig config, ITrainingStage stage, IDataParallel parallel)
+    private static LrSchedule Schedule(TrainerOptions config, ITrainingStage stage)
     {
-        var schedule = new LrSchedule(config.ResolvedLr(parallel.WorldSize), config.MinLr, config.WarmupEpochs, config.Epochs);
+        var schedule = new LrSchedule(config.Lr, config.MinLr, config.WarmupEpochs, config.Epochs);
         if (stage.RestartEpoch is not { } restart) return schedule;
         if (restart <= config.WarmupEpochs)
             throw new LivtException($"--warmup-epochs {config.WarmupEpochs}: {stage.Name} restarts its optimizer and schedule at epoch {restart + 1} " +
@@ -80,7 +78,8 @@ public sealed class TrainStep
             value = loss.item<float>();
             Timer?.PartEnded(StepPart.Forward);
             if (!double.IsFinite(value)) return value;
-            (AccumIter == 1 ? loss : loss / AccumIter).backward();
+            using var accumulation = ((double)AccumIter).ToScalar();
+            (AccumIter == 1 ? loss : loss.div(accumulation)).backward();
             _stage.Precision?.PullGrads();
             if (_sam is not null) value = SharpnessAware(batch, step);
             if (!double.IsFinite(value)) return value;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Livt.Configuration;
 using Livt.Data;
 using Livt.Optimization;
 using TorchSharp;
@@ -20,7 +19,7 @@ public sealed class Trainer
     /// <summary>How often (in steps) a step line goes to log.jsonl.</summary>
     private const int LogEverySteps = 20;
 
-    private readonly TrainConfig _config;
+    private readonly TrainerOptions _config;
     private readonly string _runDir;
     private readonly ITrainingStage _stage;
     private readonly DataLoader _loader;
@@ -30,7 +29,7 @@ public sealed class Trainer
 
     /// <summary>Prepares training of <paramref name="stage"/> with the loader and optimizer built for it;
     /// <paramref name="log"/> is null on processes that do not write.</summary>
-    public Trainer(TrainConfig config, string runDir, ITrainingStage stage, DataLoader loader, FlatOptimizer optimizer, RunLog? log, RunContext context)
+    public Trainer(TrainerOptions config, string runDir, ITrainingStage stage, DataLoader loader, FlatOptimizer optimizer, RunLog? log, RunContext context)
     {
         (_config, _runDir, _stage, _loader, _optimizer, _log, _context) = (config, runDir, stage, loader, optimizer, log, context);
     }
@@ -48,10 +47,10 @@ public sealed class Trainer
     {
         int stepsPerEpoch = StepsPerEpoch;
         if (stepsPerEpoch <= 0)
-            throw new LivtException($"{_config.Dataset}: the training set is smaller than one batch of {_config.BatchSize}: lower --batch-size");
+            throw new LivtException($"{_config.DataName}: the training set is smaller than one batch of {_config.BatchSize}: lower --batch-size");
         var step = TrainStep.For(_config, _stage, _optimizer, Parallel);
         var model = _stage.Model;
-        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer);
+        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer, Observer.Message);
         AgreeOnResumePoint(resumed);
         // Rank 0's weights everywhere, before the bf16 working copy is refreshed from them below.
         Parallel.BroadcastParameters(model);
@@ -62,8 +61,7 @@ public sealed class Trainer
         _stage.Precision?.PushWeights();
         Observer.StageStarted(_stage.Name, startEpoch, _config.Epochs, stepsPerEpoch, _runDir);
 
-        var device = model.parameters().First().device;
-        using var generator = new Generator((ulong)_config.Seed, device);
+        using var generator = new Generator((ulong)_config.Seed);
         double lastLoss = double.NaN;
         _optimizer.ZeroGrad();
         for (int epoch = startEpoch; epoch < _config.Epochs; epoch++)

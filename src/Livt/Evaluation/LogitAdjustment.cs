@@ -22,7 +22,9 @@ public static class LogitAdjustment
         if (trainPrior.Count != logits.shape[1])
             throw new ArgumentException($"{trainPrior.Count} prior values for {logits.shape[1]} classes", nameof(trainPrior));
         using var shift = tensor(Offset(trainPrior, testPrior, tau), dtype: logits.dtype, device: logits.device);
-        return logits + shift;
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using TorchSharp.Scalar one = 1;
+        return logits.add(shift, one);
     }
 
     /// <summary>The per-class shift τ·(log π_test − log π_train) that <see cref="Apply"/> adds (an

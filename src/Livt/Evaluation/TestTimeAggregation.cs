@@ -31,7 +31,8 @@ public sealed class TestTimeAggregation : IDisposable
         if (numExperts < 1) throw new ArgumentOutOfRangeException(nameof(numExperts), numExperts, "at least one expert");
         if (!(lr > 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "must be > 0");
         NumExperts = numExperts;
-        _raw = new Parameter(torch.full(numExperts, 1.0 / numExperts, dtype: ScalarType.Float32, device: device ?? CPU));
+        using Scalar share = 1.0 / numExperts;
+        _raw = new Parameter(torch.full(numExperts, share, dtype: ScalarType.Float32, device: device ?? CPU));
         _store = ParameterStore.Create(ParamGroups.Single([_raw], weightDecay));
         _optimizer = new Sgd(_store, lr, momentum, nesterov: true);
     }

@@ -44,9 +44,10 @@ public static class ValidationSearch
         long c = logits.shape[1];
         var y = labels.to(ScalarType.Int64, logits.device);
         var correct = logits.argmax(1).eq(y).to(ScalarType.Float64);
-        var perClassCorrect = torch.zeros(c, dtype: ScalarType.Float64, device: logits.device).index_add_(0, y, correct, 1.0);
-        var perClassTotal = torch.zeros(c, dtype: ScalarType.Float64, device: logits.device).index_add_(0, y, torch.ones_like(correct), 1.0);
-        var present = perClassTotal > 0;
+        using Scalar one = 1.0, zero = 0;
+        var perClassCorrect = torch.zeros(c, dtype: ScalarType.Float64, device: logits.device).index_add_(0, y, correct, one);
+        var perClassTotal = torch.zeros(c, dtype: ScalarType.Float64, device: logits.device).index_add_(0, y, torch.ones_like(correct), one);
+        var present = perClassTotal > zero;
         return 100.0 * (perClassCorrect[present] / perClassTotal[present]).mean().item<double>();
     }
 }

@@ -86,7 +86,8 @@ public static class OnnxExport
         var x = (torch.tensor(pixels, [CheckBatch, chans, size, size]) - torch.tensor(info.Mean, channelShape))
                 * torch.tensor(info.Std.Select(s => 1f / s).ToArray(), channelShape);
         var logits = model.forward(x);
-        if (offset is not null) logits = logits + torch.tensor(offset, dtype: ScalarType.Float32);
+        using Scalar one = 1;
+        if (offset is not null) logits = logits.add(torch.tensor(offset, dtype: ScalarType.Float32), one);
         var livt = logits.contiguous().data<float>().ToArray();
         double diff = 0, scale = 1;
         for (int i = 0; i < livt.Length; i++)

@@ -1,22 +1,22 @@
 using Livt.Interop;
+using Livt.Methods;
 
 namespace Livt.Inference;
 
 /// <summary>
 /// Post-hoc logit adjustment needs to know which label distribution a model's logits already assume:
-/// a model trained with a prior-corrected loss (Bal-BCE, Bal-CE / logit adjustment, LADE, and the
-/// contrastive methods, whose classifiers are all trained logit-adjusted) predicts as if classes were balanced, and so does a head retrained on class-balanced samples (cRT, LWS); one
+/// a model trained with a prior-corrected loss (<see cref="LongTailMethod.AssumesBalancedPrior"/>: Bal-BCE,
+/// Bal-CE / logit adjustment, LADE, and the contrastive methods, whose classifiers are all trained
+/// logit-adjusted) predicts as if classes were balanced, and so does a head retrained on class-balanced samples (cRT, LWS); one
 /// trained with plain CE/BCE on the data as it comes predicts under the training prior.
 /// </summary>
 public static class PriorCorrection
 {
-    private static readonly HashSet<string> Balanced = ["bal-bce", "bal-ce", "lade", .. Livt.Losses.Contrastive.ContrastiveLosses.Names];
-
     /// <summary>The prior a model's raw logits assume, given its training loss, class counts and (for a
     /// retrained head) <see cref="Livt.Interop.ModelMetadata.Sampler"/>.</summary>
     public static double[] SourcePrior(string? loss, IReadOnlyList<long> trainCounts, string? sampler = null)
     {
-        if (sampler == "class-balanced" || (loss is not null && (Livt.Losses.LossFactory.Canonical(loss) ?? Livt.Losses.Contrastive.ContrastiveLosses.Canonical(loss)) is { } name && Balanced.Contains(name)))
+        if (sampler == "class-balanced" || LongTailMethods.Find(loss) is { AssumesBalancedPrior: true })
             return Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray();
         return Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts);
     }

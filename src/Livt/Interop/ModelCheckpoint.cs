@@ -95,14 +95,25 @@ public static class ModelCheckpoint
             if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind or DistilledVisionTransformer.FileKind or CifarResNet.FileKind) })
                 throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint (MGP pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
             var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
-            ClassifierModel model = (meta.Kind, meta.Model) switch
+            double held = file.Tensors.Values.Sum(t => (double)t.NumberOfElements), needed = meta.MinimumParameters();
+            if (needed > held)
+                throw new LivtException($"{path}: the metadata describes a model of at least {needed:0} weights, the file holds {held:0}: the metadata does not belong to these weights");
+            ClassifierModel model;
+            try
             {
-                (_, ResNetConfig cnn) => ResNet.Create(cnn),
-                (MultiExpertVisionTransformer.FileKind, VitConfig vit) => new MultiExpertVisionTransformer(vit, meta.Experts, meta.ExpertDepth),
-                (DistilledVisionTransformer.FileKind, VitConfig vit) => new DistilledVisionTransformer(vit),
-                (_, VitConfig vit) => new VisionTransformer(vit),
-                _ => throw new LivtException($"{path}: a '{meta.Kind}' model without a ViT or ResNet architecture"),
-            };
+                model = (meta.Kind, meta.Model) switch
+                {
+                    (_, ResNetConfig cnn) => ResNet.Create(cnn),
+                    (MultiExpertVisionTransformer.FileKind, VitConfig vit) => new MultiExpertVisionTransformer(vit, meta.Experts, meta.ExpertDepth),
+                    (DistilledVisionTransformer.FileKind, VitConfig vit) => new DistilledVisionTransformer(vit),
+                    (_, VitConfig vit) => new VisionTransformer(vit),
+                    _ => throw new LivtException($"{path}: a '{meta.Kind}' model without a ViT or ResNet architecture"),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                throw new LivtException($"{path}: {e.Message}");
+            }
             try
             {
                 StateDictLoader.Load(model, file.Tensors, strict: true, source: path);

@@ -125,38 +125,67 @@ public sealed record ModelMetadata
     }
 
     /// <summary>Reads the metadata back; <paramref name="source"/> names the file in errors.</summary>
+    /// <exception cref="LivtException">A key is missing, a value unreadable, or the values contradict
+    /// each other (a model configuration that cannot be built, class names that do not match the head).</exception>
     public static ModelMetadata FromSafeTensorsMetadata(IReadOnlyDictionary<string, string> m, string source)
     {
         string Get(string key) => m.TryGetValue(key, out var v)
             ? v
             : throw new LivtException($"{source}: no '{key}' in the metadata: not a model saved by Livt (a raw timm/MAE file can be loaded with --init)");
+        T Parse<T>(string key, JsonSerializerOptions? options = null) where T : class =>
+            JsonSerializer.Deserialize<T>(Get(key), options) ?? throw new JsonException($"'{key}' is null");
+        int Int(string key) => m.TryGetValue(key, out var text) ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        ModelMetadata meta;
         try
         {
             var kind = Get("livt.kind");
-            return new ModelMetadata
+            meta = new ModelMetadata
             {
                 Kind = kind,
-                Model = kind == CifarResNet.FileKind
-                    ? JsonSerializer.Deserialize<ResNetConfig>(Get("livt.model"), Json)!
-                    : JsonSerializer.Deserialize<VitConfig>(Get("livt.model"), Json)!,
-                Mean = JsonSerializer.Deserialize<float[]>(Get("livt.mean"))!,
-                Std = JsonSerializer.Deserialize<float[]>(Get("livt.std"))!,
-                ClassNames = JsonSerializer.Deserialize<string[]>(Get("livt.class_names"))!,
-                ClassCounts = JsonSerializer.Deserialize<long[]>(Get("livt.class_counts"))!,
+                Model = kind == CifarResNet.FileKind ? Parse<ResNetConfig>("livt.model", Json) : Parse<VitConfig>("livt.model", Json),
+                Mean = Parse<float[]>("livt.mean"),
+                Std = Parse<float[]>("livt.std"),
+                ClassNames = Parse<string[]>("livt.class_names"),
+                ClassCounts = Parse<long[]>("livt.class_counts"),
                 Dataset = Get("livt.dataset"),
                 Imbalance = m.TryGetValue("livt.imbalance", out var imb) ? double.Parse(imb, System.Globalization.CultureInfo.InvariantCulture) : 0,
-                Seed = m.TryGetValue("livt.seed", out var seed) ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 0,
+                Seed = Int("livt.seed"),
                 Loss = m.TryGetValue("livt.loss", out var loss) && loss.Length > 0 ? loss : null,
                 Sampler = m.TryGetValue("livt.sampler", out var sampler) && sampler.Length > 0 ? sampler : null,
-                LogitScale = m.TryGetValue("livt.logit_scale", out var scale) && scale.Length > 0 ? JsonSerializer.Deserialize<double[]>(scale) : null,
+                LogitScale = m.TryGetValue("livt.logit_scale", out var scale) && scale.Length > 0 ? Parse<double[]>("livt.logit_scale") : null,
                 LogitScaleMethod = m.TryGetValue("livt.logit_scale_method", out var how) && how.Length > 0 ? how : null,
-                Experts = m.TryGetValue("livt.experts", out var experts) ? int.Parse(experts, System.Globalization.CultureInfo.InvariantCulture) : 0,
-                ExpertDepth = m.TryGetValue("livt.expert_depth", out var depth) ? int.Parse(depth, System.Globalization.CultureInfo.InvariantCulture) : 0,
+                Experts = Int("livt.experts"),
+                ExpertDepth = Int("livt.expert_depth"),
             };
+            meta.Model.Validate();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or OverflowException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
             throw new LivtException($"{source}: unreadable Livt metadata: {e.Message}");
         }
+        string? problem = meta switch
+        {
+            { ClassNames.Length: var n } when n != meta.Model.NumClasses => $"{n} class names for a {meta.Model.NumClasses}-class head",
+            { ClassCounts.Length: var n } when n != 0 && n != meta.Model.NumClasses => $"{n} class counts for a {meta.Model.NumClasses}-class head",
+            { LogitScale.Length: var n } when n != meta.Model.NumClasses => $"{n} logit scales for a {meta.Model.NumClasses}-class head",
+            _ when meta.ClassCounts.Any(c => c < 0) => "a negative class count",
+            _ when meta.Mean.Length is 0 || meta.Mean.Length != meta.Std.Length || meta.Mean.Length > meta.Model.InChans => $"mean and std of {meta.Mean.Length} and {meta.Std.Length} values for {meta.Model.InChans} channel(s)",
+            _ when meta.Experts < 0 || meta.ExpertDepth < 0 => "a negative number of experts",
+            _ => null,
+        };
+        if (problem is not null) throw new LivtException($"{source}: inconsistent Livt metadata: {problem}");
+        return meta;
+    }
+
+    /// <summary>A lower bound on the number of weights the model this metadata describes has: what a
+    /// file must hold at least before building the model is worth its memory.</summary>
+    public double MinimumParameters()
+    {
+        if (Model is ResNetConfig cnn) return (double)cnn.NumClasses * cnn.FeatureDim;
+        var c = (VitConfig)Model;
+        double d = c.EmbedDim, hidden = Math.Floor(d * c.MlpRatio), tokens = Math.Pow((double)c.ImageSize / c.PatchSize, 2) + 1;
+        double block = 4 * d * d + 2 * d * hidden;
+        double blocks = c.Depth + Math.Max(Experts - 1, 0) * (double)ExpertDepth;
+        return blocks * block + tokens * d + d * c.InChans * c.PatchSize * c.PatchSize + c.NumClasses * d;
     }
 }

@@ -58,6 +58,8 @@ public static class PyTorchCheckpoint
         Hashtable root;
         try
         {
+            if (PickleProblem(path) is { } problem)
+                throw new LivtException($"{path}: a damaged PyTorch checkpoint: {problem}");
             using var stream = File.OpenRead(path);
             root = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true);
         }
@@ -75,6 +77,25 @@ public static class PyTorchCheckpoint
             // The optimizer state of a training checkpoint is as large as the model twice over: free it now.
             DisposeTensors(root);
         }
+    }
+
+    /// <summary>The lengths declared inside the archive's <c>data.pkl</c>, checked before the unpickler
+    /// allocates them (see <see cref="PickleLengths"/>).</summary>
+    private static string? PickleProblem(string path)
+    {
+        using var zip = new System.IO.Compression.ZipArchive(File.OpenRead(path), System.IO.Compression.ZipArchiveMode.Read);
+        var entry = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal));
+        if (entry is null) return null;
+        long limit = new FileInfo(path).Length;
+        using var data = entry.Open();
+        var pickle = new MemoryStream();
+        var buffer = new byte[1 << 16];
+        for (int n; (n = data.Read(buffer)) > 0;)
+        {
+            if (pickle.Length + n > limit) return $"data.pkl inflates beyond the file's {limit} bytes";
+            pickle.Write(buffer, 0, n);
+        }
+        return PickleLengths.Check(pickle.GetBuffer().AsSpan(0, (int)pickle.Length)) is { } p ? $"data.pkl: {p}" : null;
     }
 
     private static string Explain(Exception e, string convert) => e switch

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TorchSharp;
@@ -10,11 +11,17 @@ namespace Livt.Interop;
 /// Reads and writes the safetensors format (8-byte little-endian header length, JSON header of
 /// dtype/shape/data_offsets per tensor plus an optional string map under <c>__metadata__</c>, then the
 /// raw little-endian data). It is the format timm, MAE and LiVT checkpoints are exchanged in.
+/// Livt's files carry the SHA-256 of their data section under <see cref="DataSha256Key"/>, checked on
+/// every read, so a flipped bit in a tensor is an error instead of silently different weights.
 /// </summary>
 public static class SafeTensors
 {
     // Header larger than this is treated as corrupt rather than allocated: real headers are kilobytes.
     private const long MaxHeaderBytes = 100L * 1024 * 1024;
+
+    /// <summary>The <c>__metadata__</c> key under which Livt stores the SHA-256 (lower-case hex) of the
+    /// data section, i.e. of every byte after the header.</summary>
+    public const string DataSha256Key = "livt.data_sha256";
 
     private static readonly Dictionary<string, ScalarType> DtypeByName = new()
     {
@@ -27,11 +34,11 @@ public static class SafeTensors
         DtypeByName.ToDictionary(kv => kv.Value, kv => kv.Key);
 
     /// <summary>Reads every tensor (on the CPU) and the metadata of a safetensors file.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="SafeTensorsFormatException">The file is truncated or malformed.</exception>
+    /// <exception cref="LivtException">The file does not exist.</exception>
+    /// <exception cref="SafeTensorsFormatException">The file is truncated, malformed or damaged.</exception>
     public static SafeTensorsFile Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        if (!File.Exists(path)) throw new LivtException($"{path}: file not found");
         using var stream = File.OpenRead(path);
         long fileLength = stream.Length;
         if (fileLength < 8) throw new SafeTensorsFormatException(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");
@@ -46,6 +53,10 @@ public static class SafeTensors
         stream.ReadExactly(headerBytes);
         long dataStart = 8 + headerLength, dataLength = fileLength - dataStart;
 
+        // JsonDocument accepts invalid UTF-8 inside strings and throws InvalidOperationException only
+        // when a name or value is read.
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes))
+            throw new SafeTensorsFormatException(path, "header is not valid UTF-8 (damaged file?)");
         JsonDocument header;
         try { header = JsonDocument.Parse(headerBytes); }
         catch (JsonException e) { throw new SafeTensorsFormatException(path, $"header is not valid JSON ({e.Message})"); }
@@ -70,6 +81,13 @@ public static class SafeTensors
                 if (entries.Any(e => e.Name == prop.Name))
                     throw new SafeTensorsFormatException(path, $"tensor '{prop.Name}' appears twice in the header");
                 entries.Add(ParseEntry(path, prop, dataLength));
+            }
+            if (metadata.Remove(DataSha256Key, out var expectedHash))
+            {
+                stream.Position = dataStart;
+                var actualHash = Convert.ToHexStringLower(SHA256.HashData(stream));
+                if (actualHash != expectedHash)
+                    throw new SafeTensorsFormatException(path, $"the SHA-256 of its data is {actualHash}, the header records {expectedHash}: the tensors are damaged");
             }
 
             var tensors = new Dictionary<string, Tensor>();
@@ -145,17 +163,21 @@ public static class SafeTensors
 
         using var scope = torch.NewDisposeScope();
         var cpu = list.Select(kv => (kv.Key, T: kv.Value.detach().cpu().contiguous())).ToList();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (_, t) in cpu)
+            if (t.NumberOfElements > 0) hash.AppendData(t.bytes);
+        var allMetadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            [DataSha256Key] = Convert.ToHexStringLower(hash.GetHashAndReset()),
+        };
 
         using var headerJson = new MemoryStream();
         using (var w = new Utf8JsonWriter(headerJson))
         {
             w.WriteStartObject();
-            if (metadata is { Count: > 0 })
-            {
-                w.WriteStartObject("__metadata__");
-                foreach (var (k, v) in metadata) w.WriteString(k, v);
-                w.WriteEndObject();
-            }
+            w.WriteStartObject("__metadata__");
+            foreach (var (k, v) in allMetadata) w.WriteString(k, v);
+            w.WriteEndObject();
             long offset = 0;
             foreach (var (name, t) in cpu)
             {

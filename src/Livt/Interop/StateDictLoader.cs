@@ -42,6 +42,39 @@ public static class StateDictLoader
     }
 
     /// <summary>
+    /// Loads single-model weights by name into <paramref name="model"/>, not strictly: each of its tensors
+    /// takes the one of its own name, or else the one its <see cref="ClassifierModel.EncoderName"/> names, so
+    /// a multi-expert model gets the shared trunk from <c>blocks.0</c> … and every expert the last k blocks
+    /// (and <c>fc_norm</c>/<c>head</c> when present): the experts start identical and are told apart by their
+    /// objectives; a distilled ViT without a distillation token in the weights starts it as the class token.
+    /// Tensors of another shape are left as they are.
+    /// </summary>
+    /// <param name="model">The target; its tensors are overwritten in place.</param>
+    /// <param name="weights">Tensors by single-head ViT (timm) name; not modified.</param>
+    /// <param name="source">Where they come from, for the report.</param>
+    /// <returns>The model names that found nothing (<c>Missing</c>), the given names used by none
+    /// (<c>Unexpected</c>), and shape mismatches.</returns>
+    public static LoadReport LoadEncoder(ClassifierModel model, IReadOnlyDictionary<string, Tensor> weights, string? source = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(weights);
+        var mapped = new Dictionary<string, Tensor>();
+        var missing = new List<string>();
+        var mismatched = new List<string>();
+        var used = new HashSet<string>();
+        foreach (var (name, tensor) in model.state_dict())
+        {
+            var from = weights.ContainsKey(name) ? name : model.EncoderName(name);
+            if (!weights.TryGetValue(from, out var w)) { missing.Add(name); continue; }
+            used.Add(from);
+            if (w.shape.SequenceEqual(tensor.shape)) mapped[name] = w;
+            else mismatched.Add($"{name}{(from == name ? "" : $" (from {from})")}: checkpoint {Shape(w)} vs model {Shape(tensor)}");
+        }
+        Load(model, mapped, strict: false, source: source);
+        return new LoadReport(missing, weights.Keys.Where(k => !used.Contains(k)).ToList(), mismatched);
+    }
+
+    /// <summary>
     /// The part of an MAE checkpoint a <see cref="VisionTransformer"/> takes, as MAE's fine-tuning does:
     /// drops <c>decoder_*</c> and <c>mask_token</c>, and with <paramref name="globalPool"/> also the
     /// encoder's final <c>norm.*</c> (the classifier has <c>fc_norm</c> instead). What remains loads

@@ -36,9 +36,11 @@ internal sealed class BinaryCrossEntropyLoss : LongTailLoss
         using var scope = torch.NewDisposeScope();
         var labels = HardLabels(logits, targets);
         var y = Distribution(logits, targets, labels, _smoothing);
-        var z = _margin is null ? logits : logits + PerClass(_margin, logits);
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1, classes = NumClasses;
+        var z = _margin is null ? logits : logits.add(PerClass(_margin, logits), one);
         var weight = _weights is null ? null : PerClass(_weights, logits);
-        var loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y, weight) * NumClasses;
+        var loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y, weight) * classes;
         return scope.MoveToOuter(loss);
     }
 }

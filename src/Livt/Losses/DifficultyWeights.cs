@@ -15,7 +15,9 @@ public static class DifficultyWeights
     public static Tensor RelativeDifficulty(Tensor accuracies)
     {
         using var scope = torch.NewDisposeScope();
-        return (1 - accuracies / (accuracies.sum(-1, keepdim: true) + 1e-12)).MoveToOuterDisposeScope();
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1, eps = 1e-12;
+        return accuracies.div(accuracies.sum(-1, keepdim: true).add(eps, one)).neg().add(one, one).MoveToOuterDisposeScope();
     }
 
     /// <summary>The driver loss: mean squared error between the predicted difficulties and the relative
@@ -30,7 +32,8 @@ public static class DifficultyWeights
     public static Tensor Normalize(Tensor difficulties)
     {
         using var scope = torch.NewDisposeScope();
-        return (difficulties / difficulties.sum() * difficulties.shape[^1]).MoveToOuterDisposeScope();
+        using Scalar count = difficulties.shape[^1];
+        return (difficulties / difficulties.sum() * count).MoveToOuterDisposeScope();
     }
 
     /// <summary>mean_i w_{y_i} · ℓ_i: the class-weighted batch loss of per-sample losses [N].</summary>

@@ -34,14 +34,6 @@ public sealed class DiverseExpertLoss : LongTailLoss
     /// <summary>The loss's name on the command line and in recipes (<c>--loss sade</c>).</summary>
     public const string Name = "sade";
 
-    /// <summary><see cref="Name"/> for "sade" or "tade" (the method's first name), any case; null for another
-    /// loss. It is not one of <c>LossFactory</c>'s, which all take the logits of one head [N, C].</summary>
-    public static string? Canonical(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return name.Trim().ToLowerInvariant() is "sade" or "tade" ? Name : null;
-    }
-
     /// <summary>τ of the backward expert.</summary>
     public double Tau { get; }
 
@@ -64,9 +56,11 @@ public sealed class DiverseExpertLoss : LongTailLoss
         Tensor Ce(Tensor z) => labels is null
             ? Functions.SoftCrossEntropy(z, targets.to(logits.dtype))
             : torch.nn.functional.cross_entropy(z, labels.to(logits.device));
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1;
         var loss = Ce(logits.select(1, 0))
-                   + Ce(logits.select(1, 1) + PerClass(_logPrior, logits))
-                   + Ce(logits.select(1, 2) + PerClass(_backward, logits));
+                   .add(Ce(logits.select(1, 1).add(PerClass(_logPrior, logits), one)), one)
+                   .add(Ce(logits.select(1, 2).add(PerClass(_backward, logits), one)), one);
         return scope.MoveToOuter(loss);
     }
 

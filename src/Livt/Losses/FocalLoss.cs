@@ -28,5 +28,10 @@ internal sealed class FocalLoss : LongTailLoss
         return scope.MoveToOuter(loss);
     }
 
-    private Tensor Focal(Tensor logp) => (1 - logp.exp()).pow(_gamma) * -logp;
+    private Tensor Focal(Tensor logp)
+    {
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1, gamma = _gamma;
+        return logp.exp().neg().add(one, one).pow(gamma) * -logp;
+    }
 }

@@ -21,6 +21,8 @@ internal static class Functions
         var (values, indices) = soft.topk(2, dim: 1, largest: true);
         var first = values.select(1, 0) * perSample(indices.select(1, 0));
         var second = values.select(1, 1) * perSample(indices.select(1, 1));
-        return (first + second).mean();
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1;
+        return first.add(second, one).mean();
     }
 }

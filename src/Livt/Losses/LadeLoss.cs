@@ -34,10 +34,12 @@ internal sealed class LadeLoss : LongTailLoss
         long n = logits.shape[0];
         var mask = torch.nn.functional.one_hot(labels, NumClasses).to(logits.dtype).t();   // C × N
         var samplesPerClass = mask.sum(1);
-        var first = (logits.t() * mask).sum(1) / (samplesPerClass + 1e-8);
-        var shifted = (logits + PerClass(_logPriorShift, logits)).t();                      // C × N
-        var second = shifted.logsumexp(1) - Math.Log(n);
-        var estimate = first - second - _lambda * second.square();
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1, eps = 1e-8, logN = Math.Log(n), lambda = _lambda, two = 2;
+        var first = (logits.t() * mask).sum(1) / samplesPerClass.add(eps, one);
+        var shifted = logits.add(PerClass(_logPriorShift, logits), one).t();                // C × N
+        var second = shifted.logsumexp(1) - logN;
+        var estimate = first - second - second.pow(two) * lambda;
         var loss = -(estimate * PerClass(_prior, logits)).sum();
         return scope.MoveToOuter(loss);
     }

@@ -46,7 +46,8 @@ internal sealed class LdamLoss : LongTailLoss
         {
             var oneHot = torch.nn.functional.one_hot(y, NumClasses).to(logits.dtype);
             var shifted = logits - oneHot * margins.index_select(0, y).unsqueeze(1);
-            return torch.nn.functional.cross_entropy(shifted * _scale, y, weight, reduction: nn.Reduction.None);
+            using Scalar scale = _scale;
+            return torch.nn.functional.cross_entropy(shifted * scale, y, weight, reduction: nn.Reduction.None);
         }
 
         var loss = labels is null

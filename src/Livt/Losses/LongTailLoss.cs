@@ -72,7 +72,8 @@ public abstract class LongTailLoss
         var labels = targets.to(ScalarType.Int64);
         if (n > 0)
         {
-            using var bad = torch.logical_or(labels.lt(0), labels.ge(NumClasses)).nonzero();
+            using Scalar zero = 0, classes = NumClasses;
+            using var bad = torch.logical_or(labels.lt(zero), labels.ge(classes)).nonzero();
             if (bad.shape[0] > 0)
             {
                 long i = bad[0, 0].item<long>();

@@ -34,7 +34,9 @@ internal sealed class MislasLoss : LongTailLoss
         {
             var s = smoothing.index_select(0, y);
             var nll = -logp.gather(1, y.unsqueeze(1)).squeeze(1);
-            return (1 - s) * nll + s * uniform;
+            // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+            using Scalar one = 1;
+            return s.neg().add(one, one).mul(nll).add(s * uniform, one);
         }
 
         var loss = labels is null

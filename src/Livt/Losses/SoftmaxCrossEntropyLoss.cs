@@ -37,7 +37,9 @@ internal sealed class SoftmaxCrossEntropyLoss : LongTailLoss
         using var scope = torch.NewDisposeScope();
         var labels = HardLabels(logits, targets);
         var y = Distribution(logits, targets, labels, _smoothing);
-        var z = _adjustment is null ? logits : logits + PerClass(_adjustment, logits);
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1;
+        var z = _adjustment is null ? logits : logits.add(PerClass(_adjustment, logits), one);
         var loss = Functions.SoftCrossEntropy(z, y);
         return scope.MoveToOuter(loss);
     }

@@ -1,4 +1,3 @@
-using Livt.Interop;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,9 +43,4 @@ public abstract class ClassifierModel : nn.Module<Tensor, Tensor>
     /// <summary>The name <paramref name="name"/> has in a single-head ViT (which gives its layer id for
     /// layer-wise lr decay): the identity here.</summary>
     public virtual string EncoderName(string name) => name;
-
-    /// <summary>Loads encoder (or classifier) weights under single-head ViT names, not strictly; the report
-    /// lists this model's names that found nothing, the names used by none and shape mismatches.</summary>
-    public virtual LoadReport LoadEncoderWeights(IReadOnlyDictionary<string, Tensor> weights, string? source) =>
-        StateDictLoader.Load(this, weights, strict: false, source: source);
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -48,7 +49,7 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         {
             using var _ = torch.no_grad();
             var head = vit.Head;
-            head.weight!.uniform_(-1, 1, generator);
+            CpuRandom.Uniform_(head.weight!, -1, 1, generator);
             head.weight!.copy_(torch.nn.functional.normalize(head.weight!, dim: 1));
             head.bias!.zero_();
             head.bias!.requires_grad = false;
@@ -132,9 +133,12 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         using var _ = torch.no_grad();
         var weights = new Dictionary<string, Tensor>();
         foreach (var (name, t) in vit.state_dict())
-            weights[name] = name == "head.weight" && CosineScale is { } s
-                ? torch.nn.functional.normalize(t, dim: 1).mul(s)
+        {
+            using Scalar? scale = name == "head.weight" ? CosineScale : null;
+            weights[name] = scale is not null
+                ? torch.nn.functional.normalize(t, dim: 1).mul(scale)
                 : t.detach().clone();
+        }
         return weights;
     }
 }

@@ -1,4 +1,4 @@
-using Livt.Interop;
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -51,8 +51,8 @@ public sealed class DistilledVisionTransformer : ClassifierModel
         MaeInit.Apply(this, patch_embed, generator, cls_token, dist_token);
         using var _ = torch.no_grad();
         pos_embed.narrow(1, 0, 2).zero_();
-        head.weight!.normal_(0, VisionTransformer.HeadInitStd, generator);
-        head_dist.weight!.normal_(0, VisionTransformer.HeadInitStd, generator);
+        CpuRandom.Normal_(head.weight!, 0, VisionTransformer.HeadInitStd, generator);
+        CpuRandom.Normal_(head_dist.weight!, 0, VisionTransformer.HeadInitStd, generator);
     }
 
     /// <summary>The configuration the model was built from (token pooling).</summary>
@@ -110,16 +110,4 @@ public sealed class DistilledVisionTransformer : ClassifierModel
         name == "dist_token" ? "cls_token"
         : name.StartsWith("head_dist.", StringComparison.Ordinal) ? "head." + name["head_dist.".Length..]
         : name;
-
-    /// <summary>Loads an encoder (an MGP checkpoint's or a ViT's): a checkpoint without a distillation token
-    /// gives it its class token's value (<see cref="StateDictLoader.ResamplePosEmbed"/> gives it the class
-    /// token's position row).</summary>
-    public override LoadReport LoadEncoderWeights(IReadOnlyDictionary<string, Tensor> weights, string? source)
-    {
-        if (weights.ContainsKey("dist_token") || !weights.TryGetValue("cls_token", out var cls))
-            return StateDictLoader.Load(this, weights, strict: false, source: source);
-        var withDist = weights.ToDictionary(kv => kv.Key, kv => kv.Value);
-        withDist["dist_token"] = cls;
-        return StateDictLoader.Load(this, withDist, strict: false, source: source);
-    }
 }

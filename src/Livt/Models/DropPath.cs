@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -31,7 +32,7 @@ public sealed class DropPath : nn.Module<Tensor, Tensor>
         shape[0] = x.shape[0];
         // The Scalar held to the end: a temporary one can be finalized while libtorch reads it (see Block).
         using Scalar keepScalar = keep;
-        using var keepMask = torch.empty(shape, dtype: x.dtype, device: x.device).bernoulli_(keep, _random?.Generator).div_(keepScalar);
+        using var keepMask = CpuRandom.Bernoulli(shape, keep, x.dtype, x.device, _random?.Generator).div_(keepScalar);
         return x.mul(keepMask);
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -18,9 +19,9 @@ internal static class MaeInit
         // MAE leaves the projection's bias at PyTorch's default, U(±1/√fan_in); drawn here so that it
         // too comes from the model's generator rather than libtorch's global one.
         double bound = 1 / Math.Sqrt(w.shape[1] * w.shape[2] * w.shape[3]);
-        patchEmbed.Proj.bias!.uniform_(-bound, bound, generator);
+        CpuRandom.Uniform_(patchEmbed.Proj.bias!, -bound, bound, generator);
         // Tensor.normal_, not nn.init.normal_: TorchSharp 0.107's init.normal_ ignores the generator it is given.
-        foreach (var t in tokens) t.normal_(0, TokenStd, generator);
+        foreach (var t in tokens) CpuRandom.Normal_(t, 0, TokenStd, generator);
         foreach (var m in root.modules())
         {
             switch (m)
@@ -43,7 +44,7 @@ internal static class MaeInit
     {
         long fanOut = weight.shape[0], fanIn = weight.shape[1];
         double a = Math.Sqrt(6.0 / (fanIn + fanOut));
-        weight.uniform_(-a, a, generator);
+        CpuRandom.Uniform_(weight, -a, a, generator);
     }
 
     /// <summary>Fills a parameter with the sin-cos table of its width and grid.</summary>

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -114,10 +115,13 @@ public sealed class MaskedAutoencoder : nn.Module
     /// indices [N, K] (smallest noise first) and the mask [N, L] (1 = removed).</summary>
     private (Tensor Latent, Tensor Mask, Tensor Kept) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
     {
-        var tokens = patch_embed.call(images) + pos_embed[.., 1..];
+        // Scalars held for the calls: a temporary one (the alpha `a + b` makes) can be finalized while
+        // libtorch reads it (see Block).
+        using Scalar one = 1;
+        var tokens = patch_embed.call(images).add(pos_embed[.., 1..], one);
         long n = tokens.shape[0], l = tokens.shape[1], d = tokens.shape[2];
         if (noise is null)
-            noise = torch.rand(new[] { n, l }, dtype: ScalarType.Float32, device: tokens.device, generator: generator);
+            noise = CpuRandom.Rand([n, l], tokens.device, generator);
         else if (noise.dim() != 2 || noise.shape[0] != n || noise.shape[1] != l)
             throw new ArgumentException($"expected masking noise of shape [{n}, {l}], got [{string.Join(", ", noise.shape)}]", nameof(noise));
         // A random subset of the patches per image: the ⌊L·(1 − ratio)⌋ with the smallest noise.
@@ -126,7 +130,7 @@ public sealed class MaskedAutoencoder : nn.Module
         var maskType = Fp32.AtLeast(tokens.dtype);
         var mask = torch.ones(n, l, dtype: maskType, device: tokens.device).scatter(1, kept, torch.zeros(kept.shape, dtype: maskType, device: tokens.device));
         var visible = tokens.gather(1, kept.unsqueeze(-1).expand(-1, -1, d));
-        var cls = (cls_token + pos_embed[.., ..1]).expand(n, -1, -1);
+        var cls = cls_token.add(pos_embed[.., ..1], one).expand(n, -1, -1);
         var x = torch.cat(new[] { cls, visible }, 1);
         foreach (var block in blocks) x = block.call(x);
         return (Fp32.LayerNorm(norm, x), mask, kept);
@@ -139,7 +143,8 @@ public sealed class MaskedAutoencoder : nn.Module
         var x = decoder_embed.call(latent);
         long n = x.shape[0], l = decoder_pos_embed.shape[1] - 1, dd = x.shape[2];
         var places = mask_token.expand(n, l, -1).scatter(1, kept.unsqueeze(-1).expand(-1, -1, dd), x[.., 1..]);
-        x = torch.cat(new[] { x[.., ..1], places }, 1) + decoder_pos_embed;
+        using Scalar one = 1;
+        x = torch.cat(new[] { x[.., ..1], places }, 1).add(decoder_pos_embed, one);
         foreach (var block in decoder_blocks) x = block.call(x);
         x = decoder_pred.call(Fp32.LayerNorm(decoder_norm, x));
         return x[.., 1..];
@@ -151,13 +156,14 @@ public sealed class MaskedAutoencoder : nn.Module
         // fp32 images, the target's per-patch statistics come from the exact pixels.
         var target = Patchify(images.to(Fp32.AtLeast(images.dtype)));
         pred = pred.to(Fp32.AtLeast(pred.dtype));
+        using Scalar one = 1, eps = NormPixEps, two = 2;
         if (Config.NormPixLoss)
         {
             var mean = target.mean(new long[] { -1 }, keepdim: true);
             var variance = target.var(-1, unbiased: true, keepdim: true);
-            target = (target - mean) / (variance + NormPixEps).sqrt();
+            target = (target - mean) / variance.add(eps, one).sqrt();
         }
-        var perPatch = (pred - target).square().mean(new long[] { -1 });
+        var perPatch = (pred - target).pow(two).mean(new long[] { -1 });
         return (perPatch * mask).sum() / mask.sum();
     }
 }

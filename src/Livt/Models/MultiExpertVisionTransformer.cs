@@ -1,7 +1,7 @@
-using Livt.Interop;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -56,7 +56,7 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
         MaeInit.FillSinCos(pos_embed, config.GridSize);
         MaeInit.Apply(this, patch_embed, generator, cls_token);
         using var _ = torch.no_grad();
-        foreach (var expert in experts) expert.Head.weight!.normal_(0, VisionTransformer.HeadInitStd, generator);
+        foreach (var expert in experts) CpuRandom.Normal_(expert.Head.weight!, 0, VisionTransformer.HeadInitStd, generator);
     }
 
     /// <summary>The generator drop path draws from in training (libtorch's global one when null).</summary>
@@ -83,9 +83,6 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
 
     /// <inheritdoc/>
     public override ClassifierModel NewOfSameArchitecture() => new MultiExpertVisionTransformer(Config, NumExperts, ExpertDepth);
-
-    /// <inheritdoc/>
-    public override LoadReport LoadEncoderWeights(IReadOnlyDictionary<string, Tensor> weights, string? source) => LoadEncoder(weights, source);
 
     /// <summary>Number of experts.</summary>
     public int NumExperts { get; }
@@ -132,35 +129,5 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
         if (rest[0] == "blocks" && rest.Length > 1 && int.TryParse(rest[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int j))
             rest[1] = (Config.Depth - ExpertDepth + j).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return string.Join('.', rest);
-    }
-
-    /// <summary>
-    /// Loads single-model weights by name (an MGP encoder after <see cref="StateDictLoader.EncoderFromMae"/>,
-    /// or a fine-tuned <see cref="VisionTransformer"/>): the shared trunk from <c>blocks.0</c> … and every
-    /// expert from the last k blocks (and <c>fc_norm</c>/<c>head</c> when present), so the experts start
-    /// identical and are told apart by their objectives. Tensors of another shape are left as they are.
-    /// </summary>
-    /// <param name="weights">Tensors by timm name; not modified.</param>
-    /// <param name="source">Where they come from, for the report.</param>
-    /// <returns>The model names that found nothing (<c>Missing</c>), the given names used by none
-    /// (<c>Unexpected</c>), and shape mismatches.</returns>
-    public LoadReport LoadEncoder(IReadOnlyDictionary<string, Tensor> weights, string? source = null)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        var own = state_dict();
-        var mapped = new Dictionary<string, Tensor>();
-        var missing = new List<string>();
-        var mismatched = new List<string>();
-        var used = new HashSet<string>();
-        foreach (var (name, tensor) in own)
-        {
-            var from = EncoderName(name);
-            if (!weights.TryGetValue(from, out var w)) { missing.Add(name); continue; }
-            used.Add(from);
-            if (w.shape.SequenceEqual(tensor.shape)) mapped[name] = w;
-            else mismatched.Add($"{name} (from {from}): checkpoint [{string.Join(", ", w.shape)}] vs model [{string.Join(", ", tensor.shape)}]");
-        }
-        StateDictLoader.Load(this, mapped, strict: false, source: source);
-        return new LoadReport(missing, weights.Keys.Where(k => !used.Contains(k)).ToList(), mismatched);
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -35,8 +36,8 @@ public sealed class ProjectionHead : nn.Module<Tensor, Tensor>
         foreach (var linear in _layers.OfType<Linear>())
         {
             double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
-            linear.weight!.uniform_(-bound, bound, generator);
-            linear.bias!.uniform_(-bound, bound, generator);
+            CpuRandom.Uniform_(linear.weight!, -bound, bound, generator);
+            CpuRandom.Uniform_(linear.bias!, -bound, bound, generator);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Livt.Models;
 
 /// <summary>
@@ -22,6 +24,10 @@ public sealed record ResNetConfig : ArchitectureConfig
 
     /// <inheritdoc/>
     public override string Summary => Arch;
+
+    /// <summary>The width of the pooled features the head reads: 64 for <c>resnet32</c>, 2048 for <c>resnet50</c>.</summary>
+    [JsonIgnore]
+    public int FeatureDim => Arch == ResNet32 ? 64 : 2048;
 
     /// <inheritdoc/>
     public override void Validate()

@@ -1,3 +1,4 @@
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,7 +45,7 @@ internal static class ResNetInit
                     break;
                 case Linear linear:
                     double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
-                    linear.weight!.uniform_(-bound, bound, generator);
+                    CpuRandom.Uniform_(linear.weight!, -bound, bound, generator);
                     DefaultBias(linear, generator);
                     break;
             }
@@ -54,12 +55,12 @@ internal static class ResNetInit
     private static long FanIn(Tensor weight) => weight.shape[1] * weight.shape[2] * weight.shape[3];
 
     // kaiming_normal_ with relu's gain √2: N(0, 2 / fan).
-    private static void HeNormal(Tensor weight, long fan, Generator? generator) => weight.normal_(0, Math.Sqrt(2.0 / fan), generator);
+    private static void HeNormal(Tensor weight, long fan, Generator? generator) => CpuRandom.Normal_(weight, 0, Math.Sqrt(2.0 / fan), generator);
 
     private static void DefaultBias(Linear linear, Generator? generator)
     {
         if (linear.bias is null) return;
         double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
-        linear.bias.uniform_(-bound, bound, generator);
+        CpuRandom.Uniform_(linear.bias, -bound, bound, generator);
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -47,7 +48,7 @@ public sealed class VisionTransformer : LinearHeadClassifier
         // MAE uses timm's trunc_normal_(std=2e-5), whose ±2 bounds are 10⁵ std away: a plain normal.
         // (TorchSharp's trunc_normal_ also returns values far below the requested std.)
         using var _ = torch.no_grad();
-        head.weight!.normal_(0, HeadInitStd, generator);
+        CpuRandom.Normal_(head.weight!, 0, HeadInitStd, generator);
     }
 
     /// <summary>The configuration the model was built from.</summary>

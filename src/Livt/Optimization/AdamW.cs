@@ -68,7 +68,9 @@ public sealed class AdamW : FlatOptimizer
         double correction1 = 1 - Math.Pow(Beta1, Steps), correction2 = 1 - Math.Pow(Beta2, Steps);
         using var sqrtCorrection2 = Math.Sqrt(correction2).ToScalar();
         using var eps = Eps.ToScalar();
-        var denominator = v.sqrt().div_(sqrtCorrection2).add_(eps);
+        using var one = 1.ToScalar();
+        // add_(Scalar) without an alpha would make TorchSharp create a temporary alpha of 1.
+        var denominator = v.sqrt().div_(sqrtCorrection2).add_(eps, one);
         // m·s/denominator as m/(denominator/s): the per-element lr scale costs one division.
         if (scale is not null) denominator.div_(scale);
         using var stepSize = (-lr / correction1).ToScalar();

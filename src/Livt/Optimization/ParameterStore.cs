@@ -86,7 +86,7 @@ public sealed class ParameterStore : IDisposable
         using var eps = 1e-6.ToScalar();
         using var max = maxNorm.ToScalar();
         using var one = 1.0.ToScalar();
-        var coefficient = norm.add(eps).reciprocal_().mul_(max).clamp_max_(one);
+        var coefficient = norm.add(eps, one).reciprocal_().mul_(max).clamp_max_(one);
         foreach (var b in _buffers) b.Grad.mul_(coefficient.to(b.Grad.dtype, b.Grad.device));
         return norm.MoveToOuterDisposeScope();
     }

@@ -41,9 +41,10 @@ public sealed class SharpnessAwareMinimization : IDisposable
         var norm = norms.Length == 1 ? norms[0] : torch.stack(norms).norm();
         using var eps = 1e-12.ToScalar();
         using var rho = Rho.ToScalar();
-        var scale = norm.add(eps).reciprocal_().mul_(rho);
+        using var one = 1.0.ToScalar();
+        var scale = norm.add(eps, one).reciprocal_().mul_(rho);
         _saved = store.Buffers.Select(b => b.Data.clone().DetachFromDisposeScope()).ToArray();
-        foreach (var b in store.Buffers) b.Data.add_(b.Grad.mul(scale.to(b.Grad.dtype, b.Grad.device)));
+        foreach (var b in store.Buffers) b.Data.add_(b.Grad.mul(scale.to(b.Grad.dtype, b.Grad.device)), one);
         store.ZeroGrad();
     }
 

@@ -44,8 +44,10 @@ public static class LivtRuntime
     /// non-glibc system nothing is changed.
     /// </summary>
     /// <param name="threads">Intra-op threads for libtorch; null or 0 keeps libtorch's default.</param>
+    /// <exception cref="LivtException"><c>LIVT_LIBTORCH</c> names a libtorch that cannot be loaded (<see cref="LibTorch.Load"/>).</exception>
     public static void Initialize(int? threads = null)
     {
+        LibTorch.Load();
         lock (Gate)
         {
             if (!_initialized)
@@ -69,9 +71,12 @@ public static class LivtRuntime
     private static unsafe bool DisableMklDynamic()
     {
         _ = torch.get_num_threads(); // makes sure TorchSharp has loaded libtorch
-        foreach (var name in new[] { "libtorch_cpu.so", "torch_cpu" })
+        // The copy already mapped, by its path: a search by name could find another (LIVT_LIBTORCH).
+        var mapped = LibTorch.MappedLibraries("libtorch_cpu.so");
+        foreach (var name in mapped.Count > 0 ? mapped : ["torch_cpu"])
         {
-            if (!NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out var lib)) continue;
+            nint lib;
+            if (!(mapped.Count > 0 ? NativeLibrary.TryLoad(name, out lib) : NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out lib))) continue;
             // MKL_Set_Dynamic is the C entry point (int by value); mkl_set_dynamic is the Fortran one.
             if (!NativeLibrary.TryGetExport(lib, "MKL_Set_Dynamic", out var fn)) return false;
             ((delegate* unmanaged<int, void>)fn)(0);

@@ -18,7 +18,7 @@ public static class PrecisionPolicy
     /// <exception cref="LivtException">The value is not auto, fp32 or bf16.</exception>
     public static PrecisionChoice Resolve(string requested, torch.Device device) =>
         device.type == DeviceType.CUDA
-            ? Resolve(requested, CpuFeatures.Current, CudaCapability.Query(device.index < 0 ? 0 : device.index), cuda: true)
+            ? Resolve(requested, CpuFeatures.Current, CudaDriver.Capability(device.index < 0 ? 0 : device.index), cuda: true)
             : Resolve(requested, CpuFeatures.Current);
 
     /// <summary>The decision itself, from the CPU's features or (<paramref name="cuda"/>) the CUDA device's

@@ -101,11 +101,13 @@ public sealed class DifficultyNetMetaLearner : IDisposable
         // still needed by the meta backward (PyTorch implies it with create_graph).
         bool metaGradient = !DetachSampleWeights;
         var grads = torch.autograd.grad(new[] { weighted }, theta, retain_graph: metaGradient, create_graph: metaGradient);
-        var stepped = theta.Select((p, i) => p - innerLr * grads[i]).ToArray();
+        using Scalar lr = innerLr;
+        var stepped = theta.Select((p, i) => p - grads[i] * lr).ToArray();
         var meta = metaLoss(stepped);
 
         _optimizer.ZeroGrad();
-        (meta + Lambda * driver).backward();
+        using Scalar lambda = Lambda, one = 1;
+        meta.add(driver * lambda, one).backward();
         _optimizer.Step();
         return new DifficultyMetaStep(meta.to(ScalarType.Float64).item<double>(), driver.to(ScalarType.Float64).item<double>(), ClassWeights(accuracies));
     }

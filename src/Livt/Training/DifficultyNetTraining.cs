@@ -81,7 +81,9 @@ internal sealed class DifficultyNetTraining : IDisposable
             metaFeatures = model.ForwardFeatures(metaBatch.Images.to(images.device)).to(ScalarType.Float32);
         var metaLabels = metaBatch.Labels.to(images.device);
         var trainFeatures = features.detach();
-        Tensor HeadLogits(IReadOnlyList<Tensor> p, Tensor f) => f.matmul(p[0].t()) + p[1];
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar one = 1;
+        Tensor HeadLogits(IReadOnlyList<Tensor> p, Tensor f) => f.matmul(p[0].t()).add(p[1], one);
         var step = _learner.Step(tensor(_accuracies), y.argmax(-1),
             [head.weight!.to(ScalarType.Float32), head.bias!.to(ScalarType.Float32)],
             p => PerSample(HeadLogits(p, trainFeatures), y),
@@ -95,7 +97,8 @@ internal sealed class DifficultyNetTraining : IDisposable
     /// <summary>Per-sample soft-target CE of the (balanced-softmax-shifted) logits [N].</summary>
     private Tensor PerSample(Tensor logits, Tensor y)
     {
-        var z = _logPrior is null ? logits : logits + tensor(_logPrior, logits.dtype, logits.device);
+        using Scalar one = 1;
+        var z = _logPrior is null ? logits : logits.add(tensor(_logPrior, logits.dtype, logits.device), one);
         return -(y * z.log_softmax(-1)).sum(-1);
     }
 

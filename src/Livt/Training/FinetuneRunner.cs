@@ -6,7 +6,7 @@ using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Losses;
-using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Training.Contrastive;
 using Livt.Training.Distillation;
 using Livt.Models;
@@ -14,6 +14,7 @@ using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Inference;
+using Livt.Training.Setup;
 
 namespace Livt.Training;
 
@@ -41,7 +42,7 @@ public sealed class FinetuneRunner
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "finetune");
         // The contrastive stages and the CNNs have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
-        string? fp32Only = ContrastiveLosses.Canonical(config.Loss) is not null ? "fp32: the contrastive methods train in fp32 only"
+        string? fp32Only = LongTailMethods.Loss(config.Loss).Kind == MethodKind.Contrastive ? "fp32: the contrastive methods train in fp32 only"
             : ModelPresets.IsCnn(config.Model) ? "fp32: the CNNs train in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics)"
             : null;
         (_config, _precision) = RunSetup.ResolvePrecision(fp32Only is null ? config : config with { Precision = "fp32" }, RunDir);
@@ -55,7 +56,7 @@ public sealed class FinetuneRunner
     /// <summary>Runs the stage to the end (resuming from the run folder's checkpoint if there is one).</summary>
     public RunResult Run()
     {
-        if (ContrastiveLosses.Canonical(_config.Loss) is not null) return new ContrastiveRunner(_config, _context, RunDir).Run();
+        if (LongTailMethods.Loss(_config.Loss).Kind == MethodKind.Contrastive) return new ContrastiveRunner(_config, _context, RunDir).Run();
         if (_config.DistillFrom is not null) return new DistillationRunner(this, _config, _precision, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(_config);
@@ -88,7 +89,7 @@ public sealed class FinetuneRunner
             ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
             Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0,
         };
-        if (LossFactory.Canonical(_config.Loss) == "iif")
+        if (LongTailMethods.Find(_config.Loss)?.Name == "iif")
             metadata = metadata with
             {
                 LogitScale = InverseImageFrequency.Weights(counts, _config.IifVariant, _config.IifNorm),
@@ -106,7 +107,7 @@ public sealed class FinetuneRunner
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
             epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty);
-        double finalLoss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, log, _context).Run();
+        double finalLoss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), RunDir, stage, loader, parts.Optimizer, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
@@ -160,7 +161,7 @@ public sealed class FinetuneRunner
         });
         _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
                                   $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}");
-        return new DifficultyNetTraining(counts.Length, counts, LossFactory.Canonical(_config.Loss) == "bal-ce", _config.BalTau, new AlignedBatches(meta),
+        return new DifficultyNetTraining(counts.Length, counts, LongTailMethods.Find(_config.Loss)?.Name == "bal-ce", _config.BalTau, new AlignedBatches(meta),
             () => parts.Optimizer.Lr * parts.Optimizer.Store.Groups.Max(g => g.LrScale), _config.DifficultyLr, _config.DifficultyLambda, device);
     }
 

@@ -92,7 +92,9 @@ internal sealed class FinetuneStage : ITrainingStage
         var z = logits(mixed);
         if (_loss.AcceptsSoftTargets) return _loss.Forward(z, targets);
         var loss = _loss.Forward(z, labels);
-        return lambda >= 1 ? loss : loss * lambda + _loss.Forward(z, fgLabels.narrow(0, 0, labels.shape[0])) * (1 - lambda);
+        // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+        using Scalar a = lambda, b = 1 - lambda, one = 1;
+        return lambda >= 1 ? loss : (loss * a).add(_loss.Forward(z, fgLabels.narrow(0, 0, labels.shape[0])) * b, one);
     }
 
     public (double? Top1, double? Balanced) EndEpoch(int epoch) => _validate(epoch);

@@ -8,6 +8,7 @@ using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using Livt.Interop;
+using Livt.Training.Setup;
 
 namespace Livt.Training;
 
@@ -54,7 +55,7 @@ public sealed class PretrainRunner
         observer.Message($"MGP on {data.Train.Count} images, {modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, mask ratio {_config.MaskRatio}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, {_precision.Reason}");
 
         var stage = new PretrainStage(mae, parts.Precision, _config.MaskRatio, device);
-        double loss = new Trainer(_config, RunDir, stage, loader, parts.Optimizer, log, _context).Run();
+        double loss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), RunDir, stage, loader, parts.Optimizer, log, _context).Run();
 
         var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
         if (_context.Parallel.IsWriter)

@@ -4,6 +4,7 @@ using Livt.Configuration;
 using Livt.Decoupling;
 using Livt.Engine;
 using Livt.Interop;
+using Livt.Methods;
 
 namespace Livt.Training;
 
@@ -62,10 +63,9 @@ public static class QuickStart
         var finetune = new FinetuneRunner(configs.Finetune, context: context).Run();
         if (!context.Parallel.IsWriter) return finetune;
         var ft = configs.Finetune;
-        if (StageModel.IsExpertLoss(ft.Loss))
+        if (LongTailMethods.Find(ft.Loss)?.RetrainHeadRefusal is { } why)
         {
-            // cRT retrains one head; SADE's experts are combined at test time instead (evaluate --test-time-aggregation).
-            context.Observer.Message($"cRT skipped: --loss {ft.Loss} trains a multi-expert model, whose experts are combined at evaluation");
+            context.Observer.Message($"cRT skipped: --loss {ft.Loss}: {why}");
             return finetune;
         }
         var secondStage = new RetrainHeadOptions

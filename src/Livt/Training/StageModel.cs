@@ -2,6 +2,7 @@ using Livt.Configuration;
 using Livt.Engine;
 using Livt.Optimization;
 using Livt.Losses;
+using Livt.Methods;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
@@ -71,7 +72,7 @@ internal static class StageModel
     }
 
     /// <summary>True for a loss that trains several experts (SADE's diverse-expert loss).</summary>
-    public static bool IsExpertLoss(string loss) => DiverseExpertLoss.Canonical(loss) is not null;
+    public static bool IsExpertLoss(string loss) => LongTailMethods.Find(loss)?.Kind == MethodKind.Experts;
 
     /// <summary>The loss of the classifier <c>Classifier</c> builds: SADE's over the experts, or the
     /// configured loss of <see cref="LossFactory"/>.</summary>

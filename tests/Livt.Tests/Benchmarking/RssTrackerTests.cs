@@ -22,4 +22,17 @@ public class RssTrackerTests
         Assert.Equal(50, leak.GrowthMbPer100Steps, 6);
         Assert.Equal(49 * 0.5 / 1049.5 * 100, leak.GrowthPercentOfPeak(1049.5), 6);
     }
+
+    [Fact]
+    public void GrowthOfTheManagedHeapIsToldApart()
+    {
+        // Resident memory grows 0.5 MiB a step, all of it .NET objects awaiting a collection.
+        var heap = new RssTracker();
+        for (int i = 0; i < 100; i++) heap.Add(1000 + 0.5 * i, 20 + 0.5 * i);
+        Assert.Equal(50, heap.GrowthMbPer100Steps, 6);
+        Assert.Equal(50, heap.ManagedGrowthMbPer100Steps, 6);
+        var native = new RssTracker();
+        for (int i = 0; i < 100; i++) native.Add(1000 + 0.5 * i, 20);
+        Assert.Equal(0, native.ManagedGrowthMbPer100Steps, 9);
+    }
 }

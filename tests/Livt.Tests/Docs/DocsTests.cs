@@ -48,6 +48,7 @@ public partial class DocsTests
     private static string Render(RootCommand cli, string name)
     {
         if (name == "training flags") return SettingsTable.Markdown();
+        if (name == "methods") return SettingsTable.Methods();
         if (name == "official flags") return OfficialFlags.Markdown();
         var words = name.Split(' ');
         Assert.Equal("livt", words[0]);
@@ -92,6 +93,8 @@ public partial class DocsTests
         "--nproc_per_node", "--official", "--official-iif", "--make-sample", "--version",
         "--moco-m", "--use_norm", "--sep_t", "--tr", "--deffered", "--loss_type", "--aug", "--cl_views",
         "--bogus", "--batchsize",
+        // livt-fuzz, the readers' fuzzer in bench/fuzz (docs/RELIABILITY.md).
+        "--target", "--minutes", "--replay", "--list",
     ];
 
     [Theory]
@@ -100,6 +103,7 @@ public partial class DocsTests
     {
         var known = AllCommands(Cli()).SelectMany(c => c.Options).SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet();
         known.UnionWith(["--help", "-h"]);
+        known.UnionWith(GlobalOptions.All.Select(o => o.Name));
         bool Exists(string flag) => known.Contains(flag) || known.Contains(OfficialFlags.Dashed(flag)) || OfficialFlags.Find(flag) is not null || OtherTools.Contains(flag);
         var unknown = Flag().Matches(Text(Path.Combine(Root, page))).Select(m => m.Value).Where(f => !Exists(f)).Distinct().ToList();
         Assert.True(unknown.Count == 0, $"{page} mentions flags no command has: {string.Join(", ", unknown)}");

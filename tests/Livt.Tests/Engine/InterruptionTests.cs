@@ -56,13 +56,22 @@ public class InterruptionTests
             Assert.True(t.bytes.SequenceEqual(fb.Tensors[name].bytes), $"{name} differs after resume");
     }
 
+    /// <summary>The uninterrupted run both kill tests compare with.</summary>
+    private static readonly Lazy<string> Whole = new(() =>
+    {
+        var whole = Path.Combine(TinyRuns.TempDir(), "whole");
+        var (code, _, err) = CliErrorTests.Livt(Args(whole));
+        Assert.True(code == 0, err);
+        return whole;
+    });
+
     [Fact]
     public void SigkillAfterAMidEpochCheckpointResumesToTheSameWeights()
     {
         var root = TinyRuns.TempDir();
-        var whole = Path.Combine(root, "whole");
-        var (code, _, err) = CliErrorTests.Livt(Args(whole));
-        Assert.True(code == 0, err);
+        var whole = Whole.Value;
+        int code;
+        string err;
 
         var cut = Path.Combine(root, "cut");
         int killAfter = new Random().Next(1, 9);
@@ -76,6 +85,31 @@ public class InterruptionTests
         (code, _, err) = CliErrorTests.Livt("finetune", "--resume", cut, "--threads", "1");
         Assert.True(code == 0, err);
         AssertSameWeights(whole, cut);
+    }
+
+    [Fact]
+    public void SigkillWhileACheckpointIsBeingWrittenResumesToTheSameWeights()
+    {
+        var cut = Path.Combine(TinyRuns.TempDir(), "cut");
+        using (var p = Start(Args(cut, "--save-every-steps", "1")))
+        {
+            WaitForCheckpoint(cut, 1, p);
+            // Killed as soon as the next save creates a temp file: between a write and its rename.
+            using var killed = new ManualResetEventSlim();
+            using var watcher = new FileSystemWatcher(Path.Combine(cut, "checkpoints"), "*.tmp") { IncludeSubdirectories = true };
+            watcher.Created += (_, _) =>
+            {
+                try { p.Kill(); } catch (InvalidOperationException) { }
+                killed.Set();
+            };
+            watcher.EnableRaisingEvents = true;
+            Assert.True(killed.Wait(TimeSpan.FromMinutes(2)), "no checkpoint write within 2 minutes");
+            p.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(cut, "model.safetensors")), "the run finished before it was killed");
+        var (code, _, err) = CliErrorTests.Livt("finetune", "--resume", cut, "--threads", "1");
+        Assert.True(code == 0, err);
+        AssertSameWeights(Whole.Value, cut);
     }
 
     [Fact]

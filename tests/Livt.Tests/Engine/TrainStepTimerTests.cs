@@ -32,7 +32,7 @@ public class TrainStepTimerTests
         using var parts = StageModel.Autoencoder(config, modelConfig, fp32, CPU, worldSize: 1);
         var stage = new PretrainStage(parts.Model, parts.Precision, config.MaskRatio, CPU);
         var recorder = new Recorder();
-        var step = TrainStep.For(config, stage, parts.Optimizer, SingleProcessParallel.Instance);
+        var step = TrainStep.For(config.TrainerOptions(), stage, parts.Optimizer, SingleProcessParallel.Instance);
         step.Timer = recorder;
         using var batch = new Batch(torch.rand(4, modelConfig.InChans, modelConfig.ImageSize, modelConfig.ImageSize),
             torch.zeros(4, dtype: int64), [0, 1, 2, 3], 0);
@@ -52,7 +52,7 @@ public class TrainStepTimerTests
     [Fact]
     public void BenchPartTimerRecordsEachPartFromTheEndOfThePrevious()
     {
-        var timer = new PartTimer();
+        var timer = new PartTimer(torch.CPU);
         timer.Begin(timed: false);
         timer.PartEnded(StepPart.Forward);
         Assert.All(timer.Parts, p => Assert.True(double.IsNaN(p.Median)));

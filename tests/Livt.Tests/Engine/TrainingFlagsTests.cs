@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Livt.Methods;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
@@ -8,6 +9,7 @@ using Livt.Models;
 using Livt.Tests.Data;
 using Livt.Tests.Training;
 using Livt.Training;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

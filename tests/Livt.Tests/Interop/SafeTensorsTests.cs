@@ -122,4 +122,25 @@ public sealed class SafeTensorsTests : IDisposable
         AssertRejected(RawFile("{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 4]}}", 4), "need 8");
         AssertRejected(RawFile("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}, \"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", 4), "twice");
     }
+
+    [Fact]
+    public void AFlippedBitInATensorIsDetected()
+    {
+        var path = Valid();
+        var bytes = File.ReadAllBytes(path);
+        bytes[^7] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        AssertRejected(path, "SHA-256", "damaged");
+    }
+
+    [Fact]
+    public void InvalidUtf8InTheHeaderIsAFormatError()
+    {
+        var path = Valid();
+        var bytes = File.ReadAllBytes(path);
+        int quote = Array.IndexOf(bytes, (byte)'"', 8);
+        bytes[quote + 1] = 0xC3; // a lead byte followed by an ASCII letter
+        File.WriteAllBytes(path, bytes);
+        AssertRejected(path, "UTF-8");
+    }
 }

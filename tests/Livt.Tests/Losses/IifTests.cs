@@ -1,3 +1,4 @@
+using Livt.Methods;
 using Livt.Losses;
 using Livt.Runtime;
 using TorchSharp;

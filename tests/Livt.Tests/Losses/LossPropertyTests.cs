@@ -1,3 +1,4 @@
+using Livt.Methods;
 using Livt.Losses;
 using Livt.Runtime;
 using TorchSharp;
@@ -148,7 +149,6 @@ public class LossPropertyTests
         var e = Assert.Throws<LivtException>(() => LossFactory.Create("softmax", LongTail));
         Assert.Contains("softmax", e.Message);
         foreach (var name in LossFactory.Names) Assert.Contains(name, e.Message);
-        Assert.Equal(12, LossFactory.Names.Count);
     }
 
     [Fact]

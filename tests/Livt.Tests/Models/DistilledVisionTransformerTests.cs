@@ -50,7 +50,7 @@ public class DistilledVisionTransformerTests
         using var deit = new DistilledVisionTransformer(Tiny with { ImageSize = 24 });
         var weights = vit.state_dict().Where(kv => !kv.Key.StartsWith("head.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
         var adapted = StateDictLoader.ResamplePosEmbed(weights, deit);
-        var report = deit.LoadEncoderWeights(adapted, "vit");
+        var report = StateDictLoader.LoadEncoder(deit, adapted, "vit");
         Assert.Equal(new[] { "head.bias", "head.weight", "head_dist.bias", "head_dist.weight" }, report.Missing.Order(StringComparer.Ordinal));
         Assert.Empty(report.Unexpected);
         var state = deit.state_dict();

@@ -1,3 +1,4 @@
+using Livt.Interop;
 using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
@@ -43,7 +44,7 @@ public class MultiExpertVisionTransformerTests
         var vit = new VisionTransformer(Small());
         using (torch.no_grad()) vit.state_dict()["head.weight"].normal_(0, 0.5); // a head worth comparing
         var model = new MultiExpertVisionTransformer(Small(), numExperts: 3, expertDepth: 2);
-        var report = model.LoadEncoder(vit.state_dict());
+        var report = StateDictLoader.LoadEncoder(model, vit.state_dict());
         Assert.True(report.IsExact, string.Join("; ", report.Missing.Concat(report.Unexpected)));
         vit.eval();
         model.eval();
@@ -57,7 +58,7 @@ public class MultiExpertVisionTransformerTests
         // An MGP encoder has no head: the experts get the blocks, their heads stay as initialised.
         var encoderOnly = vit.state_dict().Where(kv => !kv.Key.StartsWith("head", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
         var fresh = new MultiExpertVisionTransformer(Small());
-        var partial = fresh.LoadEncoder(encoderOnly);
+        var partial = StateDictLoader.LoadEncoder(fresh, encoderOnly);
         Assert.Equal(6, partial.Missing.Count); // experts.{0,1,2}.head.{weight,bias}
         Assert.Empty(partial.Unexpected);
     }
@@ -70,7 +71,7 @@ public class MultiExpertVisionTransformerTests
         var config = Small() with { Depth = 2 };
         var vit = new VisionTransformer(config);
         var model = new MultiExpertVisionTransformer(config, expertDepth: 1);
-        model.LoadEncoder(vit.state_dict()); // identical experts: only the objectives tell them apart
+        StateDictLoader.LoadEncoder(model, vit.state_dict()); // identical experts: only the objectives tell them apart
         long[] counts = { 18, 4, 2 }; // the batch is the training set: the experts' optima are π, uniform and ∝ π̃²/π
         var loss = new DiverseExpertLoss(counts);
         var images = torch.randn(24, 1, 8, 8, generator: new Generator(2));

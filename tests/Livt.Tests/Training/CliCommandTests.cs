@@ -20,6 +20,19 @@ public class CliCommandTests
     }
 
     [Fact]
+    public void DataIndicesListsTheSourceImagesTheLongTailKeeps()
+    {
+        var (code, stdout, stderr) = CliErrorTests.Livt("data", "indices", "--dataset", "fashion-mnist-lt", "--seed", "0");
+        Assert.True(code == 0, stderr);
+        var positions = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        Assert.Equal(14886, positions.Length); // 6000 + 3596 + ... + 60, the IF-100 profile
+        Assert.Equal(positions.Length, positions.Distinct().Count());
+        Assert.All(positions, p => Assert.InRange(p, 0, 59999));
+        var (_, again, _) = CliErrorTests.Livt("data", "indices", "--dataset", "fashion-mnist-lt", "--seed", "1");
+        Assert.NotEqual(stdout, again);
+    }
+
+    [Fact]
     public void BenchTrainWritesJsonWithTheMeasurements()
     {
         var json = Path.Combine(TinyRuns.TempDir(), "bench.json");

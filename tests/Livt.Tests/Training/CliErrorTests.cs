@@ -9,9 +9,13 @@ namespace Livt.Tests.Training;
 /// <summary>User mistakes end in one clear line on stderr and exit code 1, never a stack trace.</summary>
 public class CliErrorTests
 {
-    internal static (int Code, string Stdout, string Stderr) Livt(params string[] args)
+    internal static (int Code, string Stdout, string Stderr) Livt(params string[] args) => Livt(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the built livt with <paramref name="environment"/> added to this process's variables.</summary>
+    internal static (int Code, string Stdout, string Stderr) Livt(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "livt.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
@@ -61,6 +65,38 @@ public class CliErrorTests
             });
         AssertClearError(["finetune", "--init", path, "--out", Path.Combine(dir, "run"), "--steps-per-epoch", "1"], "other.safetensors");
     }
+
+    [Fact]
+    public void ALibTorchErrorIsOneLineThatSaysWhatToTry()
+    {
+        // A real libtorch failure on any machine: the bench's batch of 10⁸ images needs ~300 GB.
+        string[] args = ["bench", "infer", "--batch-size", "100000000", "--steps", "1", "--warmup", "0", "--threads", "1"];
+        var (code, stdout, stderr) = Livt(args);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: the CPU ran out of memory: DefaultCPUAllocator", stderr);
+        Assert.Contains("--batch-size", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.DoesNotContain("frame #", stderr + stdout);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+
+        var (verboseCode, _, verbose) = Livt([.. args, "--verbose"]);
+        Assert.Equal(1, verboseCode);
+        Assert.StartsWith("error: the CPU ran out of memory", verbose);
+        Assert.Contains("System.Runtime.InteropServices.ExternalException", verbose);
+        Assert.Contains("   at ", verbose);
+    }
+
+    [Theory]
+    [InlineData("CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 139.81 GiB\nException raised from malloc at /pytorch/c10/cuda/CUDACachingAllocator.cpp:1 (most recent call first):\nframe #0: c10::Error::Error",
+        "the GPU ran out of memory: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 139.81 GiB; try a smaller --batch-size")]
+    [InlineData("Expected a 'cuda' device type for generator but found 'cpu'\nException raised from check_generator at /pytorch/aten/src/ATen/core/Generator.h:156",
+        "tensors on different devices: Expected a 'cuda' device type for generator but found 'cpu'; this is a bug in Livt")]
+    [InlineData("Could not run 'aten::_flash_attention_forward' with arguments from the 'CPU' backend.\nframe #0: x",
+        "the loaded libtorch has no kernel for this operation: Could not run 'aten::_flash_attention_forward' with arguments from the 'CPU' backend.; try --precision fp32")]
+    [InlineData("CUDA error: an illegal memory access was encountered\nCUDA kernel errors might be asynchronously reported",
+        "CUDA failed: CUDA error: an illegal memory access was encountered CUDA kernel errors might be asynchronously reported; `livt doctor`")]
+    [InlineData("[enforce fail at inline_container.cc:1] . file not found: archive/data.pkl", "libtorch failed: . file not found: archive/data.pkl; rerun with --verbose")]
+    public void LibTorchMessagesSayWhatFailedAndWhatToTry(string what, string start) => Assert.StartsWith(start, global::Livt.Cli.UserError.Describe(what));
 
     [Fact]
     public void PickleThatCallsCodeIsRefusedNotRun()

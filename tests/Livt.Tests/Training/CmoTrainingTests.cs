@@ -5,6 +5,7 @@ using Livt.Interop;
 using Livt.Losses;
 using Livt.Models;
 using Livt.Training;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -7,6 +7,7 @@ using Livt.Interop;
 using Livt.Tests.Data;
 using Livt.Training;
 using Livt.Training.Contrastive;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -81,11 +82,11 @@ public sealed class ContrastiveTrainingTests : IDisposable
     public void ShortRunTrainsTheHeadsThroughTheContrastiveTerm(string loss, string contrastTerm)
     {
         var config = Config(loss, loss);
-        var messages = new MessageLog();
+        var messages = new RecordingObserver();
         var result = new FinetuneRunner(config, messages).Run();
 
         // The contrastive term was computed and reported.
-        var terms = messages.Lines.Single(l => l.Contains("loss terms", StringComparison.Ordinal));
+        var terms = messages.Messages.Single(l => l.Contains("loss terms", StringComparison.Ordinal));
         Assert.Contains($"{contrastTerm} ", terms);
 
         // Every projection-head weight moved from its initial value: only the contrastive term reaches them.
@@ -122,10 +123,10 @@ public sealed class ContrastiveTrainingTests : IDisposable
     public void RunKilledMidEpochAndResumedEqualsUninterruptedRun(string loss)
     {
         var extra = new JsonObject { ["save_every_steps"] = 1 };
-        var messages = new MessageLog();
+        var messages = new RecordingObserver();
         var whole = new FinetuneRunner(Config(loss, "whole", epochs: 2, steps: 3, extra), messages).Run();
         // TSC's second epoch is its TSC phase, with a new optimizer and schedule as the official script has.
-        Assert.Equal(loss == "tsc" ? 1 : 0, messages.Lines.Count(l => l.Contains("the optimizer starts from an empty state", StringComparison.Ordinal)));
+        Assert.Equal(loss == "tsc" ? 1 : 0, messages.Messages.Count(l => l.Contains("the optimizer starts from an empty state", StringComparison.Ordinal)));
 
         var cut = Config(loss, "cut", epochs: 2, steps: 3, extra);
         Assert.Throws<OperationCanceledException>(() => new FinetuneRunner(cut, new KillAt(epoch: 1, step: 2)).Run());
@@ -165,15 +166,6 @@ public sealed class ContrastiveTrainingTests : IDisposable
     }
 
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
-
-    private sealed class MessageLog : ITrainingObserver
-    {
-        public List<string> Lines { get; } = [];
-        public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir) { }
-        public void StepCompleted(StepProgress step) { }
-        public void EpochCompleted(EpochSummary epoch) { }
-        public void Message(string text) => Lines.Add(text);
-    }
 
     private sealed class KillAt(int epoch, int step) : ITrainingObserver
     {

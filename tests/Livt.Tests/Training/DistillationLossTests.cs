@@ -1,5 +1,6 @@
 using Livt.Interop;
 using Livt.Losses;
+using Livt.Methods;
 using Livt.Tests.Models;
 using Livt.Training.Distillation;
 using TorchSharp;

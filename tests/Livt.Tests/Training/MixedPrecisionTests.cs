@@ -1,3 +1,4 @@
+using Livt.Methods;
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Inference;

@@ -72,13 +72,4 @@ public class PthCheckpointTests
         public static VitConfigShape Of(Livt.Models.VitConfig c) =>
             new(c.ImageSize, c.InChans, c.PatchSize, c.EmbedDim, c.Depth, c.NumHeads, c.NumClasses, c.GlobalPool);
     }
-
-    private sealed class RecordingObserver : ITrainingObserver
-    {
-        public List<string> Messages { get; } = [];
-        public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir) { }
-        public void StepCompleted(StepProgress step) { }
-        public void EpochCompleted(EpochSummary epoch) { }
-        public void Message(string text) => Messages.Add(text);
-    }
 }

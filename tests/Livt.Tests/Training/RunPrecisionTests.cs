@@ -4,6 +4,7 @@ using Livt.Engine;
 using Livt.Interop;
 using Livt.Runtime;
 using Livt.Training;
+using Livt.Training.Setup;
 
 namespace Livt.Tests.Training;
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Losses.Contrastive;
 
@@ -24,7 +25,7 @@ public sealed class ClassBalancedQueue : IDisposable
         NumClasses = numClasses;
         PerClass = perClass;
         using var generator = new Generator((ulong)seed);
-        using var start = torch.randn(new long[] { (long)numClasses * perClass, dim }, generator: generator);
+        using var start = CpuRandom.Randn([(long)numClasses * perClass, dim], CPU, generator);
         _keys = torch.nn.functional.normalize(start, dim: 1).to(dtype).to(device ?? torch.CPU);
         _pointer = new long[numClasses];
     }
@@ -39,7 +40,15 @@ public sealed class ClassBalancedQueue : IDisposable
     public Tensor Keys => _keys.clone();
 
     /// <summary>The class of every slot [C·Q]: 0 (Q times), 1 (Q times), …</summary>
-    public Tensor Labels => torch.arange(NumClasses, device: _keys.device).repeat_interleave(PerClass);
+    public Tensor Labels
+    {
+        get
+        {
+            // Scalars held for the call: a temporary one can be finalized while libtorch reads it (see Block).
+            using Scalar start = 0L, end = (long)NumClasses, step = 1L;
+            return torch.arange(start, end, step, device: _keys.device).repeat_interleave(PerClass);
+        }
+    }
 
     /// <summary>Each class's next slot (0 … Q − 1).</summary>
     public IReadOnlyList<long> Pointers => _pointer;

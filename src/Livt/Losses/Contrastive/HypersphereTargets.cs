@@ -1,6 +1,7 @@
 using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Losses.Contrastive;
 
@@ -23,7 +24,7 @@ public static class HypersphereTargets
         if (count < 2) throw new ArgumentOutOfRangeException(nameof(count), count, "at least 2 targets");
         if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "the target dimension must be ≥ 1");
         using var generator = new Generator((ulong)seed);
-        using var start = torch.randn(new long[] { count, dim }, dtype: ScalarType.Float64, generator: generator);
+        using var start = CpuRandom.Randn([count, dim], CPU, generator, ScalarType.Float64);
         var (targets, _) = Optimise(start, iterations, learningRate, temperature);
         using (targets) return targets.to(ScalarType.Float32);
     }

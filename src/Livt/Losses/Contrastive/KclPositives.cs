@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Losses.Contrastive;
 
@@ -25,10 +26,7 @@ public static class KclPositives
         var mask = candidates.to(ScalarType.Float32);
         if (k == 0 || mask.shape[1] == 0) return mask.to(candidates.dtype).MoveToOuterDisposeScope();
         // Random keys on the candidates, −1 elsewhere; the k largest are a uniform k-subset of each row.
-        // A generator lives on the CPU: draw there and move.
-        var noise = generator is null
-            ? torch.rand(mask.shape, device: mask.device)
-            : torch.rand(mask.shape, generator: generator).to(mask.device);
+        var noise = CpuRandom.Rand(mask.shape, mask.device, generator);
         // Scalars held to the end: a temporary one can be finalized while libtorch reads it (see Block).
         using Scalar zero = 0.0, none = -1.0;
         var score = torch.where(mask.gt(zero), noise, torch.full_like(noise, none));

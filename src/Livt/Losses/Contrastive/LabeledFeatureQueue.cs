@@ -21,7 +21,8 @@ public sealed class LabeledFeatureQueue : IDisposable
         if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "the queue holds at least one key");
         if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "keys have at least one dimension");
         _keys = torch.zeros(new long[] { capacity, dim }, dtype: dtype, device: device ?? torch.CPU);
-        _labels = torch.full(new long[] { capacity }, -1L, dtype: ScalarType.Int64, device: device ?? torch.CPU);
+        using Scalar empty = -1L;
+        _labels = torch.full(new long[] { capacity }, empty, dtype: ScalarType.Int64, device: device ?? torch.CPU);
         Capacity = capacity;
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Livt.Runtime;
 
 namespace Livt.Losses.Contrastive;
 
@@ -21,7 +22,7 @@ public sealed class TargetAssignment : IDisposable
         if (momentum is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "in [0, 1)");
         Momentum = momentum;
         using var generator = new Generator((ulong)seed);
-        using var start = torch.randn(new long[] { numClasses, dim }, generator: generator);
+        using var start = CpuRandom.Randn([numClasses, dim], CPU, generator);
         _centroids = torch.nn.functional.normalize(start, dim: 1).to(dtype).to(device ?? torch.CPU);
     }
 

@@ -3,6 +3,7 @@ using Livt.Configuration;
 using Livt.Engine;
 using Livt.Interop;
 using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -100,7 +101,7 @@ internal abstract class ContrastiveMethod : nn.Module
             return key;
         }
         int d = vit.EmbedDim;
-        switch (ContrastiveLosses.Canonical(loss))
+        switch (LongTailMethods.Find(loss) is { Kind: MethodKind.Contrastive } method ? method.Name : null)
         {
             case "gpaco":
             {
@@ -133,7 +134,7 @@ internal abstract class ContrastiveMethod : nn.Module
                 return new ResComMethod(Model(ProjectionHeadConfig.ResCom(d, o.ProjectionDim)), counts, o, config.Seed, device);
             }
             default:
-                throw new LivtException($"--loss {loss}: not a contrastive method (known: {string.Join(", ", ContrastiveLosses.Names)})");
+                throw new LivtException($"--loss {loss}: not a contrastive method (known: {string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))})");
         }
     }
 

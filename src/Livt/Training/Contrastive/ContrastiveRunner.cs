@@ -9,7 +9,9 @@ using Livt.Evaluation;
 using Livt.Inference;
 using Livt.Interop;
 using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Models;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,7 +41,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         RunSetup.WriteConfig(config, runDir, context);
         var observer = context.Observer;
         bool writer = context.Parallel.IsWriter;
-        string loss = ContrastiveLosses.Canonical(config.Loss)!;
+        string loss = LongTailMethods.Loss(config.Loss).Name;
         observer.Message($"Loading {config.Dataset}");
         var data = RunSetup.LoadData(config);
         var train = data.Train;
@@ -77,7 +79,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
         ContrastiveStage stage = null!;
         stage = new ContrastiveStage(method, device, observer, epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage));
-        double finalLoss = new Trainer(config, runDir, stage, loader, optimizer, log, context).Run();
+        double finalLoss = new Trainer(config.TrainerOptions(context.Parallel.WorldSize), runDir, stage, loader, optimizer, log, context).Run();
 
         var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
         using var classifier = method.Classifier(device);

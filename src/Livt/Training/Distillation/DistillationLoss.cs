@@ -50,6 +50,6 @@ public sealed class DistillationLoss
         var distPart = nn.functional.cross_entropy(distLogits, teacherLabels.to(ScalarType.Int64), weight);
         using var keep = (1 - Alpha).ToScalar();
         using var alpha = Alpha.ToScalar();
-        return classPart.mul(keep).add(distPart.mul(alpha)).MoveToOuterDisposeScope();
+        return classPart.mul(keep).add(distPart, alpha).MoveToOuterDisposeScope();
     }
 }

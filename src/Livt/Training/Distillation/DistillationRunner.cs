@@ -8,6 +8,7 @@ using Livt.Inference;
 using Livt.Interop;
 using Livt.Models;
 using Livt.Runtime;
+using Livt.Training.Setup;
 
 namespace Livt.Training.Distillation;
 
@@ -64,7 +65,7 @@ internal sealed class DistillationRunner(FinetuneRunner finetune, TrainConfig co
         DistillationStage stage = null!;
         stage = new DistillationStage(model, parts.Precision, loss, teacher, config, device, train.NumClasses,
             epoch => finetune.ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, null, log));
-        double finalLoss = new Trainer(config, runDir, stage, loader, parts.Optimizer, log, context).Run();
+        double finalLoss = new Trainer(config.TrainerOptions(context.Parallel.WorldSize), runDir, stage, loader, parts.Optimizer, log, context).Run();
 
         var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
         if (writer) ModelCheckpoint.Save(modelPath, model, metadata);

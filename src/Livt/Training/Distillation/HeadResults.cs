@@ -17,7 +17,11 @@ public sealed record HeadResults(EvaluationResult Class, EvaluationResult Distil
     {
         var average = new MetricsAccumulator(classHead.NumClasses);
         using (TorchSharp.torch.NewDisposeScope())
-            average.Add((classHead.Logits + distHead.Logits) / 2, classHead.Labels);
+        {
+            // Held: `a + b` and `/ 2` make temporary Scalars the GC can finalize while libtorch reads them.
+            using TorchSharp.Scalar one = 1, half = 0.5;
+            average.Add(classHead.Logits.add(distHead.Logits, one).mul(half), classHead.Labels);
+        }
         return new HeadResults(classHead.Compute(trainCounts, classNames: classNames), distHead.Compute(trainCounts, classNames: classNames),
             average.Compute(trainCounts, classNames: classNames));
     }

@@ -80,7 +80,8 @@ internal sealed class Teacher : IDisposable
         int size = Metadata.Model.ImageSize;
         if (x.shape[2] != size || x.shape[3] != size)
             x = nn.functional.interpolate(x, size: [size, size], mode: InterpolationMode.Bicubic, align_corners: false);
-        if (_scale is not null) x = x.mul(_scale).add(_shift!);
+        using Scalar one = 1;
+        if (_scale is not null) x = x.mul(_scale).add(_shift!, one);
         return _model.call(x).argmax(1).MoveToOuterDisposeScope();
     }
 

@@ -2,7 +2,7 @@ using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
 
-namespace Livt.Training;
+namespace Livt.Training.Setup;
 
 /// <summary>
 /// The checkpoint a fine-tuning run starts from (<c>--init</c>), open for the length of the run, or none

@@ -1,46 +1,26 @@
-namespace Livt.Losses;
+using Livt.Losses;
+
+namespace Livt.Methods;
 
 /// <summary>Creates a long-tailed loss by name (the names the CLI and the recipes use).</summary>
 public static class LossFactory
 {
-    private static readonly string[] AllNames =
-        { "bal-bce", "bce", "ce", "ls-ce", "bal-ce", "cb-ce", "cb-bce", "ldam", "mislas", "lade", "focal", "iif" };
-
-    /// <summary>Every name <see cref="Create"/> accepts.</summary>
-    public static IReadOnlyList<string> Names => AllNames;
-
-    /// <summary>The canonical name (<c>Bal_BCE</c> → <c>bal-bce</c>) of a known loss, or null.</summary>
-    public static string? Canonical(string name)
-    {
-        var n = name.Trim().Replace('_', '-').ToLowerInvariant();
-        return AllNames.Contains(n) ? n : null;
-    }
+    /// <summary>Every name <see cref="Create"/> accepts: the losses on one head of <see cref="LongTailMethods"/>.</summary>
+    public static IReadOnlyList<string> Names => LongTailMethods.OfKind(MethodKind.Loss).Select(m => m.Name).ToArray();
 
     /// <summary>Creates the loss called <paramref name="name"/> (case-insensitive; the official code's
-    /// spellings such as <c>Bal_BCE</c> are accepted too).</summary>
+    /// spellings such as <c>Bal_BCE</c> are accepted too); <paramref name="own"/> is its options record when
+    /// it has one (its defaults when null).</summary>
     /// <exception cref="LivtException">Unknown name (the message lists the known ones), an option out of
     /// range, or class counts no loss can use.</exception>
-    public static LongTailLoss Create(string name, IReadOnlyList<long> classCounts, LossOptions? options = null)
+    public static LongTailLoss Create(string name, IReadOnlyList<long> classCounts, LossOptions? options = null, object? own = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         var o = options ?? new LossOptions();
         Validate(o);
-        return Canonical(name) switch
-        {
-            "bal-bce" => new BinaryCrossEntropyLoss(classCounts, o.Tau, null, o.Smoothing),
-            "bce" => new BinaryCrossEntropyLoss(classCounts, null, null, o.Smoothing),
-            "cb-bce" => new BinaryCrossEntropyLoss(classCounts, null, o.Beta, o.Smoothing),
-            "ce" => new SoftmaxCrossEntropyLoss(classCounts, null, 0.0, acceptsSoftTargets: true),
-            "ls-ce" => new SoftmaxCrossEntropyLoss(classCounts, null, o.Smoothing, acceptsSoftTargets: false),
-            "bal-ce" => new SoftmaxCrossEntropyLoss(classCounts, o.Tau, 0.0, acceptsSoftTargets: true),
-            "cb-ce" => new ClassBalancedCrossEntropyLoss(classCounts, o.Beta),
-            "ldam" => new LdamLoss(classCounts, o.LdamMaxMargin, o.LdamScale, o.DrwEpoch, o.Beta),
-            "mislas" => new MislasLoss(classCounts, o.MislasSmoothHead, o.MislasSmoothTail),
-            "lade" => new LadeLoss(classCounts, o.LadeRemineLambda),
-            "focal" => new FocalLoss(classCounts, o.FocalGamma),
-            "iif" => new IifLoss(classCounts, o.IifVariant, o.IifNorm),
-            _ => throw new LivtException($"loss: unknown loss '{name}'; known losses: {string.Join(", ", AllNames)}"),
-        };
+        return LongTailMethods.Find(name) is LossMethod method
+            ? method.Create(classCounts, o, own)
+            : throw new LivtException($"loss: unknown loss '{name}'; known losses: {string.Join(", ", Names)}");
     }
 
     private static void Validate(LossOptions o)

@@ -1,11 +1,13 @@
-namespace Livt.Configuration;
+namespace Livt;
 
 /// <summary>
-/// Marks a <see cref="TrainConfig"/> property as a setting and says how it is offered on the command
-/// line. The property is the one definition of the setting: its recipe key (the snake_case of its
-/// name), its flag and its help text all come from here, and docs/CLI.md's flag table is checked
-/// against it by a test. Official spellings of a flag (MAE's <c>--finetune</c> for <c>--init</c>) are
-/// listed in <see cref="OfficialFlags"/>.
+/// Marks a property of the run spec (<c>TrainConfig</c>, or a method's options record registered in
+/// <c>Methods.LongTailMethods</c>) as a setting and says how it is offered on the command line. The
+/// property is the one definition of the setting: its recipe key (the snake_case of its name), its flag
+/// and its help text all come from here, and docs/CLI.md's flag table is checked against it by a test.
+/// Official spellings of a flag (MAE's <c>--finetune</c> for <c>--init</c>) are listed in
+/// <c>Configuration.OfficialFlags</c>. It lives at the root so that a method's options, below the run
+/// spec, can declare settings.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class SettingAttribute(string description) : Attribute

@@ -4,15 +4,16 @@ using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Livt.Training;
+namespace Livt.Training.Setup;
 
 /// <summary>
 /// Loads an MGP (or classifier) checkpoint's encoder into a classifier being fine-tuned, as MAE's
 /// main_finetune.py does: the decoder is dropped, the position embedding is resampled to the new
 /// patch grid when the input size differs (<c>interpolate_pos_embed</c>: bicubic, class token kept),
 /// and only the new classifier (head, and fc_norm when the encoder had none) may be missing. A CNN takes
-/// everything of a CNN classifier's checkpoint but its head. A multi-expert
-/// model takes the encoder's last blocks into every expert (<see cref="MultiExpertVisionTransformer.LoadEncoder"/>).
+/// everything of a CNN classifier's checkpoint but its head. A multi-expert model takes the encoder's last
+/// blocks into every expert, a distilled ViT its class token into the distillation token
+/// (<see cref="StateDictLoader.LoadEncoder"/>).
 /// </summary>
 public static class EncoderLoader
 {
@@ -33,7 +34,7 @@ public static class EncoderLoader
         {
             if (!ReferenceEquals(resampled, weights))
                 observer?.Message($"Position embedding resampled from {Shape(weights["pos_embed"])} to {Shape(resampled["pos_embed"])} (input size {model.Architecture.ImageSize})");
-            var report = model.LoadEncoderWeights(resampled, path);
+            var report = StateDictLoader.LoadEncoder(model, resampled, path);
             var missing = report.Missing.Select(model.EncoderName)
                 .Where(k => !(k.StartsWith(head, StringComparison.Ordinal) || k.StartsWith("head.", StringComparison.Ordinal)
                               || k.StartsWith("fc_norm.", StringComparison.Ordinal))).Distinct().ToList();

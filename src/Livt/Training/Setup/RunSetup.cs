@@ -5,7 +5,7 @@ using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 
-namespace Livt.Training;
+namespace Livt.Training.Setup;
 
 /// <summary>
 /// The pieces every training use case builds the same way from its resolved config: the process

@@ -2,7 +2,7 @@ using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
 
-namespace Livt.Training;
+namespace Livt.Training.Setup;
 
 /// <summary>
 /// A run's data: the training images, the validation split when there is one, the test split, and
