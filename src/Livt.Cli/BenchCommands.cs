@@ -13,7 +13,7 @@ internal static class BenchCommands
         foreach (var (mode, what) in new[]
                  {
                      ("train", "fine-tuning step of a quick-start run (the trainer's TrainStep): forward, Bal-BCE, backward, AdamW"),
-                     ("pretrain", "MGP step of a quick-start run (the trainer's TrainStep): MAE with masking, backward, AdamW"),
+                     ("pretrain", "pretraining step of a quick-start run (the trainer's TrainStep) with its --method (MAE by default): forward, backward, AdamW; several methods, comma-separated, are timed side by side"),
                      ("infer", "forward only, eval mode"),
                      ("data", "the loader alone, full augmentation"),
                  })
@@ -44,9 +44,30 @@ internal static class BenchCommands
         {
             model, imageSize, batch, threads, workers, steps, blockSteps, warmup, source, attention, precision, device, dataDir, json,
         };
+        var method = new Option<string>("--method") { DefaultValueFactory = _ => defaults.Method, Description = "Pretraining method, or several comma-separated (mae,moco-v3,byol,dcl,dclw,mimco) timed side by side in alternating blocks on batches in memory" };
+        var set = new Option<string[]>("--set") { Description = "A run setting KEY=VALUE (recipe key, e.g. ssl_hidden_dim=1024 or teacher=runs/moco); a method's own setting goes only to the methods that read it", AllowMultipleArgumentsPerToken = false };
         if (mode == "infer") command.Add(engine);
+        if (mode == "pretrain")
+        {
+            command.Add(method);
+            command.Add(set);
+        }
         command.SetAction(parse =>
         {
+            var settings = (parse.GetValue(set) ?? []).Select(kv => kv.Split('=', 2)).ToDictionary(
+                kv => kv.Length == 2 ? kv[0].Trim() : throw new Livt.LivtException($"--set {kv[0]}: expected KEY=VALUE"), kv => kv[1].Trim());
+            var methods = mode == "pretrain" ? parse.GetValue(method)! : defaults.Method;
+            if (methods.Contains(','))
+            {
+                var comparison = PretrainComparison.Run(new BenchOptions
+                {
+                    Mode = mode, Model = parse.GetValue(model)!, BatchSize = parse.GetValue(batch), Threads = parse.GetValue(threads),
+                    Steps = parse.GetValue(steps), BlockSteps = parse.GetValue(blockSteps), Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!,
+                    Attention = parse.GetValue(attention)!, Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, Method = methods, Settings = settings,
+                }, Console.Error.WriteLine);
+                Write(JsonSerializer.Serialize(comparison, JsonOptions), parse.GetValue(json));
+                return 0;
+            }
             // Under mpirun/srun every process joins the job and trains data-parallel; only rank 0 reports.
             using var processes = Processes.Join(parse.GetValue(device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
             var result = BenchmarkRunner.Run(new BenchOptions
@@ -55,17 +76,27 @@ internal static class BenchCommands
                 Threads = parse.GetValue(threads), Workers = parse.GetValue(workers), Steps = parse.GetValue(steps), BlockSteps = parse.GetValue(blockSteps),
                 Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!, Attention = parse.GetValue(attention)!,
                 Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, DataDir = parse.GetValue(dataDir),
-                Engine = mode == "infer" ? parse.GetValue(engine)! : defaults.Engine,
+                Engine = mode == "infer" ? parse.GetValue(engine)! : defaults.Engine, Method = methods, Settings = settings,
             }, line => { if (processes.Shows) Console.Error.WriteLine(line); }, processes.Parallel);
             if (!processes.Shows) return 0;
             if (result.Processes > 1)
                 Console.Error.WriteLine($"{result.Processes} processes ({result.Backend}): {result.JobImagesPerSecond:F1} images/s for the job; " +
                     $"all-reduce {result.Breakdown!.AllReduceMs:F1} ms per step ({result.AllReduceShare:P1} of the step)");
-            var text = JsonSerializer.Serialize(result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
-            if (parse.GetValue(json) is { } path) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
-            else Console.WriteLine(text);
+            Write(JsonSerializer.Serialize(result, JsonOptions), parse.GetValue(json));
             return 0;
         });
         return command;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static void Write(string text, string? path)
+    {
+        if (path is not null) Livt.Interop.AtomicFile.WriteText(path, text + "\n");
+        else Console.WriteLine(text);
     }
 }

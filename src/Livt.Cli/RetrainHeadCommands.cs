@@ -12,7 +12,7 @@ internal static class RetrainHeadCommands
     public static Command RetrainHead()
     {
         var d = new RetrainHeadOptions { Init = "" };
-        var init = new Option<string>("--init") { Required = true, Description = "The fine-tuned classifier: its run folder or model.safetensors" };
+        var init = new Option<string>("--init") { Required = true, Description = "The fine-tuned classifier: its run folder or model.safetensors; or a livt pretrain run, whose frozen encoder --method crt probes with a new linear head" };
         var method = new Option<string>("--method") { Required = true, Description = SecondStages.Help() };
         var epochs = new Option<int?>("--epochs") { Description = "crt/lws: epochs (default: crt 10, lws 5, as the official configs)" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.Lr, Description = "crt/lws: SGD learning rate, cosine to 0" };
@@ -36,7 +36,7 @@ internal static class RetrainHeadCommands
         var device = new Option<string>("--device") { DefaultValueFactory = _ => d.Device, Description = "cpu | cuda | cuda:N" };
         var outDir = new Option<string?>("--out") { Description = "Run folder (default: runs/retrain-head-<method>-<time>)" };
         var command = new Command("retrain-head",
-            "Second stage on a fine-tuned classifier with its encoder frozen (Kang et al. 2020): cRT, LWS or tau-normalisation; with --keep-head --max-norm, weight balancing's stage 2. Features are computed once; writes a run folder with model.safetensors, report.json/.md and plots.")
+            "Second stage on a fine-tuned classifier with its encoder frozen (Kang et al. 2020): cRT, LWS or tau-normalisation; with --keep-head --max-norm, weight balancing's stage 2; on a pretraining run, cRT is a linear probe of its frozen encoder. Features are computed once; writes a run folder with model.safetensors, report.json/.md and plots.")
         {
             init, method, epochs, lr, batch, weightDecay, momentum, loss, sampler, keepHead, maxNorm, tau, keepBias, valFraction, valList,
             dataDir, trainList, testList, evalBatch, threads, workers, device, outDir,

@@ -11,7 +11,7 @@ namespace Livt.Cli;
 internal static class TrainCommands
 {
     public static Command Pretrain() => StageCommand("pretrain",
-        "MGP: masked-autoencoder pretraining on a dataset's training images (labels unused). Writes <out>/model.safetensors.",
+        "Self-supervised pretraining on a dataset's training images (labels unused): MGP (masked autoencoder) by default, or another --method (moco-v3, byol, dcl, dclw, mimco). Writes <out>/model.safetensors.",
         finetune: false, (c, ctx) => new PretrainRunner(c, context: ctx).Run());
 
     public static Command Finetune() => StageCommand("finetune",
@@ -51,10 +51,10 @@ internal static class TrainCommands
     public static Command QuickStart()
     {
         var outDir = new Option<string>("--out") { Description = "Folder for the two stages' runs", DefaultValueFactory = _ => "runs/quickstart" };
-        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "MGP epochs (recipe: see recipes/quickstart.json)" };
+        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Pretraining epochs (MGP, or the --method's; recipe: see recipes/quickstart.json)" };
         var finetuneEpochs = new Option<int?>("--finetune-epochs") { Description = "BFT epochs (recipe: see recipes/quickstart.json)" };
         var common = new TrainingOptions(finetune: true);
-        var command = new Command("quickstart", "The whole LiVT pipeline on Fashion-MNIST-LT (IF 100): MGP pretraining, Bal-BCE fine-tuning, evaluation, then a cRT second stage on the frozen encoder; reports of both. Under 10 minutes on 2 cores.");
+        var command = new Command("quickstart", "The whole LiVT pipeline on Fashion-MNIST-LT (IF 100): MGP pretraining (or another --method), Bal-BCE fine-tuning, evaluation, then a cRT second stage on the frozen encoder; reports of both. Under 10 minutes on 2 cores.");
         command.Add(outDir);
         command.Add(pretrainEpochs);
         command.Add(finetuneEpochs);

@@ -3,6 +3,7 @@ using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Training;
+using Livt.Training.Setup;
 using Livt.Distributed;
 using Livt.Optimization;
 using Livt.Interop;
@@ -18,15 +19,20 @@ using static TorchSharp.torch;
 // (a real data-parallel BFT run: every rank writing its own run folder <out-dir>/rank<r>, or one
 // shared run folder <out-dir> that every rank abandons at the same step, as a killed job does);
 // contrast (BCL's loss and gradients on this rank's slice of a seeded global batch, and the queues and
-// centroids after enqueueing it, all through ProcessGather, in <out-dir>/rank<r>.safetensors).
+// centroids after enqueueing it, all through ProcessGather, in <out-dir>/rank<r>.safetensors);
+// pretraining (MoCo v3's and BYOL's objectives, with synchronised BatchNorm, and DCL's, DCLW's and MimCo's
+// image-level losses with gathered negatives, on this rank's slice of a seeded global batch: losses,
+// gradients and BatchNorm statistics in <out-dir>/rank<r>.safetensors); pretrain <overrides.json>
+// every-rank-writes (a real data-parallel pretraining run, as finetune).
 string scenario = args[0], outDir = args[1];
 var options = new DistributedOptions
 {
     CollectiveTimeout = TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 60),
     OnFatal = message => Console.Error.WriteLine($"error: {message}"),
 };
-if (scenario == "finetune") return Finetune(args[3], args[4]);
+if (scenario is "finetune" or "pretrain") return Train(scenario, args[3], args[4]);
 if (scenario == "contrast") return Contrast();
+if (scenario == "pretraining") return Pretraining();
 if (scenario != "values") return Fail(scenario);
 
 LivtRuntime.Initialize(threads: 1);
@@ -39,7 +45,7 @@ Gradients();
 SafeTensors.Write(Path.Combine(outDir, $"rank{rank}.safetensors"), results, metadata);
 return 0;
 
-int Finetune(string overridesPath, string mode)
+int Train(string stage, string overridesPath, string mode)
 {
     var overrides = (JsonObject)JsonNode.Parse(File.ReadAllText(overridesPath))!;
     var parallel = (ProcessGroupParallel)ProcessGroupParallel.Join(LaunchEnvironment.Detect(), CPU, options);
@@ -56,8 +62,49 @@ int Finetune(string overridesPath, string mode)
         var at = mode.Split(':');
         context = context with { Observer = new KillAt(int.Parse(at[1]), int.Parse(at[2])) };
     }
-    var config = ConfigResolver.Resolve("finetune", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
-    new FinetuneRunner(config, context: context).Run();
+    var config = ConfigResolver.Resolve(stage, ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
+    if (stage == "pretrain") new PretrainRunner(config, context: context).Run();
+    else new FinetuneRunner(config, context: context).Run();
+    return 0;
+}
+
+int Pretraining()
+{
+    LivtRuntime.Initialize(threads: 1);
+    using var parallel = (ProcessGroupParallel)ProcessGroupParallel.Join(LaunchEnvironment.Detect(), CPU, options);
+    int r = parallel.Rank;
+    var saved = new Dictionary<string, Tensor>();
+    using var generator = new Generator(3);
+    foreach (var method in PretrainingBatch.Objectives)
+    {
+        using var objective = PretrainingBatch.Objective(method, parallel);
+        using var views = PretrainingBatch.Views(parallel.WorldSize);
+        using var loss = objective.Loss(PretrainingBatch.Rows(views, r), new StepContext(0, 0, 0, r, generator));
+        loss.backward();
+        saved[$"{method}.loss"] = loss.detach().clone();
+        foreach (var (name, p) in objective.Model.named_parameters())
+            if (p.grad is { } grad) saved[$"{method}.grad.{name}"] = grad.clone();
+        foreach (var (name, b) in objective.Model.named_buffers())
+            if (name.EndsWith("running_mean", StringComparison.Ordinal)) saved[$"{method}.buffer.{name}"] = b.clone();
+    }
+    var gather = Livt.Training.Contrastive.ProcessGather.For(parallel)!;
+    var (z1, z2) = PretrainingBatch.Features(parallel.WorldSize);
+    foreach (var (name, sigma) in new[] { ("dcl", (double?)null), ("dclw", 0.5) })
+    {
+        var a = PretrainingBatch.Rows(z1, r).detach().requires_grad_(true);
+        var b = PretrainingBatch.Rows(z2, r).detach().requires_grad_(true);
+        var loss = Livt.Training.Pretraining.Dcl.DclLoss.OneWay(a, b, 0.1, sigma, gather, r) + Livt.Training.Pretraining.Dcl.DclLoss.OneWay(b, a, 0.1, sigma, gather, r);
+        loss.backward();
+        saved[$"{name}.loss"] = loss.detach().clone();
+        saved[$"{name}.grad.z1"] = a.grad!.clone();
+        saved[$"{name}.grad.z2"] = b.grad!.clone();
+    }
+    var student = PretrainingBatch.Rows(z1, r).detach().requires_grad_(true);
+    var image = Livt.Training.Pretraining.MimCo.MimCoLoss.ImageLevel(student, PretrainingBatch.Rows(z2, r), 0.2, gather, r);
+    image.backward();
+    saved["mimco.loss"] = image.detach().clone();
+    saved["mimco.grad.student"] = student.grad!.clone();
+    SafeTensors.Write(Path.Combine(outDir, $"rank{r}.safetensors"), saved);
     return 0;
 }
 
@@ -263,4 +310,54 @@ public sealed record ContrastBatch(Tensor Views, Tensor Logits, Tensor Centers, 
         var rows = (rank * PerRank)..((rank + 1) * PerRank);
         return new(Views[rows].detach().clone().requires_grad_(true), Logits[rows].detach().clone().requires_grad_(true), Centers, Labels[rows]);
     }
+}
+
+/// <summary>The "pretraining" scenario's objectives and global batch: every rank builds the same objective from the
+/// run seed and takes its slice of the same seeded views; the test builds them again in one process.</summary>
+public static class PretrainingBatch
+{
+    public const int PerRank = 4;
+
+    /// <summary>The methods whose whole objective is compared (synchronised BatchNorm, gathered keys).</summary>
+    public static readonly string[] Objectives = ["moco-v3", "byol"];
+
+    /// <summary><paramref name="method"/>'s run on a tiny ViT (8 px, patch 4, 16-d), fp32.</summary>
+    public static TrainConfig Config(string method) =>
+        ConfigResolver.Resolve("pretrain", ConfigResolver.ReadRecipe(QuickStart.Recipe), new JsonObject
+        {
+            ["method"] = method, ["precision"] = "fp32", ["epochs"] = 1, ["warmup_epochs"] = 0, ["seed"] = 1,
+            ["input_size"] = 8, ["patch_size"] = 4, ["embed_dim"] = 16, ["depth"] = 1, ["num_heads"] = 2,
+            ["ssl_hidden_dim"] = 16, ["ssl_proj_dim"] = 8, ["ssl_momentum"] = 0.9,
+        });
+
+    /// <summary>The encoder of <paramref name="config"/> on 1-channel images.</summary>
+    public static VitConfig Vit(TrainConfig config) => RunSetup.ModelConfig(config, channels: 1, numClasses: 3, dropPath: 0);
+
+    /// <summary><paramref name="method"/>'s objective as one of <paramref name="parallel"/>'s processes (its weights
+    /// drawn from the run seed, the same on every process).</summary>
+    internal static Livt.Training.Pretraining.IPretrainingObjective Objective(string method, IDataParallel parallel)
+    {
+        var config = Config(method);
+        var setup = new Livt.Training.Pretraining.PretrainingSetup(config, Vit(config), PrecisionPolicy.Resolve("fp32", CPU), CPU, parallel, 4, NullTrainingObserver.Instance);
+        return Livt.Training.Pretraining.PretrainingMethods.Get(method).Create(setup);
+    }
+
+    /// <summary>Two views of <paramref name="world"/>·4 images [W·4, 2, 1, 8, 8].</summary>
+    public static Tensor Views(int world)
+    {
+        using var g = new Generator(11);
+        return torch.randn([PerRank * world, 2, 1, 8, 8], generator: g);
+    }
+
+    /// <summary>Unit features of two views [W·4, 6] (float64) for the losses alone.</summary>
+    public static (Tensor Z1, Tensor Z2) Features(int world)
+    {
+        using var g = new Generator(13);
+        var z1 = torch.nn.functional.normalize(torch.randn([PerRank * world, 6], dtype: ScalarType.Float64, generator: g), dim: 1);
+        var z2 = torch.nn.functional.normalize(torch.randn([PerRank * world, 6], dtype: ScalarType.Float64, generator: g), dim: 1);
+        return (z1, z2);
+    }
+
+    /// <summary>Rank <paramref name="rank"/>'s rows.</summary>
+    public static Tensor Rows(Tensor all, int rank) => all[(rank * PerRank)..((rank + 1) * PerRank)];
 }

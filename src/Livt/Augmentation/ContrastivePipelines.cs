@@ -1,8 +1,8 @@
 namespace Livt.Augmentation;
 
 /// <summary>
-/// The multi-view training augmentations of the contrastive long-tail methods, as their official code
-/// builds them (ImageNet recipes; crops bilinear, torchvision's default). RandAugment is timm's
+/// The multi-view training augmentations of the contrastive long-tail methods and of the self-supervised
+/// pretraining methods, as their official code builds them (ImageNet recipes; crops bilinear, torchvision's default). RandAugment is timm's
 /// <c>rand-n{n}-m{m}-mstd0.5</c> (the non-increasing op set these repositories use) filling with the
 /// dataset mean; the blur's σ range, [0.1, 2] px at 224 px, scales with the input size so it blurs the
 /// same fraction of the object (at 28 px: [0.0125, 0.25] px). On 1-channel images colour jitter is
@@ -24,13 +24,38 @@ public static class ContrastivePipelines
     /// RandomResizedCrop → flip → ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 → grayscale p 0.2.</summary>
     public static MultiViewTransform Bcl(int inputSize, float[] mean, float[] std, int randAugmentLayers = 2, int randAugmentMagnitude = 10)
     {
-        var sim = new Compose(
-            new RandomResizedCrop(inputSize, 0.08, interpolation: Interpolation.Bilinear),
-            new RandomHorizontalFlip(),
-            new RandomApply(new ColorJitter(0.4, 0.4, 0.4, 0.1), 0.8),
-            new RandomGrayscale(0.2),
-            new Normalize(mean, std));
+        var sim = SimClrView(inputSize, mean, std, 0.08);
         return new(RandCls(inputSize, mean, std, randAugmentLayers, randAugmentMagnitude, stacked: false), sim, sim);
+    }
+
+    /// <summary>SimCLR's two views as DCL's code trains them (<c>experiment/simclr/utils.py</c>): RandomResizedCrop
+    /// (<paramref name="scaleMin"/>–1) → flip → ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8 → grayscale p 0.2.</summary>
+    public static MultiViewTransform SimClr(int inputSize, float[] mean, float[] std, double scaleMin = 0.08)
+    {
+        var view = SimClrView(inputSize, mean, std, scaleMin);
+        return new(view, view);
+    }
+
+    /// <summary>BYOL's asymmetric views (deepmind-research/byol, <c>utils/augmentations.py</c>), which MoCo v3 also trains on:
+    /// RandomResizedCrop (<paramref name="scaleMin"/>–1) → ColorJitter(0.4, 0.4, 0.2, 0.1) with p 0.8 → grayscale
+    /// p 0.2 → blur (p 1.0 on view 0, 0.1 on view 1) → solarize (view 1 only, p 0.2) → flip.</summary>
+    public static MultiViewTransform Byol(int inputSize, float[] mean, float[] std, double scaleMin = 0.08)
+    {
+        IImageTransform View(double blur, double solarize)
+        {
+            var steps = new List<IImageTransform>
+            {
+                new RandomResizedCrop(inputSize, scaleMin, interpolation: Interpolation.Bilinear),
+                new RandomApply(new ColorJitter(0.4, 0.4, 0.2, 0.1), 0.8),
+                new RandomGrayscale(0.2),
+                new RandomApply(Blur(inputSize), blur),
+            };
+            if (solarize > 0) steps.Add(new RandomApply(new Solarize(), solarize));
+            steps.Add(new RandomHorizontalFlip());
+            steps.Add(new Normalize(mean, std));
+            return new Compose(steps.ToArray());
+        }
+        return new(View(blur: 1.0, solarize: 0), View(blur: 0.1, solarize: 0.2));
     }
 
     /// <summary>ResCom (<c>main_rescom.py</c>, large-scale datasets): two views of RandomResizedCrop (0.08–1)
@@ -62,6 +87,14 @@ public static class ContrastivePipelines
     /// <summary>The blur of the SimCLR/MoCo v2 recipes with its σ range scaled from 224 px to the input size.</summary>
     public static GaussianBlur Blur(int inputSize) =>
         new(0.1 * inputSize / ReferenceSize, 2.0 * inputSize / ReferenceSize);
+
+    private static IImageTransform SimClrView(int inputSize, float[] mean, float[] std, double scaleMin) =>
+        new Compose(
+            new RandomResizedCrop(inputSize, scaleMin, interpolation: Interpolation.Bilinear),
+            new RandomHorizontalFlip(),
+            new RandomApply(new ColorJitter(0.4, 0.4, 0.4, 0.1), 0.8),
+            new RandomGrayscale(0.2),
+            new Normalize(mean, std));
 
     private static IImageTransform RandCls(int inputSize, float[] mean, float[] std, int layers, int magnitude, bool stacked)
     {

@@ -31,4 +31,10 @@ public sealed record BenchOptions
     public string Precision { get; init; } = "auto";
     public string? DataDir { get; init; }
     public int Seed { get; init; }
+    /// <summary>pretrain only: the <c>--method</c> of the timed run; several, comma-separated, are timed side by side
+    /// in alternating blocks (<see cref="PretrainComparison"/>).</summary>
+    public string Method { get; init; } = "mae";
+    /// <summary>pretrain only: further run settings (recipe keys, JSON or plain values), each given to the methods that
+    /// read it (<c>ssl_hidden_dim</c>, <c>teacher</c>, …) or to all of them (<c>batch_size</c>, <c>mask_ratio</c>, …).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }

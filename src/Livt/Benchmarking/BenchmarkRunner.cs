@@ -9,6 +9,8 @@ using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
 using Livt.Training.Setup;
+using Livt.Training.Pretraining;
+using Livt.Training.Pretraining.Mae;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -71,9 +73,9 @@ public static class BenchmarkRunner
             };
         var (mean, std) = data is null ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray()) : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
         var loader = data is null ? null
-            : run is not null ? RunSetup.TrainLoader(run, data.Train, o.Mode == "pretrain"
-                    ? PretrainRunner.TrainTransform(run, config.ImageSize, mean, std)
-                    : FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext { Parallel = parallel })
+            : run is not null ? o.Mode == "pretrain"
+                ? PretrainingMethods.Get(run.Method).Views(run, config.ImageSize, mean, std).Loader(run, data.Train, new RunContext { Parallel = parallel })
+                : RunSetup.TrainLoader(run, data.Train, FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext { Parallel = parallel })
             : new DataLoader(data.Train,
                 o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std) : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
                 new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
@@ -87,7 +89,10 @@ public static class BenchmarkRunner
         var blocks = new List<(double Bare, double EndToEnd)>();
         var rss = new RssTracker();
         // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
-        using (var inMemory = new Batch(CpuRandom.Randn([o.BatchSize, channels, config.ImageSize, config.ImageSize], device, null),
+        // A multi-view method's batch carries its views: [N, V, C, H, W].
+        int views = o.Mode == "pretrain" ? PretrainingMethods.Get(run!.Method).Views(run, config.ImageSize, mean, std).Count : 1;
+        long[] shape = views == 1 ? [o.BatchSize, channels, config.ImageSize, config.ImageSize] : [o.BatchSize, views, channels, config.ImageSize, config.ImageSize];
+        using (var inMemory = new Batch(CpuRandom.Randn(shape, device, null),
                    CpuRandom.RandInt(classes, [o.BatchSize], device, null), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
         {
             int index = 0; // the step's position, as the trainer counts it (its generator is reseeded from it)
@@ -161,7 +166,8 @@ public static class BenchmarkRunner
         double flops = o.Mode switch
         {
             "train" => FlopCount.TrainStep(FlopCount.VitForward(config)),
-            "pretrain" => FlopCount.TrainStep(FlopCount.MaeForward(config, run!.MaskRatio)),
+            // Counted for MAE only; the other methods' extra passes (views, momentum encoders, heads) are not modelled.
+            "pretrain" => run!.Method == MaeMethod.Id ? FlopCount.TrainStep(FlopCount.MaeForward(config, run.MaskRatio)) : double.NaN,
             "infer" => FlopCount.VitForward(config),
             _ => double.NaN,
         };
@@ -187,7 +193,7 @@ public static class BenchmarkRunner
             Processes = parallel.WorldSize, Backend = parallel.Group.Backend,
             JobImagesPerSecond = parallel.WorldSize * ips,
             AllReduceShare = step is { } s && o.Mode is "train" or "pretrain" ? PartMs(s, StepPart.AllReduce) / 1000 / total.Median : null,
-            Compute = step is null ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
+            Compute = step is null || double.IsNaN(flops) ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
                 double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
                 peakBasis,
                 CpuShare: cpuSeconds / (wallSeconds * cpu.Cores)),
@@ -250,7 +256,7 @@ public static class BenchmarkRunner
     /// <summary>The config of the run whose step <c>bench train</c>/<c>pretrain</c> times: the quick-start
     /// recipe's stage, with the bench's model, size, batch, attention, precision, device, threads, workers
     /// and seed, resolved and checked as <c>livt finetune</c>/<c>pretrain</c> resolve theirs.</summary>
-    private static TrainConfig RunConfig(BenchOptions o)
+    internal static TrainConfig RunConfig(BenchOptions o)
     {
         var overrides = new JsonObject
         {
@@ -258,7 +264,31 @@ public static class BenchmarkRunner
             ["device"] = o.Device, ["threads"] = o.Threads, ["workers"] = o.Workers, ["seed"] = o.Seed,
         };
         if (o.ImageSize is { } size) overrides["input_size"] = size;
+        if (o.Mode == "pretrain")
+        {
+            var method = PretrainingMethods.Get(o.Method);
+            overrides["method"] = method.Name;
+            foreach (var (key, text) in o.Settings)
+            {
+                var setting = Setting.ByKey(key) ?? throw new LivtException($"--set {key}: not a run setting (recipe key)");
+                // A method's own setting goes to the methods that read it; any other to every method.
+                if (PretrainingMethods.MethodSettings.Contains(setting.Property.Name) && !method.Settings.Contains(setting.Property.Name)) continue;
+                overrides[key] = JsonValueOf(text);
+            }
+        }
         return ConfigResolver.Resolve(o.Mode == "train" ? "finetune" : "pretrain", ConfigResolver.ReadRecipe(QuickStart.Recipe), overrides);
+    }
+
+    private static JsonNode? JsonValueOf(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return JsonValue.Create(text);
+        }
     }
 
     private static IBenchStep? BuildStep(BenchOptions o, TrainConfig? run, VitConfig config, Device device, DatasetSplits? data,

@@ -5,6 +5,8 @@ using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
+using Livt.Training.Pretraining;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,25 +45,29 @@ internal sealed class TrainingBenchStep : IBenchStep
         var parts = StageModel.Classifier(config, modelConfig, precision, device, parallel.WorldSize);
         var loss = StageModel.Loss(config, classCounts);
         var stage = new FinetuneStage(parts.Model, parts.Precision, loss, config, device, modelConfig.NumClasses, _ => (null, null));
-        return Train(parts, stage, config, device, parallel);
+        return Train(parts, parts.Model, parts.Precision, parts.Optimizer, stage, config, device, parallel);
     }
 
-    /// <summary>The MGP step: the masked autoencoder of <paramref name="modelConfig"/>.</summary>
+    /// <summary>The pretraining step of the run's <c>--method</c> (<see cref="PretrainingMethods"/>) on the encoder of
+    /// <paramref name="modelConfig"/>.</summary>
     public static TrainingBenchStep Pretrain(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision, Device device, IDataParallel parallel)
     {
-        var parts = StageModel.Autoencoder(config, modelConfig, precision, device, parallel.WorldSize);
-        return Train(parts, new PretrainStage(parts.Model, parts.Precision, config.MaskRatio, device), config, device, parallel);
+        // The bench times steps, not a schedule: the momentum schedules see a long epoch and stay near their start.
+        var setup = new PretrainingSetup(config, modelConfig, precision, device, parallel, StepsPerEpoch: 1 << 20, NullTrainingObserver.Instance);
+        var objective = PretrainingMethods.Check(config).Create(setup);
+        return Train(objective, objective.Model, objective.Precision, objective.Optimizer, new PretrainStage(objective, device),
+            config, device, parallel);
     }
 
-    private static TrainingBenchStep Train<T>(StageModel<T> parts, ITrainingStage stage, TrainConfig config, Device device, IDataParallel parallel)
-        where T : nn.Module
+    private static TrainingBenchStep Train(IDisposable parts, nn.Module model, MixedPrecision? precision, FlatOptimizer optimizer,
+        ITrainingStage stage, TrainConfig config, Device device, IDataParallel parallel)
     {
-        parts.Model.train();
-        parts.Precision?.Work.train();
+        model.train();
+        precision?.Work.train();
         // As the trainer starts: rank 0's weights everywhere, then the bf16 working copy refreshed from them.
-        parallel.BroadcastParameters(parts.Model);
-        parts.Precision?.PushWeights();
-        return new TrainingBenchStep(parts, TrainStep.For(config.TrainerOptions(parallel.WorldSize), stage, parts.Optimizer, parallel), config, device);
+        parallel.BroadcastParameters(model);
+        precision?.PushWeights();
+        return new TrainingBenchStep(parts, TrainStep.For(config.TrainerOptions(parallel.WorldSize), stage, optimizer, parallel), config, device);
     }
 
     public void Run(Batch batch, int index, bool timed)

@@ -138,6 +138,31 @@ public sealed record TrainConfig
     [Setting("MGP: normalise target patches")]
     public bool NormPixLoss { get; init; } = true;
 
+    // --- pretraining method ---
+    [Setting("Pretraining method: mae (MGP, the default) / moco-v3 / byol / dcl / dclw / mimco, on the same encoder (docs/PRETRAINING.md)")]
+    public string Method { get; init; } = "mae";
+
+    [Setting("mimco: the teacher, a moco-v3 pretraining run (its folder or model.safetensors) whose frozen encoder gives the reconstruction targets")]
+    public string? Teacher { get; init; }
+
+    [Setting("moco-v3 / dcl / dclw / mimco: temperature of the contrast (default: moco-v3 0.2, dcl / dclw 0.1, mimco 0.2)")]
+    public double? SslTemperature { get; init; }
+
+    [Setting("moco-v3 / byol: momentum of the momentum (target) encoder at the start, raised to 1 on a half cosine over the run (default: moco-v3 0.99, byol 0.996)")]
+    public double? SslMomentum { get; init; }
+
+    [Setting("moco-v3 / byol / dcl / dclw: output width of the projection and prediction MLPs (default: moco-v3 / byol 256, dcl / dclw 128)")]
+    public int? SslProjDim { get; init; }
+
+    [Setting("moco-v3 / byol / dcl / dclw / mimco: hidden width of the MLP heads (default: moco-v3 / byol / mimco 4096, dcl / dclw 512)")]
+    public int? SslHiddenDim { get; init; }
+
+    [Setting("moco-v3: keep the random patch projection frozen, the MoCo v3 paper's stability trick (default true)")]
+    public bool? FreezePatchEmbed { get; init; }
+
+    [Setting("dclw: sigma of the von Mises-Fisher weighting of the positive term (default 0.5)")]
+    public double? DclSigma { get; init; }
+
     // --- BFT ---
     [Setting("BFT loss: {losses} (docs/LOSSES.md)", FinetuneOnly = true)]
     public string Loss { get; init; } = "bal-bce";
@@ -250,7 +275,7 @@ public sealed record TrainConfig
     [Setting("Evaluation centre-crop fraction (default: 224/256 up to 224 px, 1.0 above, as the official eval transform)")]
     public double? CropPct { get; init; }
 
-    [Setting("MGP checkpoint to fine-tune from: model.safetensors or its run folder, an official MAE/LiVT .pth, or a converted safetensors", FinetuneOnly = true)]
+    [Setting("Pretraining checkpoint to fine-tune from: model.safetensors or its run folder (any --method of livt pretrain), an official MAE/LiVT .pth, or a converted safetensors", FinetuneOnly = true)]
     public string? Init { get; init; }
 
     // --- run ---

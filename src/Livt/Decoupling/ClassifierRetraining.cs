@@ -22,6 +22,9 @@ public sealed class ClassifierRetraining : SecondStage
     public override IReadOnlyList<string> Flags => ["--keep-head", "--max-norm"];
 
     /// <inheritdoc/>
+    public override bool Probes(RetrainHeadOptions options) => !options.KeepHead && options.MaxNorm is null;
+
+    /// <inheritdoc/>
     public override void Validate(RetrainHeadOptions options)
     {
         if (options.MaxNorm is { } t && (!double.IsFinite(t) || t < 0)) throw new LivtException($"--max-norm {t}: must be a finite number ≥ 0");

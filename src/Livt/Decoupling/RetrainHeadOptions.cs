@@ -8,7 +8,8 @@ namespace Livt.Decoupling;
 /// </summary>
 public sealed record RetrainHeadOptions
 {
-    /// <summary>The fine-tuned classifier: its run folder or <c>model.safetensors</c>.</summary>
+    /// <summary>The fine-tuned classifier: its run folder or <c>model.safetensors</c>; or a pretraining run's, whose
+    /// frozen encoder cRT then probes with a new linear head.</summary>
     public required string Init { get; init; }
 
     /// <summary>The second stage, one of <see cref="SecondStages.All"/>.</summary>

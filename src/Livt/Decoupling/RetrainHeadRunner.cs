@@ -25,7 +25,9 @@ namespace Livt.Decoupling;
 /// the head is trained or rescaled on them. Writes a run folder like fine-tuning's: config.json,
 /// log.jsonl, model.safetensors (an ordinary classifier: the same encoder, the new head), report.json,
 /// report.md and plots. Anything chosen post hoc is chosen on a validation split carved from the
-/// training set, and the test split is read only after the new head is final.
+/// training set, and the test split is read only after the new head is final. Given a pretraining run's
+/// encoder instead (<c>livt pretrain</c>, any method), cRT is a linear probe: a new class-balanced linear head
+/// on the frozen cls-token features (<see cref="ModelCheckpoint.LoadProbe"/>).
 /// </summary>
 public sealed class RetrainHeadRunner
 {
@@ -86,7 +88,11 @@ public sealed class RetrainHeadRunner
     {
         var clock = Stopwatch.StartNew();
         var modelPath = ModelCheckpoint.Resolve(_options.Init);
-        var (model, meta) = ModelCheckpoint.LoadClassifier(modelPath, _device);
+        // A pretraining run's encoder has no trained head: cRT on it is a linear probe of its frozen features.
+        bool probe = ModelCheckpoint.IsPretrained(modelPath);
+        if (probe && !_method.Probes(_options))
+            throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without --keep-head and --max-norm (a linear probe)");
+        var (model, meta) = probe ? ModelCheckpoint.LoadProbe(modelPath, _device) : ModelCheckpoint.LoadClassifier(modelPath, _device);
         using var _ = model;
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
         bool chooseTau = _method.ChoosesOnValidation(_options);
@@ -149,7 +155,8 @@ public sealed class RetrainHeadRunner
                 metrics.Add(nn.functional.linear(testFeatures.Features, weight, bias), testFeatures.Labels);
             var result = metrics.Compute(counts, classNames: train.ClassNames);
             int epochs = trained ? Epochs : 0;
-            var report = Reports.Write(RunDir, result, new ReportInfo(Stage, $"{meta.Loss ?? "?"} + {description}",
+            string start = probe ? $"linear probe of the frozen {meta.Pretraining ?? "MGP"} encoder (cls token)" : meta.Loss ?? "?";
+            var report = Reports.Write(RunDir, result, new ReportInfo(Stage, $"{start} + {description}",
                 meta.Model.Summary, data.Name, epochs, clock.Elapsed.TotalSeconds,
                 meta.Imbalance, meta.Seed, null, Tuned: tuned), trained ? log.Path : null);
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);

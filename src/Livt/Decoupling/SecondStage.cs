@@ -33,6 +33,10 @@ public abstract class SecondStage
     /// stage they are an error.</summary>
     public virtual IReadOnlyList<string> Flags => [];
 
+    /// <summary>Whether it can start from a pretraining run's encoder, which has no trained head (with
+    /// these options): only a new head can, which makes the stage a linear probe.</summary>
+    public virtual bool Probes(RetrainHeadOptions options) => false;
+
     /// <summary>Whether it chooses a value on the validation split with these options (τ-norm's τ auto).</summary>
     public virtual bool ChoosesOnValidation(RetrainHeadOptions options) => false;
 

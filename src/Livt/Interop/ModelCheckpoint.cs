@@ -82,6 +82,49 @@ public static class ModelCheckpoint
         throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model (several heads); this command takes a classifier of one head, a ViT or a CNN (evaluate and predict take every kind)");
     }
 
+    /// <summary>True when <paramref name="fileOrRunDir"/> is a pretraining run's model (kind "mae" or "encoder"),
+    /// whose encoder has no trained classifier head.</summary>
+    public static bool IsPretrained(string fileOrRunDir)
+    {
+        var (file, meta, _) = Open(fileOrRunDir);
+        using (file) return meta?.Kind is "mae" or "encoder";
+    }
+
+    /// <summary>
+    /// A pretraining run's encoder (<see cref="IsPretrained"/>) under a new linear head of one output per training
+    /// class, in eval mode, as a linear probe takes it: the feature is the cls token after the encoder's
+    /// <c>norm</c> (MAE's and MoCo v3's linear-probe protocol), the head freshly initialised. Its metadata is a
+    /// classifier's (kind "vit").
+    /// </summary>
+    /// <exception cref="LivtException">Not a pretraining run's model, or its weights do not fit its own architecture.</exception>
+    public static (VisionTransformer Model, ModelMetadata Metadata) LoadProbe(string fileOrRunDir, Device device)
+    {
+        var (file, meta, path) = Open(fileOrRunDir);
+        using (file)
+        {
+            if (meta is not { Kind: "mae" or "encoder", Model: VitConfig encoder })
+                throw new LivtException($"{path}: not a pretraining run's model (kind mae or encoder), so there is no bare encoder to probe");
+            var config = encoder with { GlobalPool = false, DropPathRate = 0, NumClasses = meta.ClassCounts.Length };
+            var model = new VisionTransformer(config);
+            try
+            {
+                var report = StateDictLoader.Load(model, StateDictLoader.EncoderFromMae(file.Tensors, globalPool: false), strict: false, source: path);
+                var missing = report.Missing.Where(k => !k.StartsWith("head.", StringComparison.Ordinal)).ToList();
+                if (missing.Count > 0 || report.Unexpected.Count > 0 || report.ShapeMismatched.Count > 0)
+                    throw new LivtException($"{path}: the encoder does not fit its own recorded architecture: " +
+                        string.Join("; ", missing.Concat(report.Unexpected).Concat(report.ShapeMismatched).Take(10)));
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            model.to(device);
+            model.eval();
+            return (model, meta with { Kind = "vit", Model = config });
+        }
+    }
+
     /// <summary>
     /// Loads a classifier for evaluation or prediction, in eval mode: as <see cref="LoadClassifier"/>,
     /// SADE's multi-expert model (kind "vit-experts"), whose <c>forward</c> averages its experts, or DeiT's
@@ -93,7 +136,7 @@ public static class ModelCheckpoint
         using (file)
         {
             if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind or DistilledVisionTransformer.FileKind or CifarResNet.FileKind) })
-                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint (MGP pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
+                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint ({livtMeta.Pretraining ?? "MGP"} pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
             var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
             double held = file.Tensors.Values.Sum(t => (double)t.NumberOfElements), needed = meta.MinimumParameters();
             if (needed > held)

@@ -14,8 +14,9 @@ namespace Livt.Interop;
 public sealed record ModelMetadata
 {
     /// <summary>"vit" for a ViT classifier, "vit-experts" for SADE's multi-expert classifier, "vit-distilled"
-    /// for DeiT's ViT with a distillation head, "resnet" for a CNN classifier, "mae" for an MGP (masked
-    /// autoencoder) checkpoint.</summary>
+    /// for DeiT's ViT with a distillation head, "resnet" for a CNN classifier, "mae" for a masked autoencoder's
+    /// pretraining checkpoint (MGP, MimCo), "encoder" for another pretraining method's encoder alone (MAE's
+    /// names without the decoder).</summary>
     public required string Kind { get; init; }
 
     /// <summary>The architecture: a <see cref="VitConfig"/>, or a <see cref="ResNetConfig"/> for kind "resnet".</summary>
@@ -46,6 +47,10 @@ public sealed record ModelMetadata
     public string? DescribeLogitScale() => LogitScale is not { } s ? null :
         $"Logits multiplied class-wise by the {LogitScaleMethod ?? "stored"} weights [{string.Join(", ", s.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}], " +
         "folded into the saved head (the official IIF evaluation multiplies the model output by them).";
+
+    /// <summary>The method of a pretraining run's model (<c>livt pretrain --method</c>: "mae", "moco-v3", …); null
+    /// for a classifier and for MGP files written before the method was recorded.</summary>
+    public string? Pretraining { get; init; }
 
     /// <summary>A multi-expert classifier ("vit-experts"): its number of experts; 0 otherwise.</summary>
     public int Experts { get; init; }
@@ -83,6 +88,7 @@ public sealed record ModelMetadata
             ["livt.logit_scale"] = LogitScale is null ? "" : JsonSerializer.Serialize(LogitScale),
             ["livt.logit_scale_method"] = LogitScaleMethod ?? "",
         };
+        if (Pretraining is not null) m["livt.pretraining"] = Pretraining;
         if (Experts > 0)
         {
             m["livt.experts"] = Experts.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -154,6 +160,7 @@ public sealed record ModelMetadata
                 Sampler = m.TryGetValue("livt.sampler", out var sampler) && sampler.Length > 0 ? sampler : null,
                 LogitScale = m.TryGetValue("livt.logit_scale", out var scale) && scale.Length > 0 ? Parse<double[]>("livt.logit_scale") : null,
                 LogitScaleMethod = m.TryGetValue("livt.logit_scale_method", out var how) && how.Length > 0 ? how : null,
+                Pretraining = m.TryGetValue("livt.pretraining", out var pretraining) && pretraining.Length > 0 ? pretraining : null,
                 Experts = Int("livt.experts"),
                 ExpertDepth = Int("livt.expert_depth"),
             };

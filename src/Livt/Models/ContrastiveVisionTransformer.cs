@@ -26,9 +26,10 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
     /// <param name="cosineScale">Scale s of a cosine classifier (BCL's <c>NormedLinear</c>), or null for the
     /// linear head. The cosine head's weight starts as BCL's (uniform, unit rows).</param>
     /// <param name="generator">Where the initial weights are drawn from (libtorch's global generator when null).</param>
+    /// <param name="processSum">The job's sum with gradient for the heads' BatchNorm statistics (<see cref="ProjectionHead"/>), or null.</param>
     /// <exception cref="ArgumentException">Widths disagree or a configuration is invalid.</exception>
     public ContrastiveVisionTransformer(VitConfig config, ProjectionHeadConfig projector, ProjectionHeadConfig? centerProjector = null, double? cosineScale = null,
-        Generator? generator = null)
+        Generator? generator = null, Func<Tensor, Tensor>? processSum = null)
         : base(nameof(ContrastiveVisionTransformer))
     {
         if (projector.InDim != config.EmbedDim)
@@ -38,8 +39,8 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         if (cosineScale is { } s && !(s > 0 && double.IsFinite(s)))
             throw new ArgumentException($"cosine classifier scale {s} must be finite and > 0");
         vit = new VisionTransformer(config, generator);
-        this.projector = new ProjectionHead(projector, generator);
-        center_projector = centerProjector is null ? null : new ProjectionHead(centerProjector, generator);
+        this.projector = new ProjectionHead(projector, generator, processSum);
+        center_projector = centerProjector is null ? null : new ProjectionHead(centerProjector, generator, processSum);
         CosineScale = cosineScale;
         register_module(nameof(vit), vit);
         register_module(nameof(projector), this.projector);
@@ -76,6 +77,14 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
         var projection = Project(pooled);
         var logits = Classify(pooled);
         return new ContrastiveOutputs(pooled.MoveToOuterDisposeScope(), projection.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The projection head's output for images [B, C, H, W] → [B, P], not normalised (the self-supervised
+    /// methods feed it to a predictor or normalise it in their loss).</summary>
+    public Tensor Projection(Tensor images)
+    {
+        using var pooled = vit.ForwardFeatures(images);
+        return projector.call(pooled);
     }
 
     /// <summary>The L2-normalised projection of pooled features [B, D] → [B, P].</summary>

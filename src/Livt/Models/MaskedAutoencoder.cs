@@ -33,11 +33,18 @@ public sealed class MaskedAutoencoder : nn.Module
 
     /// <summary>Builds the autoencoder with MAE's initialisation, drawing from <paramref name="generator"/>
     /// (libtorch's global generator when null).</summary>
+    /// <param name="config">The encoder and decoder.</param>
+    /// <param name="generator">Random source of the initialisation.</param>
+    /// <param name="predictionDim">Width of <c>decoder_pred</c>'s output per patch: p·p·C pixels when null (MAE);
+    /// another width predicts features instead (a teacher's, in MimCo), and <see cref="Forward"/>'s pixel loss
+    /// does not apply.</param>
     /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>
-    public MaskedAutoencoder(VitConfig config, Generator? generator = null) : base(nameof(MaskedAutoencoder))
+    public MaskedAutoencoder(VitConfig config, Generator? generator = null, int? predictionDim = null) : base(nameof(MaskedAutoencoder))
     {
         config.Validate();
+        if (predictionDim is < 1) throw new ArgumentException($"prediction width {predictionDim} must be positive", nameof(predictionDim));
         Config = config;
+        PredictionDim = predictionDim ?? config.PatchSize * config.PatchSize * config.InChans;
         int d = config.EmbedDim, dd = config.DecoderEmbedDim, p = config.PatchSize;
         patch_embed = new PatchEmbed(config.ImageSize, p, config.InChans, d);
         cls_token = new Parameter(torch.zeros(1, 1, d));
@@ -49,7 +56,7 @@ public sealed class MaskedAutoencoder : nn.Module
         decoder_pos_embed = new Parameter(torch.zeros(1, config.NumPatches + 1, dd), requires_grad: false);
         decoder_blocks = Block.Stack(config.DecoderDepth, dd, config.DecoderNumHeads, config.MlpRatio, 0.0, config.Attention);
         decoder_norm = nn.LayerNorm(dd, eps: Block.NormEps);
-        decoder_pred = nn.Linear(dd, p * p * config.InChans);
+        decoder_pred = nn.Linear(dd, PredictionDim);
         RegisterComponents();
 
         MaeInit.FillSinCos(pos_embed, config.GridSize);
@@ -59,6 +66,9 @@ public sealed class MaskedAutoencoder : nn.Module
 
     /// <summary>The configuration the model was built from.</summary>
     public VitConfig Config { get; }
+
+    /// <summary>Width of the decoder's prediction per patch (p·p·C for pixels).</summary>
+    public int PredictionDim { get; }
 
     /// <summary>
     /// Masks each image at random, encodes the kept patches, reconstructs all of them and scores the
@@ -75,8 +85,8 @@ public sealed class MaskedAutoencoder : nn.Module
     /// <exception cref="ArgumentException">Wrong image shape, noise shape or mask ratio.</exception>
     public (Tensor Loss, Tensor Pred, Tensor Mask) Forward(Tensor images, double maskRatio = 0.75, Tensor? noise = null, Generator? generator = null)
     {
-        if (maskRatio is < 0 or >= 1 || double.IsNaN(maskRatio))
-            throw new ArgumentException($"mask ratio must be in [0, 1), got {maskRatio}", nameof(maskRatio));
+        if (PredictionDim != Config.PatchSize * Config.PatchSize * Config.InChans)
+            throw new InvalidOperationException($"this autoencoder predicts {PredictionDim}-wide features, not pixels: use ForwardEncoder and ForwardDecoder");
         using var scope = torch.NewDisposeScope();
         var (latent, mask, kept) = ForwardEncoder(images, maskRatio, noise, generator);
         var pred = ForwardDecoder(latent, kept);
@@ -111,10 +121,21 @@ public sealed class MaskedAutoencoder : nn.Module
         return perm.reshape(n, c, g * p, g * p);
     }
 
-    /// <summary>The encoder on the kept patches and the class token: the latent tokens, the kept patches'
-    /// indices [N, K] (smallest noise first) and the mask [N, L] (1 = removed).</summary>
-    private (Tensor Latent, Tensor Mask, Tensor Kept) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise, Generator? generator)
+    /// <summary>
+    /// The encoder on the kept patches and the class token (MAE's <c>forward_encoder</c>): each image's patches
+    /// are masked at random, the kept ones encoded after the cls token.
+    /// </summary>
+    /// <param name="images">[N, C, H, W] at the configured channels and size.</param>
+    /// <param name="maskRatio">Fraction of patches removed, in [0, 1).</param>
+    /// <param name="noise">[N, L] masking noise (the smallest are kept), or null to draw it from <paramref name="generator"/>.</param>
+    /// <param name="generator">Random source for the noise (global RNG when null).</param>
+    /// <returns>Latent [N, 1 + K, D] after <c>norm</c> (cls token first), Mask [N, L] (1 = removed), Kept [N, K]
+    /// (the kept patches' indices, smallest noise first), all owned by the caller's dispose scope.</returns>
+    /// <exception cref="ArgumentException">Wrong noise shape or mask ratio.</exception>
+    public (Tensor Latent, Tensor Mask, Tensor Kept) ForwardEncoder(Tensor images, double maskRatio, Tensor? noise = null, Generator? generator = null)
     {
+        if (maskRatio is < 0 or >= 1 || double.IsNaN(maskRatio))
+            throw new ArgumentException($"mask ratio must be in [0, 1), got {maskRatio}", nameof(maskRatio));
         // Scalars held for the calls: a temporary one (the alpha `a + b` makes) can be finalized while
         // libtorch reads it (see Block).
         using Scalar one = 1;
@@ -136,9 +157,10 @@ public sealed class MaskedAutoencoder : nn.Module
         return (Fp32.LayerNorm(norm, x), mask, kept);
     }
 
-    /// <summary>Every patch's pixels: the mask token in every place, the encoded patches put back into
-    /// theirs, the decoder's position table added.</summary>
-    private Tensor ForwardDecoder(Tensor latent, Tensor kept)
+    /// <summary>Every patch's prediction (MAE's <c>forward_decoder</c>): the mask token in every place, the encoded
+    /// patches put back into theirs, the decoder's position table added; [N, L, <see cref="PredictionDim"/>],
+    /// owned by the caller's dispose scope.</summary>
+    public Tensor ForwardDecoder(Tensor latent, Tensor kept)
     {
         var x = decoder_embed.call(latent);
         long n = x.shape[0], l = decoder_pos_embed.shape[1] - 1, dd = x.shape[2];

@@ -48,19 +48,24 @@ public sealed class MomentumEncoder
         _pairs = pairs.ToArray();
     }
 
-    /// <summary>The EMA momentum m.</summary>
+    /// <summary>The EMA momentum m of <see cref="Update()"/>.</summary>
     public double Momentum { get; }
 
     /// <summary>The key encoder (call it under <c>torch.no_grad()</c>).</summary>
     public nn.Module Key { get; }
 
     /// <summary>One EMA step from the online parameters (MoCo does it before computing the keys).</summary>
-    public void Update()
+    public void Update() => Update(Momentum);
+
+    /// <summary>One EMA step with the momentum <paramref name="momentum"/> of this step (MoCo v3 and BYOL
+    /// raise it to 1 on a cosine over the run).</summary>
+    public void Update(double momentum)
     {
+        if (momentum is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "in [0, 1]");
         using var _ = torch.no_grad();
         // Scalars held for the whole loop: a temporary one can be finalized while libtorch reads it.
-        using var m = Momentum.ToScalar();
-        using var rest = (1 - Momentum).ToScalar();
+        using var m = momentum.ToScalar();
+        using var rest = (1 - momentum).ToScalar();
         foreach (var (online, key) in _pairs) key.mul_(m).add_(online, rest);
     }
 }

@@ -22,7 +22,7 @@ public enum ProjectionActivation
 
 /// <summary>
 /// An MLP on the encoder's pooled features: <see cref="HiddenLayers"/> × (Linear in→hidden [→ norm] →
-/// activation), then Linear → <see cref="OutDim"/>. The presets are the heads each method's official code
+/// activation), then Linear → <see cref="OutDim"/> [→ BatchNorm without affine]. The presets are the heads each method's official code
 /// puts on its backbone, with the backbone width D in place of ResNet's 2048.
 /// </summary>
 /// <param name="InDim">Pooled feature width D.</param>
@@ -33,6 +33,15 @@ public enum ProjectionActivation
 /// <param name="Activation">Activation of the hidden layers.</param>
 public sealed record ProjectionHeadConfig(int InDim, int HiddenDim, int OutDim, int HiddenLayers, ProjectionNorm Norm, ProjectionActivation Activation)
 {
+    /// <summary>The hidden Linear layers have a bias (MoCo v3's and SimCLR's, followed by BatchNorm, have none).</summary>
+    public bool HiddenBias { get; init; } = true;
+
+    /// <summary>The output Linear has a bias (BYOL's and MoCo v3's have none).</summary>
+    public bool OutputBias { get; init; } = true;
+
+    /// <summary>A BatchNorm without scale and shift after the output Linear (MoCo v3, after SimCLR).</summary>
+    public bool OutputBatchNorm { get; init; }
+
     /// <summary>GPaCo's ViT head (<c>models_vit_paco.py</c>): D → D, GELU, D → D, GELU, D → out (128).</summary>
     public static ProjectionHeadConfig Gpaco(int dim, int outDim = 128) => new(dim, dim, outDim, 2, ProjectionNorm.None, ProjectionActivation.Gelu);
 

@@ -82,15 +82,31 @@ public sealed class VisionTransformer : LinearHeadClassifier
     public override Tensor ForwardFeatures(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
+        var x = ForwardBlocks(images);
+        var pooled = fc_norm is not null
+            ? Fp32.LayerNorm(fc_norm, x[.., 1..].mean(new long[] { 1 }))
+            : Fp32.LayerNorm(norm!, x)[.., 0];
+        return pooled.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Every token after the last block and <c>norm</c>, [N, 1 + L, D]: the cls token, then the
+    /// patches row by row (what a contrastive teacher hands masked-image modelling as targets).</summary>
+    /// <exception cref="InvalidOperationException">The model pools globally (its <c>fc_norm</c> sees only the mean).</exception>
+    public Tensor ForwardTokens(Tensor images)
+    {
+        if (norm is null) throw new InvalidOperationException("a global-pool ViT normalises only the mean of its tokens: build it with GlobalPool false");
+        using var scope = torch.NewDisposeScope();
+        return Fp32.LayerNorm(norm, ForwardBlocks(images)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor ForwardBlocks(Tensor images)
+    {
         var x = patch_embed.call(images);
         // An explicit alpha held to the end of the method: a temporary Scalar can be finalized while
         // libtorch reads it (see Block).
         using var one = 1.0.ToScalar();
         x = torch.cat(new[] { cls_token.expand(x.shape[0], -1, -1), x }, 1).add(pos_embed, one);
         foreach (var block in blocks) x = block.call(x);
-        var pooled = fc_norm is not null
-            ? Fp32.LayerNorm(fc_norm, x[.., 1..].mean(new long[] { 1 }))
-            : Fp32.LayerNorm(norm!, x)[.., 0];
-        return pooled.MoveToOuterDisposeScope();
+        return x;
     }
 }

@@ -21,7 +21,8 @@ public partial class NamespaceDependencyTests
     internal static readonly (string Namespace, string Role)[][] Layers =
     [
         [("Livt", "LivtException, the base of every error a user can cause")],
-        [("Livt.Runtime", "process set-up, CPU features, precision policy"), ("Livt.Augmentation", "per-sample transforms, batch mixing"), ("Livt.Models", "ViT, MAE, multi-expert ViT, Difficulty-Net; know no files"),
+        [("Livt.Runtime", "process set-up, CPU features, precision policy, the device-independent random draws")],
+        [("Livt.Augmentation", "per-sample transforms, batch mixing"), ("Livt.Models", "ViT, MAE, multi-expert ViT, Difficulty-Net; know no files"),
          ("Livt.Losses", "long-tail losses: pure functions of logits, targets and class counts")],
         [("Livt.Data", "datasets, samplers, the loader")],
         [("Livt.Interop", "safetensors, .pth, model files, load-by-name")],

@@ -7,6 +7,8 @@ using Livt.Runtime;
 using Livt.Tests.Models;
 using Livt.Tests.Training;
 using Livt.Training;
+using Livt.Training.Pretraining;
+using Livt.Training.Pretraining.Mae;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,8 +31,8 @@ public class TrainStepTimerTests
             new JsonObject { ["accum_iter"] = 2, ["precision"] = "fp32", ["out"] = TinyRuns.TempDir() });
         var modelConfig = ParityTests.Tiny();
         var fp32 = PrecisionPolicy.Resolve("fp32", CPU);
-        using var parts = StageModel.Autoencoder(config, modelConfig, fp32, CPU, worldSize: 1);
-        var stage = new PretrainStage(parts.Model, parts.Precision, config.MaskRatio, CPU);
+        using var parts = new MaeMethod().Create(new PretrainingSetup(config, modelConfig, fp32, CPU, SingleProcessParallel.Instance, 10, NullTrainingObserver.Instance));
+        var stage = new PretrainStage(parts, CPU);
         var recorder = new Recorder();
         var step = TrainStep.For(config.TrainerOptions(), stage, parts.Optimizer, SingleProcessParallel.Instance);
         step.Timer = recorder;

@@ -36,7 +36,9 @@ public sealed class VsLoss : LongTailLoss
         using var scope = torch.NewDisposeScope();
         var labels = HardLabels(logits, targets);
         var y = Distribution(logits, targets, labels, 0.0);
-        var z = logits * PerClass(_scale, logits) + PerClass(_shift, logits);
+        // Held: `a + b` makes a temporary alpha Scalar the GC can finalize while libtorch reads it.
+        using Scalar one = 1;
+        var z = (logits * PerClass(_scale, logits)).add(PerClass(_shift, logits), one);
         return scope.MoveToOuter(Functions.SoftCrossEntropy(z, y));
     }
 }

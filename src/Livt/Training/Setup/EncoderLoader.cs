@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Livt.Training.Setup;
 
 /// <summary>
-/// Loads an MGP (or classifier) checkpoint's encoder into a classifier being fine-tuned, as MAE's
+/// Loads a pretraining (or classifier) checkpoint's encoder into a classifier being fine-tuned, as MAE's
 /// main_finetune.py does: the decoder is dropped, the position embedding is resampled to the new
 /// patch grid when the input size differs (<c>interpolate_pos_embed</c>: bicubic, class token kept),
 /// and only the new classifier (head, and fc_norm when the encoder had none) may be missing. A CNN takes
@@ -22,7 +22,8 @@ public static class EncoderLoader
     /// size or width — with the keys at fault.</exception>
     public static void Load(ClassifierModel model, WeightsFile init, ModelMetadata? meta, string path, ITrainingObserver? observer = null)
     {
-        bool isMae = meta?.Kind == "mae" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
+        // A pretraining run's file (any --method) holds the encoder under MAE's names, its decoder if any beside it.
+        bool isMae = meta?.Kind is "mae" or "encoder" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
         // The classifier's head is new: a ViT's "head", a CNN's "linear" or "fc".
         string head = $"{(model as LinearHeadClassifier)?.HeadName ?? "head"}.";
         IReadOnlyDictionary<string, Tensor> weights = isMae
