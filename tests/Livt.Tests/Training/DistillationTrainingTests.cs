@@ -108,6 +108,22 @@ public sealed class DistillationTrainingTests(DistillationSlice slice) : IClassF
     }
 
     [Fact]
+    public void SamStepsTheBf16Student()
+    {
+        // One epoch in DRW from the start; the same seed, batches and teacher labels with and without SAM.
+        var settings = new JsonObject { ["precision"] = "bf16", ["epochs"] = 1, ["drw_epoch"] = 0 };
+        var plain = new FinetuneRunner(Student("bf16-plain", settings)).Run();
+        var messages = new List<string>();
+        settings["sam_rho"] = 0.05;
+        var sam = new FinetuneRunner(Student("bf16-sam", settings), new Recorder(messages)).Run();
+        Assert.Contains(messages, m => m.Contains("SAM", StringComparison.Ordinal) && m.Contains("bf16", StringComparison.Ordinal));
+        Assert.True(double.IsFinite(sam.FinalTrainLoss));
+        using var a = SafeTensors.Read(plain.ModelPath);
+        using var b = SafeTensors.Read(sam.ModelPath);
+        Assert.False(TensorAssert.BitEqual(a.Tensors["blocks.0.attn.qkv.weight"], b.Tensors["blocks.0.attn.qkv.weight"]), "SAM left the step unchanged");
+    }
+
+    [Fact]
     public void RefusesWhatDoesNotFit()
     {
         Assert.Contains("is a CNN", Assert.Throws<LivtException>(() => Student("cnn", new JsonObject { ["model"] = "resnet32" })).Message);
