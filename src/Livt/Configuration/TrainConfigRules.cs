@@ -148,6 +148,7 @@ public static class TrainConfigRules
             "--no-mixup-drw: stops Mixup/CutMix at --drw-epoch of a --distill-from run; give both");
         if (config.DistillFrom is null) return;
         Require(!ModelPresets.IsCnn(config.Model), $"--distill-from: the student is a ViT with a distillation token; --model {config.Model} is a CNN (the teacher is the --distill-from run)");
+        Require(loss != "iif", "--distill-from with --loss iif: IIF scales the class head's logits at evaluation too, which a distilled model's averaged heads do not carry; choose another class-head loss");
         Require(!config.Cmo && !config.DifficultyNet && LongTailMethods.Loss(loss).Kind == MethodKind.Loss,
             $"--distill-from: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}; the class head takes one of {string.Join(", ", LossFactory.Names)}");
     }

@@ -129,6 +129,7 @@ public sealed class DistillationTrainingTests(DistillationSlice slice) : IClassF
         Assert.Contains("is a CNN", Assert.Throws<LivtException>(() => Student("cnn", new JsonObject { ["model"] = "resnet32" })).Message);
         Assert.Contains("--no-mixup-drw", Assert.Throws<LivtException>(() => Student("nodrw", new JsonObject { ["drw_epoch"] = null })).Message);
         Assert.Contains("accum-iter", Assert.Throws<LivtException>(() => Student("sam", new JsonObject { ["sam_rho"] = 0.1, ["accum_iter"] = 2 })).Message);
+        Assert.Contains("--loss iif", Assert.Throws<LivtException>(() => Student("iif", new JsonObject { ["loss"] = "iif" })).Message);
     }
 
     private sealed class Recorder(List<string> messages) : Livt.Engine.ITrainingObserver

@@ -56,7 +56,7 @@ internal sealed class DistillationRunner(FinetuneRunner finetune, TrainConfig co
 
         using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"DeiT-LT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}): " +
-                         $"class head {config.Loss}, distillation head on the {teacher.Describe()}, sampler {config.Sampler.ToString().ToLowerInvariant()}, " +
+                         $"class head {config.Loss}, distillation head on the {teacher.Describe()}, sampler {KebabEnumConverter.Name(config.Sampler)}, " +
                          $"lr {lr:g3}{FinetuneRunner.DescribeSam(config)}{init.Describe()}, {precision.Reason}");
         if (config.DrwEpoch is { } drw)
             observer.Message($"DRW from epoch {drw + 1}: the distillation loss weighted by class (effective number, beta {config.CbBeta:g4})" +
