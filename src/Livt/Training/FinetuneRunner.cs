@@ -59,15 +59,11 @@ public sealed class FinetuneRunner
         if (LongTailMethods.Loss(_config.Loss).Kind == MethodKind.Contrastive) return new ContrastiveRunner(_config, _context, RunDir).Run();
         if (_config.DistillFrom is not null) return new DistillationRunner(this, _config, _precision, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
-        var device = RunSetup.Initialize(_config);
-        RunSetup.WriteConfig(_config, RunDir, _context);
+        var (device, data, counts) = Begin();
         var observer = _context.Observer;
         bool writer = _context.Parallel.IsWriter;
-        observer.Message($"Loading {_config.Dataset}");
-        var data = RunSetup.LoadData(_config);
         var train = data.Train;
         var val = data.Validation;
-        var counts = DatasetStats.ClassCounts(train);
 
         using var init = EncoderInit.Open(_config.Init);
         var (mean, std) = RunSetup.MeanStd(_config, train, init.Normalization);
@@ -126,6 +122,17 @@ public sealed class FinetuneRunner
                 Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend, Notes: notes), log?.Path)
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
+    }
+
+    /// <summary>What every fine-tuning run does first: the device and seeds set up, config.json written, the
+    /// data loaded and its training class counts.</summary>
+    internal (Device Device, TrainingData Data, long[] Counts) Begin()
+    {
+        var device = RunSetup.Initialize(_config);
+        RunSetup.WriteConfig(_config, RunDir, _context);
+        _context.Observer.Message($"Loading {_config.Dataset}");
+        var data = RunSetup.LoadData(_config);
+        return (device, data, DatasetStats.ClassCounts(data.Train));
     }
 
     /// <summary>", SAM rho …" for a run's opening message with <c>--sam-rho</c>; empty without.</summary>

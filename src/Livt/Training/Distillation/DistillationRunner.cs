@@ -28,14 +28,10 @@ internal sealed class DistillationRunner(FinetuneRunner finetune, TrainConfig co
     public RunResult Run()
     {
         var clock = Stopwatch.StartNew();
-        var device = RunSetup.Initialize(config);
-        RunSetup.WriteConfig(config, runDir, context);
+        var (device, data, counts) = finetune.Begin();
         var observer = context.Observer;
         bool writer = context.Parallel.IsWriter;
-        observer.Message($"Loading {config.Dataset}");
-        var data = RunSetup.LoadData(config);
         var (train, val) = (data.Train, data.Validation);
-        var counts = DatasetStats.ClassCounts(train);
 
         using var init = EncoderInit.Open(config.Init);
         var (mean, std) = RunSetup.MeanStd(config, train, init.Normalization);
