@@ -35,15 +35,10 @@ public class ResNetParityTests
         var logits = model.call(images);
         TensorAssert.Close(io.Tensors["train_logits"], logits, what: "training-mode logits");
         (logits * io.Tensors["grad_seed"]).sum().backward();
-        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.True(TensorAssert.GradientsClose(model, io.Tensors) > 0, "no gradients in the fixture");
         var state = model.state_dict();
-        foreach (var key in io.Tensors.Keys)
-        {
-            if (key.StartsWith("grad.", StringComparison.Ordinal) && key != "grad_seed")
-                TensorAssert.Close(io.Tensors[key], parameters[key["grad.".Length..]].grad!, what: key);
-            if (key.StartsWith("after.", StringComparison.Ordinal))
-                TensorAssert.Close(io.Tensors[key], state[key["after.".Length..]], what: $"{key} (running statistics after one training-mode forward)");
-        }
+        foreach (var key in io.Tensors.Keys.Where(k => k.StartsWith("after.", StringComparison.Ordinal)))
+            TensorAssert.Close(io.Tensors[key], state[key["after.".Length..]], what: $"{key} (running statistics after one training-mode forward)");
     }
 
     [Fact]
