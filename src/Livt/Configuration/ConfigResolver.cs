@@ -134,7 +134,7 @@ public static class ConfigResolver
     {
         var loss = Methods.LongTailMethods.Find(config.Loss);
         return Methods.LongTailMethods.All
-            .Where(m => m.SwitchKey is { } on ? Setting.ByKey(on)?.Property.GetValue(config) is true : m == loss)
+            .Where(m => m.SwitchKey is { } on ? Setting.ByKey(on)?.Property.GetValue(config) is { } value && value is not false : m == loss)
             .ToArray();
     }
 

@@ -1,8 +1,8 @@
 namespace Livt.Configuration;
 
 /// <summary>
-/// A flag of the official LiVT and MAE scripts (<c>main_pretrain.py</c>, <c>main_finetune.py</c>) or of
-/// timm's <c>train.py</c> that is not spelt as a livt flag, and what livt does with it. (A flag spelt in
+/// A flag of the official LiVT and MAE scripts (<c>main_pretrain.py</c>, <c>main_finetune.py</c>), of
+/// timm's <c>train.py</c>, or of DeiT-LT's <c>main.py</c> and its teachers' SAM scripts that is not spelt as a livt flag, and what livt does with it. (A flag spelt in
 /// snake_case, <c>--batch_size</c>, is taken as the livt flag in kebab-case, <c>--batch-size</c>, by a
 /// general rule; only the others are listed.)
 /// </summary>
@@ -26,7 +26,7 @@ public static class OfficialFlags
     private const string Processes = "livt starts one process per mpirun/srun rank: `mpirun -np N livt ...` (docs/SCALING.md)";
     private const string Classes = "livt takes the number of classes from the dataset (class folders or the list file's labels): drop it";
 
-    /// <summary>Every listed flag, LiVT's and MAE's first, then timm's.</summary>
+    /// <summary>Every listed flag, LiVT's and MAE's first, then timm's, then DeiT-LT's.</summary>
     public static IReadOnlyList<OfficialFlag> All { get; } =
     [
         new("--data_path", "LiVT, MAE", "--data-dir", "the dataset root"),
@@ -75,6 +75,13 @@ public static class OfficialFlags
         new("--model-ema", "timm", null, "livt keeps no EMA of the weights"),
         new("--bce-loss", "timm", null, "use --loss bce (or bal-bce, LiVT's)"),
         new("--output", "timm", null, "livt's --out is the run folder itself, not a parent of run folders"),
+        new("--teacher-path", "DeiT-LT", "--distill-from", "the teacher: a run folder or model file"),
+        new("--drw", "DeiT-LT", "--drw-epoch", "the first epoch of the re-weighted distillation loss"),
+        new("--weighted-distillation", "DeiT-LT", "", "the distillation loss is re-weighted from --drw-epoch on"),
+        new("--distillation-type", "DeiT-LT", "", "hard distillation on the teacher's labels, as DeiT-LT's scripts") { OnlyValue = "hard" },
+        new("--teacher-model", "DeiT-LT", null, "the teacher's architecture comes from its model file (--distill-from)"),
+        new("--teacher-size", "DeiT-LT", null, "the teacher's input size comes from its model file; the student's batch is resized to it"),
+        new("--rho", "Saddle-LongTail", "--sam-rho", "SAM's neighbourhood radius"),
     ];
 
     /// <summary>The row for <paramref name="flag"/> (underscores and dashes compare equal), or null.</summary>

@@ -58,7 +58,7 @@ public sealed record TrainConfig
     public SamplerKind Sampler { get; init; } = SamplerKind.Instance;
 
     // --- model ---
-    [Setting("Model preset (default: vit_quick_patch4_28; see docs/MODELS.md)")]
+    [Setting("Model preset (default: vit_quick_patch4_28; see docs/MODELS.md), or a CNN to fine-tune: resnet32 / resnet50")]
     public string Model { get; init; } = ModelPresets.QuickStart;
 
     [Setting("Input size in pixels (overrides the preset); fine-tuning at another size than the MGP run resamples the position embedding")]
@@ -173,7 +173,7 @@ public sealed record TrainConfig
     [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]
     public double BalTau { get; init; } = 1.0;
 
-    [Setting("LDAM: first epoch of deferred re-weighting (DRW); unset keeps LDAM unweighted, as the official LiVT code does", FinetuneOnly = true)]
+    [Setting("First epoch of deferred re-weighting (DRW): LDAM's loss, or with --distill-from the distillation loss (DeiT-LT's --drw); unset keeps them unweighted, as the official LiVT code does for LDAM", FinetuneOnly = true)]
     public int? DrwEpoch { get; init; }
 
     [Setting("Class-balanced beta of the effective number (cb-ce, cb-bce, LDAM-DRW)", FinetuneOnly = true)]
@@ -244,6 +244,15 @@ public sealed record TrainConfig
 
     [Setting("sade: scale s of the experts' cosine classifiers s*cos(x, w_c) (official NormedLinear, 30 in every SADE config); 0 gives linear heads with biases", FinetuneOnly = true)]
     public double SadeCosineScale { get; init; } = 30;
+
+    [Setting("DeiT-LT: fine-tune a ViT with a distillation token and head (docs/DEIT_LT.md) whose teacher is this trained classifier, e.g. a ResNet-32 run: its hard labels of each augmented batch train the distillation head", FinetuneOnly = true)]
+    public string? DistillFrom { get; init; }
+
+    [Setting("DeiT-LT: no Mixup/CutMix from --drw-epoch on, the class head then trained on the true labels (official --no-mixup-drw)", FinetuneOnly = true)]
+    public bool NoMixupDrw { get; init; }
+
+    [Setting("SAM, sharpness-aware minimisation (Foret et al.): neighbourhood radius rho of the ascent step (DeiT-LT's teachers: LDAM-DRW + SAM, rho 0.8 on CIFAR-LT); unset trains without SAM (each step then costs two forward and backward passes; no --accum-iter)", FinetuneOnly = true)]
+    public double? SamRho { get; init; }
 
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
     public double Mixup { get; init; } = 0.8;
@@ -347,7 +356,7 @@ public sealed record TrainConfig
     public Engine.TrainerOptions TrainerOptions(int worldSize = 1) => new()
     {
         Epochs = Epochs, StepsPerEpoch = StepsPerEpoch, BatchSize = BatchSize, DataName = Dataset, Lr = ResolvedLr(worldSize),
-        MinLr = MinLr, WarmupEpochs = WarmupEpochs, AccumIter = AccumIter, ClipGrad = ClipGrad, Seed = Seed,
+        MinLr = MinLr, WarmupEpochs = WarmupEpochs, AccumIter = AccumIter, ClipGrad = ClipGrad, SamRho = SamRho, Seed = Seed,
         SaveEverySteps = SaveEverySteps,
     };
 

@@ -27,7 +27,7 @@ public static class TrainConfigRules
         }
         Require(stage is "pretrain" or "finetune", $"unknown stage '{stage}'");
         Require(DatasetCatalog.Names.Contains(config.Dataset), $"--dataset {config.Dataset}: choose one of {string.Join(", ", DatasetCatalog.Names)}");
-        ModelPresets.Get(config.Model);
+        if (stage == "pretrain" || !ModelPresets.IsCnn(config.Model)) ModelPresets.Get(config.Model);
         Require(config.BatchSize >= 1, $"--batch-size {config.BatchSize}: must be at least 1");
         Require(config.AccumIter >= 1, $"--accum-iter {config.AccumIter}: must be at least 1");
         Require(config.Epochs >= 1, $"--epochs {config.Epochs}: must be at least 1");
@@ -65,6 +65,8 @@ public static class TrainConfigRules
             "--save-best: needs a validation split; give --val-fraction (or --val-list for list datasets)");
         CheckCmo(config);
         CheckDifficultyNet(config, loss);
+        CheckCnn(config, loss);
+        CheckDistillation(config, loss);
         Require((config.IifVariant.Trim().ToLowerInvariant() == "raw" && config.IifNorm == 0) || loss == "iif",
             $"--iif-variant, --iif-norm: settings of --loss iif, not {loss}");
         if (method.Kind == MethodKind.Contrastive)
@@ -75,7 +77,8 @@ public static class TrainConfigRules
         }
         Require(config is { ConTemperature: null, ConAlpha: null, ConBeta: null, QueueSize: null, ProjDim: null },
             $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))}), not of --loss {loss}");
-        Require(config.DrwEpoch is null || loss == "ldam", $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {loss}");
+        Require(config.DrwEpoch is null || loss == "ldam" || config.DistillFrom is not null,
+            $"--drw-epoch: deferred re-weighting belongs to --loss ldam or to --distill-from, not to --loss {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
             $"--drw-epoch {config.DrwEpoch}: must be within the run's {config.Epochs} epochs");
         if (method.Kind == MethodKind.Experts)
@@ -111,6 +114,44 @@ public static class TrainConfigRules
             $"the official 3 and 3 assume 200+ epochs: at {config.Epochs} epochs give e.g. --cmo-start-epoch 0 --cmo-end-epochs {(config.Epochs >= 3 ? 1 : 0)}");
         Require(config.Mixup == 0 && config.Cutmix == 0,
             $"--cmo replaces Mixup/CutMix (the official CMO trains without them): give --mixup 0 --cutmix 0 (this run has mixup {config.Mixup}, cutmix {config.Cutmix} from its recipe or flags)");
+    }
+
+    /// <summary>A CNN trains as a single-head classifier in fp32 with the losses of <see cref="LossFactory"/>: the
+    /// methods that build their own ViTs (contrastive, SADE's experts, Difficulty-Net's meta step) and bf16
+    /// (the working copy would not carry BatchNorm's running statistics) are refused.</summary>
+    private static void CheckCnn(TrainConfig config, string loss)
+    {
+        if (!ModelPresets.IsCnn(config.Model)) return;
+        if (LongTailMethods.Loss(loss).Kind != MethodKind.Loss || config.DifficultyNet)
+            throw new LivtException($"--model {config.Model}: a CNN trains with the classification losses ({string.Join(", ", LossFactory.Names)}); " +
+                                    $"{(config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")} needs a ViT");
+        if (string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
+            throw new LivtException($"--precision bf16: --model {config.Model} trains in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics); drop --precision (auto then means fp32)");
+    }
+
+    /// <summary>DeiT-LT's distillation (<c>--distill-from</c>: a ViT student with its own loss on the class head;
+    /// not a CNN, not the methods with their own models or batches) and SAM (<c>--sam-rho</c>: two passes per
+    /// step, each step one batch).</summary>
+    private static void CheckDistillation(TrainConfig config, string loss)
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new LivtException(message);
+        }
+        if (config.SamRho is { } rho)
+        {
+            Require(rho >= 0 && double.IsFinite(rho), $"--sam-rho {rho}: must be finite and >= 0");
+            Require(config.AccumIter == 1, $"--sam-rho with --accum-iter {config.AccumIter}: SAM takes its ascent step on each batch's gradient; use --accum-iter 1");
+            Require(!config.Cmo && !config.DifficultyNet && LongTailMethods.Loss(loss).Kind == MethodKind.Loss,
+                $"--sam-rho: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}");
+        }
+        Require(!config.NoMixupDrw || (config.DistillFrom is not null && config.DrwEpoch is not null),
+            "--no-mixup-drw: stops Mixup/CutMix at --drw-epoch of a --distill-from run; give both");
+        if (config.DistillFrom is null) return;
+        Require(!ModelPresets.IsCnn(config.Model), $"--distill-from: the student is a ViT with a distillation token; --model {config.Model} is a CNN (the teacher is the --distill-from run)");
+        Require(loss != "iif", "--distill-from with --loss iif: IIF scales the class head's logits at evaluation too, which a distilled model's averaged heads do not carry; choose another class-head loss");
+        Require(!config.Cmo && !config.DifficultyNet && LongTailMethods.Loss(loss).Kind == MethodKind.Loss,
+            $"--distill-from: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}; the class head takes one of {string.Join(", ", LossFactory.Names)}");
     }
 
     // An ImageFolder tree may have val/ beside test/, and the file benchmarks ship a validation split.

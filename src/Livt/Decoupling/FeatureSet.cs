@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Livt.Decoupling;
 
 /// <summary>
-/// The frozen encoder's pooled features (what the head sees, after <c>fc_norm</c>) and the labels of
+/// The frozen encoder's pooled features (what the head sees: a ViT's after <c>fc_norm</c>, a CNN's average pool) and the labels of
 /// every image of a dataset, computed once in eval mode with the eval transform (no augmentation), so a
 /// second stage trains and scores the head on them without running the encoder again. Owns its tensors.
 /// </summary>
@@ -29,7 +29,7 @@ public sealed class FeatureSet : IDisposable
     public int Count => (int)Labels.shape[0];
 
     /// <summary>Runs <paramref name="model"/>'s encoder over <paramref name="data"/> in dataset order.</summary>
-    public static FeatureSet Extract(VisionTransformer model, IImageDataset data, IImageTransform transform,
+    public static FeatureSet Extract(LinearHeadClassifier model, IImageDataset data, IImageTransform transform,
         Device device, int batchSize, int workers)
     {
         bool wasTraining = model.training;

@@ -94,7 +94,7 @@ public sealed class RetrainHeadRunner
             throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without --keep-head and --max-norm (a linear probe)");
         var (model, meta) = probe ? ModelCheckpoint.LoadProbe(modelPath, _device) : ModelCheckpoint.LoadClassifier(modelPath, _device);
         using var _ = model;
-        if (meta.Model.CosineScale is not null && (_method is not ClassifierRetraining || _options.KeepHead))
+        if (meta.Model is VitConfig { CosineScale: not null } && (_method is not ClassifierRetraining || _options.KeepHead))
             throw new LivtException($"{modelPath}: its head is a cosine classifier (BCL); --method {_method.Name}" +
                                     $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its features) works");
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
@@ -125,8 +125,8 @@ public sealed class RetrainHeadRunner
         using var valFeatures = val is null ? null : FeatureSet.Extract(model, val, transform, _device, _options.EvalBatchSize, _options.Workers);
         var validation = val is null ? null : FineTunedData.Describe(val, valFraction, _options.ValList);
 
-        var headWeight = Head(model, "weight");
-        var headBias = Head(model, "bias");
+        var headWeight = model.Head.weight!;
+        var headBias = model.Head.bias!;
         using var log = new RunLog(RunDir);
         var (weight, bias, tuned, finalLoss, description) = _method.Fit(new HeadFitInputs(headWeight, headBias, trainFeatures, valFeatures,
             validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts), () => Sampler(trainFeatures, meta.Seed), RunDir));
@@ -142,7 +142,7 @@ public sealed class RetrainHeadRunner
             var metadata = meta with
             {
                 // cRT's new head is linear whatever the fine-tuned one was.
-                Model = meta.Model with { CosineScale = null },
+                Model = meta.Model is VitConfig vit ? vit with { CosineScale = null } : meta.Model,
                 ClassCounts = counts,
                 Loss = trained ? LongTailMethods.Find(_options.Loss)?.Name : meta.Loss,
                 Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
@@ -162,7 +162,7 @@ public sealed class RetrainHeadRunner
             int epochs = trained ? Epochs : 0;
             string start = probe ? $"linear probe of the frozen {meta.Pretraining ?? "MGP"} encoder (cls token)" : meta.Loss ?? "?";
             var report = Reports.Write(RunDir, result, new ReportInfo(Stage, $"{start} + {description}",
-                $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}", data.Name, epochs, clock.Elapsed.TotalSeconds,
+                meta.Model.Summary, data.Name, epochs, clock.Elapsed.TotalSeconds,
                 meta.Imbalance, meta.Seed, null, Tuned: tuned), trained ? log.Path : null);
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
@@ -199,10 +199,6 @@ public sealed class RetrainHeadRunner
     private ISampler Sampler(FeatureSet train, int seed) => _options.Sampler == "class-balanced"
         ? new ClassBalancedSampler(train.LabelArray(), seed)
         : new UniformSampler(train.Count, seed);
-
-    /// <summary>The classifier's head parameter ("weight" or "bias").</summary>
-    private static Parameter Head(VisionTransformer model, string name) =>
-        model.named_parameters().Single(p => p.name == $"head.{name}").parameter;
 
     private static readonly JsonSerializerOptions ConfigJson = new()
     {

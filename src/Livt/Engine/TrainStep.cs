@@ -18,19 +18,24 @@ public sealed class TrainStep
     private readonly LrSchedule _schedule;
     private readonly double? _clipGrad;
     private readonly IDataParallel _parallel;
+    private readonly SharpnessAwareMinimization? _sam;
 
-    /// <summary>Binds a stage to its optimizer (over the stage model's parameter store) and schedule.</summary>
-    public TrainStep(ITrainingStage stage, FlatOptimizer optimizer, LrSchedule schedule, int accumIter, double? clipGrad, IDataParallel? parallel = null)
+    /// <summary>Binds a stage to its optimizer (over the stage model's parameter store) and schedule; with
+    /// <paramref name="sam"/> every step's gradient is SAM's (one batch per optimizer step).</summary>
+    public TrainStep(ITrainingStage stage, FlatOptimizer optimizer, LrSchedule schedule, int accumIter, double? clipGrad, IDataParallel? parallel = null,
+        SharpnessAwareMinimization? sam = null)
     {
         if (accumIter < 1) throw new ArgumentOutOfRangeException(nameof(accumIter), accumIter, "must be at least 1");
-        (_stage, _optimizer, _schedule, AccumIter, _clipGrad) = (stage, optimizer, schedule, accumIter, clipGrad);
+        if (sam is not null && accumIter != 1) throw new ArgumentException("SAM takes its ascent step on each batch: accumulation must be 1", nameof(sam));
+        (_stage, _optimizer, _schedule, AccumIter, _clipGrad, _sam) = (stage, optimizer, schedule, accumIter, clipGrad, sam);
         _parallel = parallel ?? SingleProcessParallel.Instance;
     }
 
     /// <summary>The step a run of <paramref name="config"/> takes (the trainer's and <c>livt bench</c>'s): warm-up
-    /// and cosine from its learning rate over its epochs, accumulation and clipping.</summary>
+    /// and cosine from its learning rate over its epochs, accumulation, clipping, and SAM with a radius.</summary>
     public static TrainStep For(TrainerOptions config, ITrainingStage stage, FlatOptimizer optimizer, IDataParallel parallel) =>
-        new(stage, optimizer, Schedule(config, stage), config.AccumIter, config.ClipGrad, parallel);
+        new(stage, optimizer, Schedule(config, stage), config.AccumIter, config.ClipGrad, parallel,
+            config.SamRho is { } rho ? new SharpnessAwareMinimization(rho) : null);
 
     private static LrSchedule Schedule(TrainerOptions config, ITrainingStage stage)
     {
@@ -76,8 +81,11 @@ public sealed class TrainStep
             using var accumulation = ((double)AccumIter).ToScalar();
             (AccumIter == 1 ? loss : loss.div(accumulation)).backward();
             _stage.Precision?.PullGrads();
+            if (_sam is not null) value = SharpnessAware(batch, step);
+            if (!double.IsFinite(value)) return value;
             Timer?.PartEnded(StepPart.Backward);
         }
+        else if (_sam is not null) SharpnessAware(batch, step);
         if (IsBoundary(step.Step))
         {
             _parallel.AverageGradients(_optimizer.Store);
@@ -89,6 +97,36 @@ public sealed class TrainStep
             Timer?.PartEnded(StepPart.Optimizer);
         }
         return value;
+    }
+
+    /// <summary>
+    /// SAM's second pass: the first gradient, averaged over the processes as DDP averages every backward,
+    /// gives the ascent point, where the stage's loss of the same batch (the same Mixup, seeded by position;
+    /// fresh drop-path draws) is taken again; the weights go back and the second gradient stays for the
+    /// optimizer. Returns the second loss, which sam.py's loop reports; a non-finite one leaves the weights
+    /// as they were. A process with an empty batch still joins the averaging and the ascent, so every
+    /// process's weights stay the same.
+    /// </summary>
+    private double SharpnessAware(Batch batch, StepContext step)
+    {
+        _parallel.AverageGradients(_optimizer.Store);
+        _sam!.FirstStep(_optimizer.Store);
+        _stage.Precision?.PushWeights();
+        try
+        {
+            if (batch.Count == 0) return double.NaN;
+            var loss = _stage.Loss(batch, step);
+            double value = loss.item<float>();
+            if (!double.IsFinite(value)) return value;
+            loss.backward();
+            _stage.Precision?.PullGrads();
+            return value;
+        }
+        finally
+        {
+            _sam.SecondStep(_optimizer.Store);
+            _stage.Precision?.PushWeights();
+        }
     }
 
     /// <summary>True when micro-step <paramref name="step"/> ends an optimizer step.</summary>

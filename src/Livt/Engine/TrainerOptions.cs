@@ -2,7 +2,7 @@ namespace Livt.Engine;
 
 /// <summary>
 /// What the training loop reads of a run's settings: its length, the learning-rate schedule, accumulation,
-/// clipping, the seed the step generator is reseeded from, and how often a mid-epoch checkpoint is written.
+/// clipping, SAM, the seed the step generator is reseeded from, and how often a mid-epoch checkpoint is written.
 /// The run spec maps itself onto it (<c>TrainConfig.TrainerOptions</c>), so the engine knows nothing of
 /// datasets, models or losses.
 /// </summary>
@@ -34,6 +34,10 @@ public sealed record TrainerOptions
 
     /// <summary>Clip the gradient norm to this value; null does not clip.</summary>
     public double? ClipGrad { get; init; }
+
+    /// <summary>SAM's neighbourhood radius: every step's gradient is taken at the ascent point
+    /// (<see cref="Optimization.SharpnessAwareMinimization"/>); null steps with the plain gradient.</summary>
+    public double? SamRho { get; init; }
 
     /// <summary>The run seed the step generator is reseeded from.</summary>
     public int Seed { get; init; }

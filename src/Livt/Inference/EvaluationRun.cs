@@ -57,8 +57,9 @@ public static class EvaluationRun
         var launch = LaunchEnvironment.Detect();
         LivtRuntime.Initialize(threads > 0 ? threads : launch.DefaultThreads);
         var dev = ProcessGroups.LocalDevice(TrainingDevice.Parse(device), launch);
-        var choice = PrecisionPolicy.Resolve(precision, dev);
+        var requested = PrecisionPolicy.Resolve(precision, dev);
         var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, dev, raw);
+        var choice = ModelPrecision.For(requested, model);
         using (model)
         {
             if (aggregation is not null && model is not MultiExpertVisionTransformer)
@@ -111,7 +112,7 @@ public static class EvaluationRun
                     AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice, meta.ClassNames);
             }
             if (group is { IsFirst: false }) return (result, null);
-            var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", $"{meta.Model.EmbedDim}d-{meta.Model.Depth}L-p{meta.Model.PatchSize}",
+            var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", meta.Model.Summary,
                 options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice,
                 Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single",
                 Notes: meta.DescribeLogitScale() is { } scaled ? [scaled] : null), null, splitMetrics, splitSeed);

@@ -23,15 +23,27 @@ public static class Evaluator
     /// logits returned as fp32); null or fp32 runs the model as it is. With <paramref name="group"/>, every
     /// process of it must call this with the same arguments.</summary>
     public static MetricsAccumulator Predict(ClassifierModel model, IImageDataset data, IImageTransform transform,
-        Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null)
+        Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null) =>
+        Collect(model, data, transform, device, batchSize, workers, precision, group, 1, (m, x) => [m.call(x)])[0];
+
+    /// <summary>As <see cref="Predict"/>, every head's logits apart: one accumulator per head of
+    /// <see cref="ClassifierModel.TrainingOutput"/> [N, K, C] computed in eval mode (the distilled ViT's class
+    /// and distillation heads, SADE's experts).</summary>
+    public static MetricsAccumulator[] PredictHeads(ClassifierModel model, int heads, IImageDataset data, IImageTransform transform,
+        Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null) =>
+        Collect(model, data, transform, device, batchSize, workers, precision, group, heads, (m, x) => m.TrainingOutput(x).unbind(1));
+
+    private static MetricsAccumulator[] Collect(ClassifierModel model, IImageDataset data, IImageTransform transform,
+        Device device, int batchSize, int workers, PrecisionChoice? precision, IProcessGroup? group, int outputs,
+        Func<ClassifierModel, Tensor, Tensor[]> forward)
     {
         bool sharded = group is { WorldSize: > 1 };
         bool wasTraining = model.training;
         model.eval();
-        using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, null, model.NewOfSameArchitecture, device);
+        using var bf16 = precision is null ? null : MixedPrecision.For(ModelPrecision.For(precision, model), model, null, model.NewOfSameArchitecture, device);
         var compute = (ClassifierModel?)bf16?.Work ?? model;
         compute.eval();
-        var acc = new MetricsAccumulator(data.NumClasses);
+        var acc = Enumerable.Range(0, outputs).Select(_ => new MetricsAccumulator(data.NumClasses)).ToArray();
         var loader = new DataLoader(data, transform, new LoaderOptions
         {
             BatchSize = batchSize, Shuffle = false, DropLast = false, Workers = workers,
@@ -43,11 +55,15 @@ public static class Evaluator
             {
                 using (batch)
                 using (torch.NewDisposeScope())
-                    acc.Add(compute.call(batch.Images.to(device)).to(ScalarType.Float32), batch.Labels);
+                {
+                    var logits = forward(compute, batch.Images.to(device));
+                    if (logits.Length != outputs) throw new ArgumentException($"the model gave {logits.Length} outputs, {outputs} were expected", nameof(outputs));
+                    for (int k = 0; k < outputs; k++) acc[k].Add(logits[k].to(ScalarType.Float32), batch.Labels);
+                }
             }
         }
         if (wasTraining) model.train();
-        return sharded ? Gather(acc, data.Count, batchSize, group!) : acc;
+        return sharded ? acc.Select(a => Gather(a, data.Count, batchSize, group!)).ToArray() : acc;
     }
 
     /// <summary>Every process's logits, padded to the longest shard, all-gathered and put back in

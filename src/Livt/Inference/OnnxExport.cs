@@ -62,7 +62,12 @@ public static class OnnxExport
                 TestPrior = testPrior is null or "uniform" or "train" ? testPrior : Path.GetFileName(testPrior),
                 Tau = tau,
             };
-            var onnx = VitOnnxExporter.Build(model, info, offset);
+            var onnx = model switch
+            {
+                VisionTransformer or DistilledVisionTransformer or MultiExpertVisionTransformer => VitOnnxExporter.Build(model, info, offset),
+                CifarResNet or ResNet => ResNetOnnxExporter.Build((LinearHeadClassifier)model, info, offset),
+                _ => throw new LivtException($"{ModelCheckpoint.Resolve(checkpoint)}: is a '{meta.Kind}' model; export writes a ViT (one head, class and distillation heads, or SADE's experts averaged) or a CNN"),
+            };
             var bytes = onnx.ToByteArray();
             double diff = Check(model, info, offset, bytes, checkpoint);
             AtomicFile.Write(output, s => s.Write(bytes));

@@ -34,8 +34,9 @@ public static class Predictor
         if (topK < 1) throw new LivtException($"--top-k {topK}: must be at least 1");
         LivtRuntime.Initialize();
         var dev = TrainingDevice.Parse(device);
-        var choice = PrecisionPolicy.Resolve(precision, dev);
+        var requested = PrecisionPolicy.Resolve(precision, dev);
         var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, dev, raw);
+        var choice = ModelPrecision.For(requested, model);
         using (model)
         using (var bf16 = MixedPrecision.For(choice, model, null, model.NewOfSameArchitecture, dev))
         {

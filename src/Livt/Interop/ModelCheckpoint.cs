@@ -16,8 +16,8 @@ public static class ModelCheckpoint
     public const string FileName = "model.safetensors";
 
     /// <summary>Writes the module's state (parameters and buffers) and metadata, atomically.</summary>
-    /// <remarks>With <see cref="ModelMetadata.LogitScale"/> the file's <c>head.weight</c> rows and <c>head.bias</c>
-    /// are the module's multiplied by it (the module itself is unchanged), so the saved classifier's logits
+    /// <remarks>With <see cref="ModelMetadata.LogitScale"/> the file's head weight rows and bias (<c>head.*</c>,
+    /// or the CNN's <see cref="LinearHeadClassifier.HeadName"/>) are the module's multiplied by it (the module itself is unchanged), so the saved classifier's logits
     /// are the module's z_c·s_c.</remarks>
     public static void Save(string path, nn.Module module, ModelMetadata metadata)
     {
@@ -28,7 +28,8 @@ public static class ModelCheckpoint
         }
         using var scope = torch.NewDisposeScope();
         var state = new Dictionary<string, Tensor>(module.state_dict());
-        foreach (var name in new[] { "head.weight", "head.bias" })
+        var head = (module as LinearHeadClassifier)?.HeadName ?? "head";
+        foreach (var name in new[] { $"{head}.weight", $"{head}.bias" })
         {
             if (!state.TryGetValue(name, out var t) || t.shape[0] != scale.Length)
                 throw new ArgumentException($"a logit scale of {scale.Length} classes needs a {name} with as many rows", nameof(metadata));
@@ -68,17 +69,17 @@ public static class ModelCheckpoint
     }
 
     /// <summary>
-    /// Loads a single-head ViT classifier (the one kind retrain-head and export take), in eval mode: a Livt
-    /// model (kind "vit"), or weights without Livt's metadata (an official .pth, a converted safetensors),
-    /// whose architecture is read from the tensor shapes and whose heads and normalisation come from
-    /// <paramref name="raw"/> or their defaults (<see cref="ModelMetadata.ForRawClassifier"/>).
+    /// Loads a classifier of one linear head (the kind retrain-head takes), in eval mode: a Livt ViT
+    /// (kind "vit") or CNN (kind "resnet"), or weights without Livt's metadata (an official .pth, a converted
+    /// safetensors), whose architecture is read from the tensor shapes and whose heads and normalisation
+    /// come from <paramref name="raw"/> or their defaults (<see cref="ModelMetadata.ForRawClassifier"/>).
     /// </summary>
-    public static (VisionTransformer Model, ModelMetadata Metadata) LoadClassifier(string fileOrRunDir, Device device, RawCheckpointOptions? raw = null)
+    public static (LinearHeadClassifier Model, ModelMetadata Metadata) LoadClassifier(string fileOrRunDir, Device device, RawCheckpointOptions? raw = null)
     {
         var (model, meta) = LoadModel(fileOrRunDir, device, raw);
-        if (model is VisionTransformer vit) return (vit, meta);
+        if (model is LinearHeadClassifier single) return (single, meta);
         model.Dispose();
-        throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model ({meta.Experts} experts); this command takes a single-head ViT classifier (evaluate, predict and export take both)");
+        throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model (several heads); this command takes a classifier of one head, a ViT or a CNN (evaluate, predict and export take every kind)");
     }
 
     /// <summary>True when <paramref name="fileOrRunDir"/> is a pretraining run's model (kind "mae" or "encoder"),
@@ -101,9 +102,9 @@ public static class ModelCheckpoint
         var (file, meta, path) = Open(fileOrRunDir);
         using (file)
         {
-            if (meta?.Kind is not ("mae" or "encoder"))
+            if (meta is not { Kind: "mae" or "encoder", Model: VitConfig encoder })
                 throw new LivtException($"{path}: not a pretraining run's model (kind mae or encoder), so there is no bare encoder to probe");
-            var config = meta.Model with { GlobalPool = false, DropPathRate = 0, NumClasses = meta.ClassCounts.Length };
+            var config = encoder with { GlobalPool = false, DropPathRate = 0, NumClasses = meta.ClassCounts.Length };
             var model = new VisionTransformer(config);
             try
             {
@@ -125,15 +126,16 @@ public static class ModelCheckpoint
     }
 
     /// <summary>
-    /// Loads a classifier for evaluation or prediction, in eval mode: as <see cref="LoadClassifier"/>, or
-    /// SADE's multi-expert model (kind "vit-experts"), whose <c>forward</c> averages its experts.
+    /// Loads a classifier for evaluation or prediction, in eval mode: as <see cref="LoadClassifier"/>,
+    /// SADE's multi-expert model (kind "vit-experts"), whose <c>forward</c> averages its experts, or DeiT's
+    /// ViT with a distillation head (kind "vit-distilled"), whose <c>forward</c> averages its two heads.
     /// </summary>
     public static (ClassifierModel Model, ModelMetadata Metadata) LoadModel(string fileOrRunDir, Device device, RawCheckpointOptions? raw = null)
     {
         var (file, livtMeta, path) = Open(fileOrRunDir);
         using (file)
         {
-            if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind) })
+            if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind or DistilledVisionTransformer.FileKind or CifarResNet.FileKind) })
                 throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint ({livtMeta.Pretraining ?? "MGP"} pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
             var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
             double held = file.Tensors.Values.Sum(t => (double)t.NumberOfElements), needed = meta.MinimumParameters();
@@ -142,9 +144,14 @@ public static class ModelCheckpoint
             ClassifierModel model;
             try
             {
-                model = meta.Kind == MultiExpertVisionTransformer.FileKind
-                    ? new MultiExpertVisionTransformer(meta.Model, meta.Experts, meta.ExpertDepth)
-                    : new VisionTransformer(meta.Model);
+                model = (meta.Kind, meta.Model) switch
+                {
+                    (_, ResNetConfig cnn) => ResNet.Create(cnn),
+                    (MultiExpertVisionTransformer.FileKind, VitConfig vit) => new MultiExpertVisionTransformer(vit, meta.Experts, meta.ExpertDepth),
+                    (DistilledVisionTransformer.FileKind, VitConfig vit) => new DistilledVisionTransformer(vit),
+                    (_, VitConfig vit) => new VisionTransformer(vit),
+                    _ => throw new LivtException($"{path}: a '{meta.Kind}' model without a ViT or ResNet architecture"),
+                };
             }
             catch (ArgumentException e)
             {
@@ -165,3 +172,4 @@ public static class ModelCheckpoint
         }
     }
 }
+

@@ -13,11 +13,14 @@ namespace Livt.Interop;
 /// </summary>
 public sealed record ModelMetadata
 {
-    /// <summary>"vit" for a classifier, "vit-experts" for SADE's multi-expert classifier, "mae" for a masked
-    /// autoencoder's pretraining checkpoint (MGP, MimCo), "encoder" for another pretraining method's encoder alone
-    /// (MAE's names without the decoder).</summary>
+    /// <summary>"vit" for a ViT classifier, "vit-experts" for SADE's multi-expert classifier, "vit-distilled"
+    /// for DeiT's ViT with a distillation head, "resnet" for a CNN classifier, "mae" for a masked autoencoder's
+    /// pretraining checkpoint (MGP, MimCo), "encoder" for another pretraining method's encoder alone (MAE's
+    /// names without the decoder).</summary>
     public required string Kind { get; init; }
-    public required VitConfig Model { get; init; }
+
+    /// <summary>The architecture: a <see cref="VitConfig"/>, or a <see cref="ResNetConfig"/> for kind "resnet".</summary>
+    public required ArchitectureConfig Model { get; init; }
     public required float[] Mean { get; init; }
     public required float[] Std { get; init; }
     /// <summary>Where <see cref="Mean"/> and <see cref="Std"/> come from when they are a dataset's official
@@ -80,7 +83,7 @@ public sealed record ModelMetadata
         {
             ["format"] = "pt", // what the Python safetensors library expects for torch tensors
             ["livt.kind"] = Kind,
-            ["livt.model"] = JsonSerializer.Serialize(Model, Json),
+            ["livt.model"] = JsonSerializer.Serialize(Model, Model.GetType(), Json),
             ["livt.mean"] = JsonSerializer.Serialize(Mean),
             ["livt.std"] = JsonSerializer.Serialize(Std),
             ["livt.normalization"] = Normalization ?? "",
@@ -106,7 +109,8 @@ public sealed record ModelMetadata
 
     /// <summary>
     /// Metadata for classifier weights that have none of Livt's (an official .pth, a converted
-    /// safetensors): the architecture from the tensor shapes (<see cref="ClassifierShape"/>), heads and
+    /// safetensors): the architecture from the tensor shapes (<see cref="ClassifierShape"/>, or
+    /// <see cref="ResNetShape"/> for a CNN's names), heads and
     /// normalisation from <paramref name="options"/> or their defaults. The training set is unknown:
     /// <see cref="Dataset"/> is empty, <see cref="ClassCounts"/> empty and the class names are the
     /// indices, until a dataset fills them in.
@@ -115,7 +119,10 @@ public sealed record ModelMetadata
     /// not have one value per channel.</exception>
     public static ModelMetadata ForRawClassifier(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, RawCheckpointOptions? options, string source)
     {
-        var (config, description) = ClassifierShape.Infer(weights, options?.NumHeads, source);
+        ArchitectureConfig config;
+        string description;
+        if (ResNetShape.Describes(weights)) (config, description) = ResNetShape.Infer(weights, source);
+        else (config, description) = ClassifierShape.Infer(weights, options?.NumHeads, source);
         foreach (var (name, given) in new[] { ("--mean", options?.Mean), ("--std", options?.Std) })
             if (given is not null && given.Length != config.InChans)
                 throw new LivtException($"{source}: {name} has {given.Length} values, the model takes {config.InChans} channel(s)");
@@ -131,7 +138,7 @@ public sealed record ModelMetadata
         string Values(float[] v) => string.Join(", ", v.Select(x => x.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)));
         return new ModelMetadata
         {
-            Kind = "vit", Model = config, Mean = mean, Std = std, Normalization = custom ? null : official,
+            Kind = config is ResNetConfig ? CifarResNet.FileKind : "vit", Model = config, Mean = mean, Std = std, Normalization = custom ? null : official,
             ClassNames = Enumerable.Range(0, config.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             ClassCounts = [], Dataset = "",
             Inferred = $"{source} has no Livt metadata: {description}; inputs normalised with mean [{Values(mean)}], std [{Values(std)}] ({why})",
@@ -152,10 +159,11 @@ public sealed record ModelMetadata
         ModelMetadata meta;
         try
         {
+            var kind = Get("livt.kind");
             meta = new ModelMetadata
             {
-                Kind = Get("livt.kind"),
-                Model = Parse<VitConfig>("livt.model", Json),
+                Kind = kind,
+                Model = kind == CifarResNet.FileKind ? Parse<ResNetConfig>("livt.model", Json) : Parse<VitConfig>("livt.model", Json),
                 Mean = Parse<float[]>("livt.mean"),
                 Std = Parse<float[]>("livt.std"),
                 Normalization = m.TryGetValue("livt.normalization", out var norm) && norm.Length > 0 ? norm : null,
@@ -197,7 +205,8 @@ public sealed record ModelMetadata
     /// file must hold at least before building the model is worth its memory.</summary>
     public double MinimumParameters()
     {
-        var c = Model;
+        if (Model is ResNetConfig cnn) return (double)cnn.NumClasses * cnn.FeatureDim;
+        var c = (VitConfig)Model;
         double d = c.EmbedDim, hidden = Math.Floor(d * c.MlpRatio), tokens = Math.Pow((double)c.ImageSize / c.PatchSize, 2) + 1;
         double block = 4 * d * d + 2 * d * hidden;
         double blocks = c.Depth + Math.Max(Experts - 1, 0) * (double)ExpertDepth;

@@ -43,10 +43,11 @@ public static class StateDictLoader
 
     /// <summary>
     /// Loads single-model weights by name into <paramref name="model"/>, not strictly: each of its tensors
-    /// takes the one its <see cref="ClassifierModel.EncoderName"/> names, so a multi-expert model gets the
-    /// shared trunk from <c>blocks.0</c> … and every expert the last k blocks (and <c>fc_norm</c>/<c>head</c>
-    /// when present): the experts start identical and are told apart by their objectives. Tensors of another
-    /// shape are left as they are.
+    /// takes the one of its own name, or else the one its <see cref="ClassifierModel.EncoderName"/> names, so
+    /// a multi-expert model gets the shared trunk from <c>blocks.0</c> … and every expert the last k blocks
+    /// (and <c>fc_norm</c>/<c>head</c> when present): the experts start identical and are told apart by their
+    /// objectives; a distilled ViT without a distillation token in the weights starts it as the class token.
+    /// Tensors of another shape are left as they are.
     /// </summary>
     /// <param name="model">The target; its tensors are overwritten in place.</param>
     /// <param name="weights">Tensors by single-head ViT (timm) name; not modified.</param>
@@ -63,7 +64,7 @@ public static class StateDictLoader
         var used = new HashSet<string>();
         foreach (var (name, tensor) in model.state_dict())
         {
-            var from = model.EncoderName(name);
+            var from = weights.ContainsKey(name) ? name : model.EncoderName(name);
             if (!weights.TryGetValue(from, out var w)) { missing.Add(name); continue; }
             used.Add(from);
             if (w.shape.SequenceEqual(tensor.shape)) mapped[name] = w;
@@ -89,14 +90,16 @@ public static class StateDictLoader
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 
     /// <summary>
-    /// Adapts a checkpoint's <c>pos_embed</c> to the patch grid of <paramref name="target"/> (weights
-    /// trained at another input size), like MAE's <c>interpolate_pos_embed</c>: the cls row is kept and
-    /// the grid resampled bicubically. Returns <paramref name="weights"/> itself when nothing needs to
-    /// change; otherwise a new dictionary sharing every other tensor, whose new <c>pos_embed</c> the
-    /// caller disposes.
+    /// Adapts a checkpoint's <c>pos_embed</c> to the patch grid and the leading token rows of
+    /// <paramref name="target"/>, like MAE's <c>interpolate_pos_embed</c>: the grid is resampled bicubically
+    /// when the input size differs, and the rows of the leading tokens are kept — the class token's, and a
+    /// distillation token's (timm's <c>num_prefix_tokens</c>: a table of 1 + g² or 2 + g² rows, which no
+    /// count can be both); a distillation row the checkpoint lacks starts as its class row. Returns
+    /// <paramref name="weights"/> itself when nothing needs to change; otherwise a new dictionary sharing
+    /// every other tensor, whose new <c>pos_embed</c> the caller disposes.
     /// </summary>
-    /// <exception cref="LivtException">The checkpoint's <c>pos_embed</c> is not a square grid plus one
-    /// cls row, or has another width.</exception>
+    /// <exception cref="LivtException">A <c>pos_embed</c> is not a square grid after one or two token rows,
+    /// or the widths differ.</exception>
     public static IReadOnlyDictionary<string, Tensor> ResamplePosEmbed(IReadOnlyDictionary<string, Tensor> weights, nn.Module target, string? source = null)
     {
         const string key = "pos_embed";
@@ -105,14 +108,28 @@ public static class StateDictLoader
                    ?? throw new LivtException($"{source ?? "weights"}: the {target.GetType().Name} has no {key} to resample into");
         if (have.shape.SequenceEqual(want.shape)) return weights;
 
-        long haveTokens = have.dim() == 3 ? have.shape[1] - 1 : -1, wantTokens = want.shape[1] - 1;
-        int haveGrid = (int)Math.Round(Math.Sqrt(Math.Max(haveTokens, 0))), wantGrid = (int)Math.Round(Math.Sqrt(wantTokens));
-        if (have.dim() != 3 || have.shape[0] != 1 || have.shape[2] != want.shape[2] || (long)haveGrid * haveGrid != haveTokens || (long)wantGrid * wantGrid != wantTokens)
-            throw new LivtException($"{source ?? "weights"}: cannot resample {key} {Shape(have)} to {Shape(want)}: expected [1, 1 + grid², {want.shape[2]}]");
+        var (havePrefix, haveGrid) = have.dim() == 3 ? Layout(have.shape[1]) : (-1, 0);
+        var (wantPrefix, wantGrid) = Layout(want.shape[1]);
+        if (havePrefix < 0 || wantPrefix < 0 || have.shape[0] != 1 || have.shape[2] != want.shape[2])
+            throw new LivtException($"{source ?? "weights"}: cannot resample {key} {Shape(have)} to {Shape(want)}: expected [1, 1 or 2 + grid², {want.shape[2]}]");
 
+        using var scope = torch.NewDisposeScope();
+        var grid = haveGrid == wantGrid ? have[.., havePrefix..] : PosEmbedResampler.Resample(have, wantGrid, havePrefix)[.., havePrefix..];
+        var rows = Enumerable.Range(0, wantPrefix).Select(i => have[.., Math.Min(i, havePrefix - 1)..(Math.Min(i, havePrefix - 1) + 1)]);
         var result = weights.ToDictionary(kv => kv.Key, kv => kv.Value);
-        result[key] = PosEmbedResampler.Resample(have, wantGrid);
+        result[key] = torch.cat([.. rows, grid], 1).MoveToOuterDisposeScope();
         return result;
+    }
+
+    /// <summary>The leading token rows (1 or 2, −1 for neither) and the grid side of a table of <paramref name="rows"/> rows.</summary>
+    private static (int Prefix, int Grid) Layout(long rows)
+    {
+        for (int prefix = 1; prefix <= 2; prefix++)
+        {
+            int grid = (int)Math.Round(Math.Sqrt(Math.Max(rows - prefix, 0)));
+            if (grid > 0 && (long)grid * grid == rows - prefix) return (prefix, grid);
+        }
+        return (-1, 0);
     }
 
     private static string Describe(LoadReport report, nn.Module module, string? source)

@@ -40,7 +40,8 @@ public abstract class LongTailMethod
     public bool AssumesBalancedPrior { get; init; }
 
     /// <summary>For a method switched on beside the loss (<see cref="MethodKind.BatchMixing"/>,
-    /// <see cref="MethodKind.Reweighting"/>): the key of the bool setting that switches it on.</summary>
+    /// <see cref="MethodKind.Reweighting"/>, <see cref="MethodKind.Distillation"/>, <see cref="MethodKind.Optimizer"/>):
+    /// the key of the setting that switches it on, a bool set true or a value given (the teacher, SAM's radius).</summary>
     public string? SwitchKey { get; init; }
 
     /// <summary>Why <c>livt retrain-head</c> cannot take this method's model, or null when it can.</summary>

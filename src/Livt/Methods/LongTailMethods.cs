@@ -64,6 +64,13 @@ public static class LongTailMethods
             { SwitchKey = "cmo", Settings = ["cmo_prob", "cmo_beta", "cmo_start_epoch", "cmo_end_epochs"] },
         new TrainingMethod("difficulty-net", MethodKind.Reweighting, "Difficulty-Net (Sinha & Ohashi 2023): class weights meta-learnt from validation accuracy")
             { SwitchKey = "difficulty_net", Settings = ["difficulty_lr", "difficulty_lambda", "difficulty_meta"] },
+
+        new TrainingMethod("deit-lt", MethodKind.Distillation,
+            "DeiT-LT (Rangwani et al. 2024): a ViT with a distillation token whose head learns a CNN teacher's hard labels of the same augmented batch, re-weighted from --drw-epoch")
+            { SwitchKey = "distill_from", Settings = ["no_mixup_drw", "drw_epoch", "cb_beta"] },
+        new TrainingMethod("sam", MethodKind.Optimizer,
+            "SAM (Foret et al. 2021) as Saddle-LongTail's teachers (Rangwani et al. 2022): each step's gradient taken at the ascent point of radius --sam-rho")
+            { SwitchKey = "sam_rho" },
     ];
 
     /// <summary>The method <paramref name="name"/> names (any case; '_' for '-'; an alias), or null.</summary>

@@ -17,4 +17,11 @@ public enum MethodKind
 
     /// <summary>A re-weighting loop switched on beside the loss (<c>--difficulty-net</c>).</summary>
     Reweighting,
+
+    /// <summary>A teacher whose labels train a second head of the student, switched on beside the class head's
+    /// loss (<c>--distill-from</c>).</summary>
+    Distillation,
+
+    /// <summary>A change to every optimizer step switched on beside the loss (<c>--sam-rho</c>).</summary>
+    Optimizer,
 }

@@ -1,8 +1,8 @@
 namespace Livt.Models;
 
-/// <summary>Named model shapes, with timm's names for the standard ViTs. The 224-px presets carry
-/// MAE's decoder (512 wide, 8 blocks, 16 heads) and 1000 classes; set <c>NumClasses</c> with a
-/// <c>with</c> expression for another dataset.</summary>
+/// <summary>Named model shapes, with timm's names for the standard ViTs and the CNNs' own names. The 224-px
+/// ViT presets carry MAE's decoder (512 wide, 8 blocks, 16 heads) and 1000 classes; set <c>NumClasses</c>
+/// with a <c>with</c> expression for another dataset.</summary>
 public static class ModelPresets
 {
     /// <summary>The small preset for 28-px grey-scale images (Fashion-MNIST-LT) that the quick start uses.</summary>
@@ -32,8 +32,21 @@ public static class ModelPresets
         },
     };
 
-    /// <summary>Every preset name, in a stable order.</summary>
+    // The CNNs at their papers' input sizes (CIFAR's 32 px, ImageNet's 224 px); they fine-tune only.
+    private static readonly Dictionary<string, ResNetConfig> Cnns = new()
+    {
+        [ResNetConfig.ResNet32] = new ResNetConfig { Arch = ResNetConfig.ResNet32, ImageSize = 32, NumClasses = 10 },
+        [ResNetConfig.ResNet50] = new ResNetConfig { Arch = ResNetConfig.ResNet50, ImageSize = 224 },
+    };
+
+    /// <summary>Every ViT preset name, in a stable order.</summary>
     public static IReadOnlyList<string> Names { get; } = ByName.Keys.ToArray();
+
+    /// <summary>The CNN names (<see cref="ResNetConfig.Architectures"/>).</summary>
+    public static IReadOnlyList<string> CnnNames { get; } = Cnns.Keys.ToArray();
+
+    /// <summary>True for a CNN's name.</summary>
+    public static bool IsCnn(string name) => Cnns.ContainsKey(name);
 
     /// <summary>The preset <paramref name="name"/> names: a preset's own name, or the name the official
     /// LiVT/MAE code gives the same encoder (<c>vit_base_patch16</c>, <c>mae_vit_base_patch16</c>,
@@ -46,10 +59,21 @@ public static class ModelPresets
         return ByName.ContainsKey(bare + "_224") ? bare + "_224" : null;
     }
 
-    /// <summary>The configuration of a preset (by any name <see cref="Canonical"/> knows).</summary>
-    /// <exception cref="LivtException">No preset has that name; the message lists the valid ones.</exception>
+    /// <summary>The configuration of a ViT preset (by any name <see cref="Canonical"/> knows).</summary>
+    /// <exception cref="LivtException">No ViT preset has that name (a CNN's is refused with what it is for);
+    /// the message lists the valid ones.</exception>
     public static VitConfig Get(string name) =>
         Canonical(name) is { } known
             ? ByName[known]
-            : throw new LivtException($"unknown model '{name}'; valid models: {string.Join(", ", Names)}");
+            : IsCnn(name)
+                ? throw new LivtException($"model '{name}' is a CNN: it trains as a classifier (livt finetune --model {name}); MGP pretraining, " +
+                                          "the contrastive methods and SADE's experts need a ViT")
+                : throw new LivtException($"unknown model '{name}'; valid models: {string.Join(", ", Names.Concat(CnnNames))}");
+
+    /// <summary>The configuration of a CNN.</summary>
+    /// <exception cref="LivtException">No CNN has that name.</exception>
+    public static ResNetConfig Cnn(string name) =>
+        Cnns.TryGetValue(name, out var config)
+            ? config
+            : throw new LivtException($"unknown CNN '{name}'; valid CNNs: {string.Join(", ", CnnNames)}");
 }

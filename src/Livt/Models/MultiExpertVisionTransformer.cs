@@ -70,7 +70,10 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
     }
 
     /// <summary>The configuration of the full ViT.</summary>
-    public override VitConfig Config { get; }
+    public VitConfig Config { get; }
+
+    /// <inheritdoc/>
+    public override ArchitectureConfig Architecture => Config;
 
     /// <summary>The model-file kind of a multi-expert model.</summary>
     public const string FileKind = "vit-experts";

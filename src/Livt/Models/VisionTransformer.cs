@@ -11,7 +11,7 @@ namespace Livt.Models;
 /// <c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>, <c>blocks.i.*</c>, then
 /// <c>fc_norm</c> (global pool) or <c>norm</c> (cls token), and <c>head</c>.
 /// </summary>
-public sealed class VisionTransformer : ClassifierModel
+public sealed class VisionTransformer : LinearHeadClassifier
 {
     internal const double HeadInitStd = 2e-5;
 
@@ -52,7 +52,10 @@ public sealed class VisionTransformer : ClassifierModel
     }
 
     /// <summary>The configuration the model was built from.</summary>
-    public override VitConfig Config { get; }
+    public VitConfig Config { get; }
+
+    /// <inheritdoc/>
+    public override ArchitectureConfig Architecture => Config;
 
     /// <summary>The generator drop path draws from in training (libtorch's global one when null); a
     /// training run sets its own, reseeded every step.</summary>
@@ -69,26 +72,19 @@ public sealed class VisionTransformer : ClassifierModel
     public override ClassifierModel NewOfSameArchitecture() => new VisionTransformer(Config);
 
     /// <summary>The classifier <c>head</c> (its weight rows are the class centres of the contrastive methods).</summary>
-    internal Linear Head => head;
+    public override Linear Head => head;
 
-    /// <summary>[N, C, H, W] → logits [N, NumClasses].</summary>
-    /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
-    public override Tensor forward(Tensor images)
-    {
-        using var features = ForwardFeatures(images);
-        return Classify(features);
-    }
+    /// <inheritdoc/>
+    public override string HeadName => "head";
 
     /// <summary>The head on pooled features [N, EmbedDim] → logits [N, NumClasses]: linear, or
     /// s·cos(x, w_c) + b_c with a <see cref="VitConfig.CosineScale"/>.</summary>
-    public Tensor Classify(Tensor features)
-    {
-        return Config.CosineScale is { } s ? CosineClassifier.Logits(features, head.weight!, head.bias!, s) : head.call(features);
-    }
+    public override Tensor Classify(Tensor features) =>
+        Config.CosineScale is { } s ? CosineClassifier.Logits(features, head.weight!, head.bias!, s) : head.call(features);
 
     /// <summary>The pooled, normalised features [N, EmbedDim] the head sees.</summary>
     /// <exception cref="ArgumentException">The images do not have the configured channels and size.</exception>
-    public Tensor ForwardFeatures(Tensor images)
+    public override Tensor ForwardFeatures(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
         var x = ForwardBlocks(images);

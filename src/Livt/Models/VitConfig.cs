@@ -4,15 +4,9 @@ namespace Livt.Models;
 /// The shape of a Vision Transformer and of the MAE decoder that pretrains it. Defaults are ViT-B/16 at
 /// 224 px with MAE's decoder (512 wide, 8 blocks, 16 heads), as in timm and MAE.
 /// </summary>
-public sealed record VitConfig
+public sealed record VitConfig : ArchitectureConfig
 {
-    /// <summary>Input height and width in pixels (square images).</summary>
-    public int ImageSize { get; init; } = 224;
-
-    /// <summary>Input channels (3 for RGB, 1 for grey-scale).</summary>
-    public int InChans { get; init; } = 3;
-
-    /// <summary>Side of the square patches; must divide <see cref="ImageSize"/>.</summary>
+    /// <summary>Side of the square patches; must divide <see cref="ArchitectureConfig.ImageSize"/>.</summary>
     public int PatchSize { get; init; } = 16;
 
     /// <summary>Token width D of the encoder.</summary>
@@ -26,9 +20,6 @@ public sealed record VitConfig
 
     /// <summary>Hidden width of the MLPs as a multiple of the token width.</summary>
     public double MlpRatio { get; init; } = 4.0;
-
-    /// <summary>Output classes of the classifier head.</summary>
-    public int NumClasses { get; init; } = 1000;
 
     /// <summary>Stochastic-depth rate of the last block; earlier blocks get a linear ramp from 0.</summary>
     public double DropPathRate { get; init; } = 0.0;
@@ -56,19 +47,18 @@ public sealed record VitConfig
     /// <summary>Attention implementation of every block.</summary>
     public AttentionImpl Attention { get; init; } = AttentionImpl.Manual;
 
-    /// <summary>Side of the patch grid, <see cref="ImageSize"/> / <see cref="PatchSize"/>.</summary>
+    /// <summary>Side of the patch grid, <see cref="ArchitectureConfig.ImageSize"/> / <see cref="PatchSize"/>.</summary>
     public int GridSize => ImageSize / PatchSize;
 
     /// <summary>Number of patch tokens, (ImageSize/PatchSize)².</summary>
     public int NumPatches => GridSize * GridSize;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent setting.</summary>
-    public void Validate()
+    /// <inheritdoc/>
+    public override string Summary => $"{EmbedDim}d-{Depth}L-p{PatchSize}";
+
+    /// <inheritdoc/>
+    public override void Validate()
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new ArgumentException($"invalid model configuration: {message}");
-        }
         Require(ImageSize > 0 && PatchSize > 0 && InChans > 0, $"ImageSize {ImageSize}, PatchSize {PatchSize} and InChans {InChans} must be positive");
         Require(ImageSize % PatchSize == 0, $"PatchSize {PatchSize} does not divide ImageSize {ImageSize}");
         Require(EmbedDim > 0 && NumHeads > 0 && EmbedDim % NumHeads == 0, $"NumHeads {NumHeads} does not divide EmbedDim {EmbedDim}");

@@ -8,6 +8,7 @@ using Livt.Interop;
 using Livt.Losses;
 using Livt.Methods;
 using Livt.Training.Contrastive;
+using Livt.Training.Distillation;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
@@ -40,14 +41,13 @@ public sealed class FinetuneRunner
         if (config.Init is not null) ModelCheckpoint.Resolve(config.Init);
         _context = (context ?? new RunContext()) with { Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance };
         RunDir = RunSetup.RunDir(config, "finetune");
-        bool contrastive = LongTailMethods.Loss(config.Loss).Kind == MethodKind.Contrastive;
-        // The contrastive stages have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
-        (_config, _precision) = RunSetup.ResolvePrecision(contrastive ? config with { Precision = "fp32" } : config, RunDir);
-        if (contrastive)
-        {
-            const string why = "fp32: the contrastive methods train in fp32 only";
-            (_config, _precision) = (_config with { PrecisionReason = why }, _precision with { Reason = why });
-        }
+        // The contrastive stages and the CNNs have no bf16 path (TrainConfigRules refuses an explicit bf16), so auto is fp32.
+        string? fp32Only = LongTailMethods.Loss(config.Loss).Kind == MethodKind.Contrastive ? "fp32: the contrastive methods train in fp32 only"
+            : ModelPresets.IsCnn(config.Model) ? "fp32: the CNNs train in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics)"
+            : null;
+        (_config, _precision) = RunSetup.ResolvePrecision(fp32Only is null ? config : config with { Precision = "fp32" }, RunDir);
+        if (fp32Only is not null)
+            (_config, _precision) = (_config with { PrecisionReason = fp32Only }, _precision with { Reason = fp32Only });
     }
 
     /// <summary>The run folder.</summary>
@@ -57,24 +57,21 @@ public sealed class FinetuneRunner
     public RunResult Run()
     {
         if (LongTailMethods.Loss(_config.Loss).Kind == MethodKind.Contrastive) return new ContrastiveRunner(_config, _context, RunDir).Run();
+        if (_config.DistillFrom is not null) return new DistillationRunner(this, _config, _precision, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
-        var device = RunSetup.Initialize(_config);
-        RunSetup.WriteConfig(_config, RunDir, _context);
+        var (device, data, counts) = Begin();
         var observer = _context.Observer;
         bool writer = _context.Parallel.IsWriter;
-        observer.Message($"Loading {_config.Dataset}");
-        var data = RunSetup.LoadData(_config);
         var train = data.Train;
         var val = data.Validation;
-        var counts = DatasetStats.ClassCounts(train);
 
         using var init = EncoderInit.Open(_config.Init);
         var (mean, std) = RunSetup.MeanStd(_config, train, init.Normalization);
 
-        var modelConfig = RunSetup.ModelConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
+        var modelConfig = RunSetup.ClassifierConfig(_config, train.Channels, train.NumClasses, _config.DropPath);
         // SADE's experts classify with NormedLinear (use_norm in every official config).
-        if (StageModel.IsExpertLoss(_config.Loss) && _config.SadeCosineScale > 0)
-            modelConfig = modelConfig with { CosineScale = _config.SadeCosineScale };
+        if (StageModel.IsExpertLoss(_config.Loss) && _config.SadeCosineScale > 0 && modelConfig is VitConfig vit)
+            modelConfig = vit with { CosineScale = _config.SadeCosineScale };
         using var parts = StageModel.Classifier(_config, modelConfig, _precision, device, _context.Parallel.WorldSize,
             init.Path is null ? null : m => init.LoadInto(m, observer));
         var model = parts.Model;
@@ -100,7 +97,7 @@ public sealed class FinetuneRunner
 
         using var log = writer ? new RunLog(RunDir) : null;
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {modelConfig.Depth - experts.ExpertDepth} shared)")}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{init.Describe()}, {_precision.Reason}");
+                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)")}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{DescribeSam(_config)}{init.Describe()}, {_precision.Reason}");
 
         if (_config.Cmo)
             observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
@@ -129,6 +126,21 @@ public sealed class FinetuneRunner
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
+
+    /// <summary>What every fine-tuning run does first: the device and seeds set up, config.json written, the
+    /// data loaded and its training class counts.</summary>
+    internal (Device Device, TrainingData Data, long[] Counts) Begin()
+    {
+        var device = RunSetup.Initialize(_config);
+        RunSetup.WriteConfig(_config, RunDir, _context);
+        _context.Observer.Message($"Loading {_config.Dataset}");
+        var data = RunSetup.LoadData(_config);
+        return (device, data, DatasetStats.ClassCounts(data.Train));
+    }
+
+    /// <summary>", SAM rho …" for a run's opening message with <c>--sam-rho</c>; empty without.</summary>
+    internal static string DescribeSam(TrainConfig config) =>
+        config.SamRho is { } rho ? $", SAM rho {rho:g3} (two forward and backward passes per step)" : "";
 
     /// <summary>BFT's training augmentation of <paramref name="config"/> (also <c>livt bench train</c>'s).</summary>
     internal static IImageTransform TrainTransform(TrainConfig config, int inputSize, float[] mean, float[] std) =>
@@ -162,7 +174,7 @@ public sealed class FinetuneRunner
             _config.DifficultyMeta, _config.Seed);
     }
 
-    private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
+    internal (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
         IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage,
         DifficultyNetTraining? difficulty, RunLog? log)
     {

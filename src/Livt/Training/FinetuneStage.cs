@@ -66,12 +66,15 @@ internal sealed class FinetuneStage : ITrainingStage
         Tensor Logits(Tensor x) => _compute.TrainingOutput(x).to(ScalarType.Float32);
         if (_cmo is not null && _cmo.ActiveAt(step.Epoch)) return CmoLoss(images, labels, step, Logits);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
-        var mixer = new MixupCutmix(_config.Mixup, _config.Cutmix, _config.MixupSwitchProb, _config.MixupProb,
-            _config.Smoothing, _numClasses, Seeds.DeriveInt(_config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
-        var (mixed, targets, _) = mixer.Apply(images, labels);
+        var (mixed, targets, _) = Mixer(_config, _numClasses, step).Apply(images, labels);
         if (_difficulty is not null) return _difficulty.Loss((VisionTransformer)_compute, mixed, targets, step.GlobalStep); // --difficulty-net needs ce or bal-ce: one head
         return _loss.Forward(Logits(mixed), targets);
     }
+
+    /// <summary>The step's Mixup/CutMix with label smoothing (smoothing only, when both are off), seeded from its position.</summary>
+    internal static MixupCutmix Mixer(TrainConfig config, int numClasses, StepContext step) =>
+        new(config.Mixup, config.Cutmix, config.MixupSwitchProb, config.MixupProb, config.Smoothing, numClasses,
+            Seeds.DeriveInt(config.Seed, step.RandomPosition, Seeds.Stream.Mixup));
 
     /// <summary>
     /// CMO inside its window (the official loop draws the minority batch only there): the foreground is the

@@ -7,8 +7,8 @@ namespace Livt.Training;
 /// The model preset that fits a checkpoint to fine-tune from, for a run that names neither a recipe nor
 /// a model: an official MAE/LiVT .pth (<c>checkpoint-799.pth</c>) then trains the ViT it holds instead
 /// of the quick-start recipe's 28-px one. Read from the encoder's shapes (patch size and width from
-/// <c>patch_embed.proj.weight</c>, depth from the <c>blocks.i</c>), or from a Livt checkpoint's metadata.
-/// The input size need not match: the position embedding is resampled.
+/// <c>patch_embed.proj.weight</c>, depth from the <c>blocks.i</c>), or from a Livt checkpoint's metadata;
+/// a CNN's checkpoint names its architecture. The input size need not match: the position embedding is resampled.
 /// </summary>
 public static class InitPreset
 {
@@ -20,11 +20,13 @@ public static class InitPreset
         var (file, meta, path) = ModelCheckpoint.Open(init);
         using (file)
         {
+            var cnn = meta?.Model as ResNetConfig ?? (meta is null && ResNetShape.Describes(file.Tensors) ? ResNetShape.Infer(file.Tensors, path).Config : null);
+            if (cnn is not null) return (cnn.Arch, $"model {cnn.Arch}, the CNN in {path}; --model or --config to choose another");
             int dim, patch, depth;
             int? heads = null;
-            if (meta is not null)
+            if (meta?.Model is VitConfig vit)
             {
-                (dim, patch, depth, heads) = (meta.Model.EmbedDim, meta.Model.PatchSize, meta.Model.Depth, meta.Model.NumHeads);
+                (dim, patch, depth, heads) = (vit.EmbedDim, vit.PatchSize, vit.Depth, vit.NumHeads);
             }
             else
             {

@@ -42,26 +42,39 @@ internal sealed class StageModel<TModel> : IDisposable where TModel : nn.Module
 /// <summary>Builds a <see cref="StageModel{TModel}"/> for each kind of stage.</summary>
 internal static class StageModel
 {
-    /// <summary>The BFT classifier of <paramref name="modelConfig"/>: a ViT, or SADE's multi-expert ViT when
-    /// the loss trains experts (<see cref="IsExpertLoss"/>); <paramref name="load"/> puts pretrained
+    /// <summary>The BFT classifier of <paramref name="modelConfig"/>: a ViT, SADE's multi-expert ViT when
+    /// the loss trains experts (<see cref="IsExpertLoss"/>), or a CNN; <paramref name="load"/> puts pretrained
     /// weights (an MGP encoder) into it before it moves to <paramref name="device"/>.</summary>
-    public static StageModel<ClassifierModel> Classifier(TrainConfig config, VitConfig modelConfig, PrecisionChoice precision,
-        Device device, int worldSize, Action<ClassifierModel>? load = null)
+    public static StageModel<ClassifierModel> Classifier(TrainConfig config, ArchitectureConfig modelConfig, PrecisionChoice precision,
+        Device device, int worldSize, Action<ClassifierModel>? load = null) =>
+        Classifier(config, modelConfig, precision, device, worldSize, load, init => modelConfig switch
+        {
+            ResNetConfig cnn => ResNet.Create(cnn, init),
+            VitConfig vit when IsExpertLoss(config.Loss) => new MultiExpertVisionTransformer(vit, DiverseExpertLoss.NumExperts, config.ExpertBlocks, init),
+            VitConfig vit => new VisionTransformer(vit, init),
+            _ => throw new ArgumentException($"no classifier of a {modelConfig.GetType().Name}", nameof(modelConfig)),
+        });
+
+    /// <summary>The classifier <paramref name="create"/> builds from the run's initialisation generator, loaded,
+    /// moved and given its parameter groups: layer-wise lr decay for a ViT (<paramref name="modelConfig"/>'s
+    /// depth), weight-decay groups for a CNN, which has no layers to decay by.</summary>
+    public static StageModel<ClassifierModel> Classifier(TrainConfig config, ArchitectureConfig modelConfig, PrecisionChoice precision,
+        Device device, int worldSize, Action<ClassifierModel>? load, Func<Generator, ClassifierModel> create)
     {
         using var init = new Generator((ulong)Seeds.Derive(config.Seed, 0, Seeds.Stream.Init));
-        ClassifierModel model = IsExpertLoss(config.Loss)
-            ? new MultiExpertVisionTransformer(modelConfig, DiverseExpertLoss.NumExperts, config.ExpertBlocks, init)
-            : new VisionTransformer(modelConfig, init);
+        var model = create(init);
         load?.Invoke(model);
         model.to(device);
-        var groups = ParamGroups.LayerDecay(model.named_parameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay, model.EncoderName);
+        var groups = modelConfig is VitConfig vit
+            ? ParamGroups.LayerDecay(model.named_parameters(), vit.Depth, config.WeightDecay, config.LayerDecay, model.EncoderName)
+            : ParamGroups.WeightDecay(model.named_parameters(), config.WeightDecay);
         return Finish(config, model, model.NewOfSameArchitecture, groups, precision, device, worldSize);
     }
 
     /// <summary>True for a loss that trains several experts (SADE's diverse-expert loss).</summary>
     public static bool IsExpertLoss(string loss) => LongTailMethods.Find(loss)?.Kind == MethodKind.Experts;
 
-    /// <summary>The loss of the classifier <see cref="Classifier"/> builds: SADE's over the experts, or the
+    /// <summary>The loss of the classifier <c>Classifier</c> builds: SADE's over the experts, or the
     /// configured loss of <see cref="LossFactory"/>.</summary>
     public static LongTailLoss Loss(TrainConfig config, IReadOnlyList<long> classCounts) => IsExpertLoss(config.Loss)
         ? new DiverseExpertLoss(classCounts, config.SadeTau)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Livt.Configuration;
+using Livt.Models;
 using Livt.Tests.Data;
 using Livt.Tests.Training;
 using Livt.Training;
@@ -10,7 +11,8 @@ namespace Livt.Tests.Configuration;
 /// Every shipped recipe resolves and runs two steps of both stages (fine-tuning from the MGP run,
 /// at the recipe's own input sizes, augmentation, loss and sampler) on a tiny slice: the recipe's
 /// ViT narrowed to 32 wide and 1 block, its dataset replaced by a few synthetic images of the same
-/// kind. No shipped recipe can then crash on its first epoch.
+/// kind; a CNN recipe fine-tunes only, a DeiT-LT recipe distils from a two-step ResNet-32. No shipped
+/// recipe can then crash on its first epoch.
 /// </summary>
 public class RecipeSmokeTests
 {
@@ -22,17 +24,31 @@ public class RecipeSmokeTests
     {
         var recipe = ConfigResolver.ReadRecipe(name);
         var root = TinyRuns.TempDir();
-        var data = TinyData(ConfigResolver.Resolve("finetune", recipe, null).Dataset, root);
+        var data = TinyData((string?)recipe["common"]?["dataset"] ?? new TrainConfig().Dataset, root);
         JsonObject Overrides(string stage) => new(data.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())))
         {
             ["out"] = Path.Combine(root, stage), ["epochs"] = 1, ["warmup_epochs"] = 0, ["steps_per_epoch"] = 2, ["batch_size"] = 4,
             ["embed_dim"] = 32, ["depth"] = 1, ["num_heads"] = 2, ["decoder_embed_dim"] = 32, ["decoder_depth"] = 1, ["decoder_num_heads"] = 2,
             ["threads"] = 2, ["workers"] = 2,
         };
-        var pre = new PretrainRunner(ConfigResolver.Resolve("pretrain", recipe, Overrides("pretrain"))).Run();
-        Assert.True(double.IsFinite(pre.FinalTrainLoss));
         var ft = Overrides("finetune");
-        ft["init"] = pre.RunDir;
+        // A CNN recipe (a DeiT-LT teacher's) fine-tunes from scratch; a ViT recipe from its MGP run.
+        if (!ModelPresets.IsCnn((string?)recipe["common"]?["model"] ?? ""))
+        {
+            var pre = new PretrainRunner(ConfigResolver.Resolve("pretrain", recipe, Overrides("pretrain"))).Run();
+            Assert.True(double.IsFinite(pre.FinalTrainLoss));
+            ft["init"] = pre.RunDir;
+        }
+        // A DeiT-LT recipe distils from a teacher: a ResNet-32 trained two steps on the same data, DRW from the start.
+        if (recipe["finetune"]?["no_mixup_drw"] is not null)
+        {
+            var teacher = Overrides("teacher");
+            teacher["model"] = "resnet32";
+            teacher["input_size"] = 32;
+            var common = new JsonObject { ["common"] = recipe["common"]?.DeepClone() };
+            ft["distill_from"] = new FinetuneRunner(ConfigResolver.Resolve("finetune", common, teacher)).Run().RunDir;
+            ft["drw_epoch"] = 0;
+        }
         var run = new FinetuneRunner(ConfigResolver.Resolve("finetune", recipe, ft)).Run();
         Assert.True(double.IsFinite(run.FinalTrainLoss), $"{name}: fine-tuning loss {run.FinalTrainLoss}");
         Assert.True(File.Exists(run.ReportPath));

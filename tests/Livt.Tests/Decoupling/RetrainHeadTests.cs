@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Livt.Data;
 using Livt.Decoupling;
 using Livt.Interop;
+using Livt.Models;
 using Livt.Tests.Models;
 using Livt.Tests.Training;
 using Livt.Training;
@@ -105,12 +106,12 @@ public sealed class RetrainHeadTests(SliceRun slice) : IClassFixture<SliceRun>
         File.Copy(Path.Combine(slice.Finetuned, "config.json"), Path.Combine(dir, "config.json"));
         var (model, meta) = ModelCheckpoint.LoadClassifier(slice.Finetuned, CPU);
         using (model)
-            ModelCheckpoint.Save(Path.Combine(dir, ModelCheckpoint.FileName), model, meta with { Model = meta.Model with { CosineScale = 30 } });
+            ModelCheckpoint.Save(Path.Combine(dir, ModelCheckpoint.FileName), model, meta with { Model = (VitConfig)meta.Model with { CosineScale = 30 } });
         var lws = Assert.Throws<LivtException>(() => new RetrainHeadRunner(Options("lws", "cos-lws") with { Init = dir }).Run());
         Assert.Contains("cosine", lws.Message);
         var crt = new RetrainHeadRunner(Options("crt", "cos-crt") with { Init = dir }).Run();
         using var file = SafeTensors.Read(crt.ModelPath);
-        Assert.Null(ModelMetadata.FromSafeTensorsMetadata(file.Metadata, crt.ModelPath).Model.CosineScale);
+        Assert.Null(Assert.IsType<VitConfig>(ModelMetadata.FromSafeTensorsMetadata(file.Metadata, crt.ModelPath).Model).CosineScale);
     }
 
     [Fact]

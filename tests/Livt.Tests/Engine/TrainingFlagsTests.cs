@@ -88,8 +88,9 @@ public class TrainingFlagsTests
         var (model, meta) = ModelCheckpoint.LoadClassifier(run.ModelPath, torch.CPU);
         using (model)
         {
-            Assert.False(meta.Model.GlobalPool);
-            using var avg = new VisionTransformer(meta.Model with { GlobalPool = true });
+            var vit = Assert.IsType<VitConfig>(meta.Model);
+            Assert.False(vit.GlobalPool);
+            using var avg = new VisionTransformer(vit with { GlobalPool = true });
             Assert.NotEqual(avg.state_dict().Keys.Order(), model.state_dict().Keys.Order());
         }
     }

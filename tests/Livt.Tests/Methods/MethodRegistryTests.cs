@@ -20,7 +20,9 @@ public class MethodRegistryTests
         {
             Assert.Same(m, LongTailMethods.Find(m.Name.ToUpperInvariant().Replace('-', '_')));
             foreach (var key in m.Settings) Assert.True(Setting.ByKey(key) is not null, $"{m.Name}: no setting '{key}'");
-            if (m.SwitchKey is { } on) Assert.Equal(typeof(bool), Setting.ByKey(on)!.ValueType);
+            // A switch is a bool, or a setting that is unset (null) unless given.
+            if (m.SwitchKey is { } on)
+                Assert.True(Setting.ByKey(on)!.Property.PropertyType is var t && (t == typeof(bool) || !t.IsValueType || Nullable.GetUnderlyingType(t) is not null), $"{m.Name}: switch '{on}' of type {t}");
         }
         Assert.Equal("sade", LongTailMethods.Find("TADE")!.Name);
         Assert.Equal("bal-bce", LongTailMethods.Find("Bal_BCE")!.Name);
@@ -33,9 +35,10 @@ public class MethodRegistryTests
     [InlineData("ce", "focal_gamma", 1.0, "--focal-gamma")]
     [InlineData("bal-bce", "cmo_prob", 0.3, "--cmo")]
     [InlineData("bcl", "queue_size", 64, "--queue-size")]
+    [InlineData("bal-bce", "drw_epoch", 1, "--distill-from")]
     public void AFlagOfAnotherMethodIsAnError(string loss, string key, double value, string named)
     {
-        var flags = new JsonObject { ["loss"] = loss, [key] = key is "expert_blocks" or "queue_size" ? (int)value : value };
+        var flags = new JsonObject { ["loss"] = loss, [key] = key is "expert_blocks" or "queue_size" or "drw_epoch" ? (int)value : value };
         var e = Assert.Throws<LivtException>(() => Finetune(flags));
         Assert.Contains(named, e.Message);
     }
@@ -46,6 +49,7 @@ public class MethodRegistryTests
         Assert.Equal(3.0, Finetune(new JsonObject { ["loss"] = "tade", ["sade_tau"] = 3.0 }).SadeTau);
         Assert.Equal(0.3, Finetune(new JsonObject { ["cmo"] = true, ["cmo_prob"] = 0.3, ["mixup"] = 0, ["cutmix"] = 0, ["cmo_start_epoch"] = 0, ["cmo_end_epochs"] = 0, ["epochs"] = 4, ["warmup_epochs"] = 1 }).CmoProb);
         Assert.Equal(1.05, Finetune(new JsonObject { ["loss"] = "bal-ce", ["bal_tau"] = 1.05 }).BalTau);
+        Assert.Equal(1, Finetune(new JsonObject { ["loss"] = "bal-ce", ["distill_from"] = "teacher", ["drw_epoch"] = 1, ["no_mixup_drw"] = true }).DrwEpoch);
         // A recipe's value for its own loss stays when the command line changes the loss.
         var recipe = ConfigResolver.ReadRecipe("places-lt");
         Assert.Equal("ce", ConfigResolver.Resolve("finetune", recipe, new JsonObject { ["loss"] = "ce", ["mixup"] = 0, ["cutmix"] = 0 }).Loss);

@@ -34,6 +34,17 @@ internal static class TensorAssert
     public static bool BitEqual(Tensor a, Tensor b) =>
         a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.contiguous().bytes.SequenceEqual(b.contiguous().bytes);
 
+    /// <summary>Each fixture tensor named <c>grad.NAME</c> close to the gradient of <paramref name="model"/>'s
+    /// parameter NAME after a backward; returns how many there were.</summary>
+    public static int GradientsClose(nn.Module model, IReadOnlyDictionary<string, Tensor> fixture)
+    {
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var keys = fixture.Keys.Where(k => k.StartsWith("grad.", StringComparison.Ordinal)).ToList();
+        foreach (var key in keys)
+            Close(fixture[key], parameters[key["grad.".Length..]].grad!, what: key);
+        return keys.Count;
+    }
+
     public static string Fixture(params string[] parts) =>
         Path.Combine(new[] { AppContext.BaseDirectory, "fixtures" }.Concat(parts).ToArray());
 }

@@ -1,5 +1,6 @@
 using Livt.Data;
 using Livt.Interop;
+using Livt.Models;
 using Livt.Tests.Models;
 using Livt.Engine;
 using Livt.Inference;
@@ -21,7 +22,7 @@ public class PthCheckpointTests
         var (model, meta) = ModelCheckpoint.LoadClassifier(Pth("vit_state_dict.pth"), CPU, new RawCheckpointOptions { NumHeads = 2 });
         using (model)
         {
-            Assert.Equal(new VitConfigShape(28, 1, 7, 32, 2, 2, 10, true), VitConfigShape.Of(meta.Model));
+            Assert.Equal(new VitConfigShape(28, 1, 7, 32, 2, 2, 10, true), VitConfigShape.Of(Assert.IsType<VitConfig>(meta.Model)));
             var (mean, std) = Normalization.ImageNet(1);
             Assert.Equal(mean, meta.Mean);
             Assert.Equal(std, meta.Std);

@@ -10,8 +10,10 @@ namespace Livt.Training.Setup;
 /// Loads a pretraining (or classifier) checkpoint's encoder into a classifier being fine-tuned, as MAE's
 /// main_finetune.py does: the decoder is dropped, the position embedding is resampled to the new
 /// patch grid when the input size differs (<c>interpolate_pos_embed</c>: bicubic, class token kept),
-/// and only the new classifier (head, and fc_norm when the encoder had none) may be missing. A multi-expert
-/// model takes the encoder's last blocks into every expert (<see cref="StateDictLoader.LoadEncoder"/>).
+/// and only the new classifier (head, and fc_norm when the encoder had none) may be missing. A CNN takes
+/// everything of a CNN classifier's checkpoint but its head. A multi-expert model takes the encoder's last
+/// blocks into every expert, a distilled ViT its class token into the distillation token
+/// (<see cref="StateDictLoader.LoadEncoder"/>).
 /// </summary>
 public static class EncoderLoader
 {
@@ -22,18 +24,21 @@ public static class EncoderLoader
     {
         // A pretraining run's file (any --method) holds the encoder under MAE's names, its decoder if any beside it.
         bool isMae = meta?.Kind is "mae" or "encoder" || init.Tensors.Keys.Any(k => k.StartsWith("decoder_", StringComparison.Ordinal));
-        var weights = isMae
-            ? StateDictLoader.EncoderFromMae(init.Tensors, model.Config.GlobalPool)
-            : init.Tensors.Where(kv => !kv.Key.StartsWith("head.", StringComparison.Ordinal))
+        // The classifier's head is new: a ViT's "head", a CNN's "linear" or "fc".
+        string head = $"{(model as LinearHeadClassifier)?.HeadName ?? "head"}.";
+        IReadOnlyDictionary<string, Tensor> weights = isMae
+            ? StateDictLoader.EncoderFromMae(init.Tensors, model.Architecture is VitConfig { GlobalPool: true })
+            : init.Tensors.Where(kv => !kv.Key.StartsWith(head, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
         var resampled = StateDictLoader.ResamplePosEmbed(weights, model, path);
         try
         {
             if (!ReferenceEquals(resampled, weights))
-                observer?.Message($"Position embedding resampled from {Shape(weights["pos_embed"])} to {Shape(resampled["pos_embed"])} (input size {model.Config.ImageSize})");
+                observer?.Message($"Position embedding resampled from {Shape(weights["pos_embed"])} to {Shape(resampled["pos_embed"])} (input size {model.Architecture.ImageSize})");
             var report = StateDictLoader.LoadEncoder(model, resampled, path);
             var missing = report.Missing.Select(model.EncoderName)
-                .Where(k => !(k.StartsWith("head.", StringComparison.Ordinal) || k.StartsWith("fc_norm.", StringComparison.Ordinal))).Distinct().ToList();
+                .Where(k => !(k.StartsWith(head, StringComparison.Ordinal) || k.StartsWith("head.", StringComparison.Ordinal)
+                              || k.StartsWith("fc_norm.", StringComparison.Ordinal))).Distinct().ToList();
             if (missing.Count > 0 || report.Unexpected.Count > 0 || report.ShapeMismatched.Count > 0)
                 throw new LivtException($"{path}: does not fit the model being fine-tuned (another architecture?)" +
                     (missing.Count > 0 ? $"; missing: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}" : "") +

@@ -56,7 +56,16 @@ internal static class RunSetup
     /// <summary>Loads the dataset named by the config; see <see cref="TrainingData"/> for the validation split.</summary>
     public static TrainingData LoadData(TrainConfig config) => TrainingData.Load(config);
 
-    /// <summary>The architecture: the preset with the config's overrides, sized to the data.</summary>
+    /// <summary>A classifier's architecture: a CNN (<see cref="ModelPresets.Cnn"/>) at the config's input size
+    /// and sized to the data, or the ViT of <see cref="ModelConfig"/>.</summary>
+    public static ArchitectureConfig ClassifierConfig(TrainConfig config, int channels, int numClasses, double dropPath)
+    {
+        if (!ModelPresets.IsCnn(config.Model)) return ModelConfig(config, channels, numClasses, dropPath);
+        var cnn = ModelPresets.Cnn(config.Model);
+        return cnn with { ImageSize = config.InputSize ?? cnn.ImageSize, InChans = channels, NumClasses = numClasses };
+    }
+
+    /// <summary>The ViT architecture: the preset with the config's overrides, sized to the data.</summary>
     public static VitConfig ModelConfig(TrainConfig config, int channels, int numClasses, double dropPath)
     {
         var p = ModelPresets.Get(config.Model);

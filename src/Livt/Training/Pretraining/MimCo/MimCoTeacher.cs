@@ -25,18 +25,18 @@ internal static class MimCoTeacher
         var (file, meta, path) = ModelCheckpoint.Open(teacher);
         using (file)
         {
-            if (meta is not { Kind: "encoder" or "mae" })
+            if (meta is not { Kind: "encoder" or "mae", Model: VitConfig encoder })
                 throw new LivtException($"--teacher {teacher}: expected a livt pretrain run's model (kind encoder or mae), got {(meta is null ? "a file without Livt metadata" : $"kind '{meta.Kind}'")}");
-            if (meta.Model.ImageSize != student.ImageSize || meta.Model.PatchSize != student.PatchSize || meta.Model.InChans != student.InChans)
-                throw new LivtException($"--teacher {teacher}: its encoder takes {meta.Model.InChans}×{meta.Model.ImageSize} px in {meta.Model.PatchSize}-px patches, " +
+            if (encoder.ImageSize != student.ImageSize || encoder.PatchSize != student.PatchSize || encoder.InChans != student.InChans)
+                throw new LivtException($"--teacher {teacher}: its encoder takes {encoder.InChans}×{encoder.ImageSize} px in {encoder.PatchSize}-px patches, " +
                     $"the student {student.InChans}×{student.ImageSize} px in {student.PatchSize}-px patches: the patch features must line up");
             using var scratch = new Generator(0);
-            var model = new VisionTransformer(meta.Model with { GlobalPool = false, DropPathRate = 0 }, scratch);
+            var model = new VisionTransformer(encoder with { GlobalPool = false, DropPathRate = 0 }, scratch);
             EncoderLoader.Load(model, file, meta, path, observer);
             foreach (var p in model.parameters()) p.requires_grad = false;
             model.to(device);
             model.eval();
-            observer.Message($"MimCo teacher: {path} ({meta.Pretraining ?? meta.Kind}, {meta.Model.EmbedDim}-d, depth {meta.Model.Depth})");
+            observer.Message($"MimCo teacher: {path} ({meta.Pretraining ?? meta.Kind}, {encoder.EmbedDim}-d, depth {encoder.Depth})");
             return model;
         }
     }
