@@ -57,7 +57,7 @@ public sealed class PretrainRunner
         int stepsPerEpoch = Math.Min(loader.BatchesPerEpoch, _config.StepsPerEpoch ?? int.MaxValue);
         using var objective = _method.Create(new PretrainingSetup(_config, modelConfig, _precision, device, _context.Parallel, stepsPerEpoch, observer));
         using var log = _context.Parallel.IsWriter ? new RunLog(RunDir) : null;
-        observer.Message($"Pretraining ({_method.Summary}) on {data.Train.Count} images, {views.Count} view(s) per image, " +
+        observer.Message($"Pretraining ({_method.Describe(_config)}) on {data.Train.Count} images, {views.Count} view(s) per image, " +
                          $"{modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, {_precision.Reason}");
 
         var stage = new PretrainStage(objective, device);

@@ -15,6 +15,10 @@ internal interface IPretrainingMethod
     /// <summary>One line for the run's opening message and the docs: what it trains, after which official code.</summary>
     string Summary { get; }
 
+    /// <summary>The run's opening message: <see cref="Summary"/> with the run's own values where the summary
+    /// names a flag.</summary>
+    string Describe(TrainConfig config) => Summary;
+
     /// <summary>The method settings it reads (<see cref="TrainConfig"/> property names among
     /// <see cref="PretrainingMethods.MethodSettings"/>); the others must be left unset.</summary>
     IReadOnlyCollection<string> Settings { get; }

@@ -17,6 +17,9 @@ internal sealed class MaeMethod : IPretrainingMethod
 
     public string Name => Id;
     public string Summary => "MAE (MGP): masked autoencoder, mask ratio --mask-ratio, norm-pix loss on the removed patches";
+
+    public string Describe(TrainConfig config) => System.FormattableString.Invariant(
+        $"MAE (MGP): masked autoencoder, mask ratio {config.MaskRatio:G3}, {(config.NormPixLoss ? "norm-pix" : "pixel")} loss on the removed patches");
     public IReadOnlyCollection<string> Settings => [];
 
     public void Check(TrainConfig config) { }
