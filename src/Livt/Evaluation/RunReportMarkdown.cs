@@ -54,7 +54,12 @@ internal static class RunReportMarkdown
                         : aggregated ? " – | – | – | – | – |" : ""));
             md.AppendLine();
             if (aggregated)
-                md.AppendLine("A multi-expert model: Top-1 to Few average its experts' logits; the aggregated columns weight the experts (forward / uniform / backward) with weights learned on the split's unlabeled images by SADE's test-time self-supervised aggregation.").AppendLine();
+            {
+                md.AppendLine("A multi-expert model: Top-1 to Few average its experts' logits; the aggregated columns weight the experts " +
+                    "(forward / uniform / backward) with weights learned on the split's unlabeled images by SADE's test-time self-supervised aggregation.")
+                    .AppendLine();
+                AppendExperts(md, splits);
+            }
             md.AppendLine(Invariant(
                 $"Test-agnostic protocol (SADE): each split re-samples the balanced test set per class, ranked by training images, to a forward or backward long tail of the given imbalance factor (seed {r.TestSplitSeed ?? 0}); shot groups as above."));
             md.AppendLine();
@@ -68,6 +73,29 @@ internal static class RunReportMarkdown
             md.AppendLine(Invariant(
                 $"| {c} | {Escape(r.ClassNames[c])} | {r.ClassCounts[c]} | {groups[c]} | {r.TestCounts[c]} | {Pct(r.PerClass[c])} |"));
         return md.ToString();
+    }
+
+    /// <summary>Each expert alone on each split: with all the weight on one expert the stability objective is
+    /// that expert's view agreement, so this table shows why the weights went where they did.</summary>
+    private static void AppendExperts(StringBuilder md, IReadOnlyList<TestDistributionMetrics> splits)
+    {
+        if (!splits.Any(s => s.Aggregation?.Experts is { Length: > 0 })) return;
+        md.AppendLine("| Split | Expert | Top-1 alone | Entropy (nats) | View agreement | Top class share |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        string[] names = ["forward", "uniform", "backward"];
+        foreach (var s in splits)
+        {
+            var experts = s.Aggregation?.Experts ?? [];
+            for (int e = 0; e < experts.Length; e++)
+            {
+                var x = experts[e];
+                string name = experts.Length == names.Length ? names[e] : (e + 1).ToString(CultureInfo.InvariantCulture);
+                md.AppendLine(Invariant($"| {s.Name} | {name} | {Pct(x.Top1)} | {x.Entropy:F3} | {x.ViewAgreement:F4} | {x.TopClassShare:F1} % |"));
+            }
+        }
+        md.AppendLine().AppendLine("View agreement: the mean cosine similarity of an expert's softmax predictions of an image's two views, " +
+            "the stability objective when all the weight is on that expert; top class share: the share of its predictions that go to its most-predicted class.")
+            .AppendLine();
     }
 
     private static int Members(ShotGroup[] groups, ShotGroup group) => groups.Count(g => g == group);

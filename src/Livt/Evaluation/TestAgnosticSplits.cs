@@ -15,7 +15,8 @@ public sealed record TestDistributionResult(TestDistribution Distribution, Evalu
 /// <summary>The experts combined as Σ_e Weights_e · z_e, and the metrics of that combination.</summary>
 /// <param name="Weights">softmax(w), one per expert, summing to 1.</param>
 /// <param name="Result">The metrics of the aggregated logits.</param>
-public sealed record AggregatedResult(IReadOnlyList<double> Weights, EvaluationResult Result);
+/// <param name="Experts">Each expert alone on the split and on the views the weights learned from, in expert order.</param>
+public sealed record AggregatedResult(IReadOnlyList<double> Weights, EvaluationResult Result, IReadOnlyList<ExpertOnSplit> Experts);
 
 /// <summary>
 /// The test-agnostic protocol of SADE (Vanint/SADE-AgnosticLT): the balanced test set re-sampled to

@@ -33,6 +33,10 @@ public sealed record TestDistributionMetrics
             {
                 Weights = a.Weights.ToArray(), Top1 = a.Result.Top1, Top5 = a.Result.Top5, Many = a.Result.Many,
                 Medium = a.Result.Medium, Few = a.Result.Few, Ece = a.Result.Ece,
+                Experts = a.Experts.Select(e => new ExpertMetrics
+                {
+                    Top1 = e.Top1, Entropy = e.Entropy, ViewAgreement = e.ViewAgreement, TopClassShare = e.TopClassShare,
+                }).ToArray(),
             }
             : null,
     };
@@ -50,4 +54,19 @@ public sealed record AggregationMetrics
     [JsonPropertyName("medium")] public required double? Medium { get; init; }
     [JsonPropertyName("few")] public required double? Few { get; init; }
     [JsonPropertyName("ece")] public required double Ece { get; init; }
+    /// <summary>Each expert alone (forward, uniform, backward): what decides where the weights move.</summary>
+    [JsonPropertyName("experts")] public ExpertMetrics[]? Experts { get; init; }
+}
+
+/// <summary>One expert of an <c>aggregation</c> (<see cref="ExpertOnSplit"/>).</summary>
+public sealed record ExpertMetrics
+{
+    /// <summary>Top-1 % of the expert alone on the split.</summary>
+    [JsonPropertyName("top1")] public required double Top1 { get; init; }
+    /// <summary>Mean entropy of its predictions on the two views, nats.</summary>
+    [JsonPropertyName("entropy")] public required double Entropy { get; init; }
+    /// <summary>Mean cosine similarity of its softmax predictions of an image's two views.</summary>
+    [JsonPropertyName("view_agreement")] public required double ViewAgreement { get; init; }
+    /// <summary>Percent of its view predictions that go to its most-predicted class.</summary>
+    [JsonPropertyName("top_class_share")] public required double TopClassShare { get; init; }
 }

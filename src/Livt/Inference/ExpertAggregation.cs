@@ -67,12 +67,16 @@ public static class ExpertAggregation
                         Seed = SeedMixer.Mix(options.Seed, s),
                     });
                     using var aggregation = new TestTimeAggregation(model.NumExperts, lr, device: device);
-                    var weights = aggregation.Fit(epoch => ViewPairs(compute, loader, epoch, device), options.Epochs);
+                    var statistics = new ExpertViewStatistics(model.NumExperts, test.NumClasses);
+                    var weights = aggregation.Fit(epoch => ViewPairs(compute, loader, epoch, device, epoch == 0 ? statistics : null), options.Epochs);
                     using var scope = torch.NewDisposeScope();
                     var index = torch.tensor(rows);
+                    var splitLogits = logits.index_select(0, index);
+                    var splitLabels = labels.index_select(0, index);
                     var split = new MetricsAccumulator(test.NumClasses);
-                    split.Add(TestTimeAggregation.Aggregate(logits.index_select(0, index), weights), labels.index_select(0, index));
-                    results.Add(row with { Aggregated = new AggregatedResult(weights, split.Compute(trainCounts, classNames: classNames)) });
+                    split.Add(TestTimeAggregation.Aggregate(splitLogits, weights), splitLabels);
+                    var experts = statistics.Summarise(ExpertTop1(splitLogits, splitLabels));
+                    results.Add(row with { Aggregated = new AggregatedResult(weights, split.Compute(trainCounts, classNames: classNames), experts) });
                 }
                 return results;
             }
@@ -112,7 +116,18 @@ public static class ExpertAggregation
         }
     }
 
-    private static IEnumerable<(Tensor View1, Tensor View2)> ViewPairs(MultiExpertVisionTransformer model, DataLoader loader, int epoch, Device device)
+    /// <summary>Top-1 % of each expert alone: logits [N, E, C], labels [N].</summary>
+    private static double[] ExpertTop1(Tensor logits, Tensor labels)
+    {
+        using var scope = torch.NewDisposeScope();
+        var correct = logits.argmax(2).eq(labels.unsqueeze(1)).to(ScalarType.Float64).mean([0L]);
+        return correct.data<double>().Select(c => 100.0 * c).ToArray();
+    }
+
+    /// <summary>The experts' logits of each batch's two views; the first epoch's also go into
+    /// <paramref name="statistics"/>, before any weight has moved.</summary>
+    private static IEnumerable<(Tensor View1, Tensor View2)> ViewPairs(MultiExpertVisionTransformer model, DataLoader loader, int epoch, Device device,
+        ExpertViewStatistics? statistics)
     {
         foreach (var batch in loader.Epoch(epoch))
         {
@@ -122,6 +137,7 @@ public static class ExpertAggregation
                 view1 = Experts(model, batch.Images, 0, device);
                 view2 = Experts(model, batch.Images, 1, device);
             }
+            statistics?.Add(view1, view2);
             try
             {
                 yield return (view1, view2);
