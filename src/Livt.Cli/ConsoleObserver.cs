@@ -1,7 +1,5 @@
-using Livt.Training;
-using Spectre.Console;
-
 using Livt.Engine;
+using Spectre.Console;
 
 namespace Livt.Cli;
 

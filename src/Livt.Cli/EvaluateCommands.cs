@@ -2,7 +2,6 @@ using System.CommandLine;
 using Livt.Data;
 using Livt.Inference;
 using Livt.Interop;
-using Livt.Training;
 using Spectre.Console;
 
 namespace Livt.Cli;

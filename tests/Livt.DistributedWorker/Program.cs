@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
 using Livt.Configuration;
 using Livt.Data;
-using Livt.Engine;
-using Livt.Training;
-using Livt.Training.Setup;
 using Livt.Distributed;
-using Livt.Optimization;
+using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
+using Livt.Training;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

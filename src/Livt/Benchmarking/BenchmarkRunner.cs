@@ -8,9 +8,9 @@ using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
-using Livt.Training.Setup;
 using Livt.Training.Pretraining;
 using Livt.Training.Pretraining.Mae;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

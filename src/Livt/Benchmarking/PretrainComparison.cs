@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using Livt.Training.Setup;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
-using Livt.Training;
 using Livt.Training.Pretraining;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,13 +1,11 @@
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Losses;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 using Livt.Training;
 using Livt.Training.Pretraining;
-using Livt.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Benchmarking;

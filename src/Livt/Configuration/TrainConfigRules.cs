@@ -1,10 +1,10 @@
 using Livt.Data;
 using Livt.Engine;
-using Livt.Optimization;
 using Livt.Losses;
 using Livt.Losses.Contrastive;
 using Livt.Methods;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 
 namespace Livt.Configuration;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Losses;
 using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Engine;
 
 namespace Livt.Decoupling;
 

@@ -2,18 +2,16 @@ using System.Diagnostics;
 using System.Text.Json;
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Evaluation;
+using Livt.Inference;
 using Livt.Interop;
 using Livt.Losses;
 using Livt.Methods;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Engine;
-
-using Livt.Inference;
 
 namespace Livt.Decoupling;
 

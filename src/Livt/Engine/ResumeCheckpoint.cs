@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Livt.Interop;
 using Livt.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Engine;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Livt.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Evaluation;

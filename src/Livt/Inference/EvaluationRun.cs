@@ -2,12 +2,11 @@ using System.Diagnostics;
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Distributed;
-using Livt.Evaluation;
-using Livt.Runtime;
-
 using Livt.Engine;
+using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Models;
+using Livt.Runtime;
 
 namespace Livt.Inference;
 

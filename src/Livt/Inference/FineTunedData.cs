@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Livt.Data;
-using Livt.Interop;
 using Livt.Engine;
+using Livt.Interop;
 
 namespace Livt.Inference;
 

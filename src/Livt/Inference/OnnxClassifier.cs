@@ -2,7 +2,6 @@ using Livt.Augmentation;
 using Livt.Data;
 using Livt.Interop.Onnx;
 using Microsoft.ML.OnnxRuntime;
-using Livt.Interop;
 
 namespace Livt.Inference;
 

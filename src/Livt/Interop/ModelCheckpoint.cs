@@ -1,4 +1,3 @@
-using Livt.Interop;
 using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,5 @@
 using Livt.Engine;
 using Livt.Interop;
-using Livt.Losses;
 using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -4,17 +4,16 @@ using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Evaluation;
+using Livt.Inference;
 using Livt.Interop;
 using Livt.Losses;
 using Livt.Methods;
-using Livt.Training.Contrastive;
-using Livt.Training.Distillation;
 using Livt.Models;
 using Livt.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-using Livt.Inference;
+using Livt.Training.Contrastive;
+using Livt.Training.Distillation;
 using Livt.Training.Setup;
+using static TorchSharp.torch;
 
 namespace Livt.Training;
 

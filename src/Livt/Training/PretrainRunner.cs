@@ -1,15 +1,11 @@
 using System.Diagnostics;
-using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Models;
-using Livt.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 using Livt.Interop;
-using Livt.Training.Setup;
+using Livt.Runtime;
 using Livt.Training.Pretraining;
+using Livt.Training.Setup;
 
 namespace Livt.Training;
 

@@ -1,18 +1,16 @@
-using Livt.Runtime;
 using System.Diagnostics;
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Optimization;
 using Livt.Evaluation;
 using Livt.Inference;
 using Livt.Interop;
-using Livt.Losses.Contrastive;
 using Livt.Methods;
 using Livt.Models;
+using Livt.Optimization;
+using Livt.Runtime;
 using Livt.Training.Setup;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Contrastive;

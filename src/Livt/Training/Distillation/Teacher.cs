@@ -1,4 +1,3 @@
-using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
 using TorchSharp;

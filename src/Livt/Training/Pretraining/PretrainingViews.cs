@@ -1,8 +1,8 @@
-using Livt.Training.Setup;
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
+using Livt.Training.Setup;
 
 namespace Livt.Training.Pretraining;
 

@@ -1,7 +1,6 @@
 using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Setup;

@@ -1,7 +1,7 @@
-using Livt.Training.Setup;
 using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using Livt.Engine;
 using Livt.Optimization;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
