@@ -9,11 +9,14 @@ internal static class BenchCommands
 {
     public static Command Bench()
     {
-        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's or GPU's peak and memory, as JSON. Past warm-up, median over the timed steps; bare and end-to-end steps alternate in blocks. Under mpirun/srun, train and pretrain run data-parallel on every process and rank 0 reports the whole job's images/s and the all-reduce time per step.");
+        var bench = new Command("bench", "Throughput, step breakdown, loader overhead, share of the CPU's or GPU's peak and memory, as JSON. Past warm-up, " +
+            "median over the timed steps; bare and end-to-end steps alternate in blocks. Under mpirun/srun, train and pretrain run data-parallel on every " +
+            "process and rank 0 reports the whole job's images/s and the all-reduce time per step.");
         foreach (var (mode, what) in new[]
                  {
                      ("train", "fine-tuning step of a quick-start run (the trainer's TrainStep): forward, Bal-BCE, backward, AdamW"),
-                     ("pretrain", "pretraining step of a quick-start run (the trainer's TrainStep) with its --method (MAE by default): forward, backward, AdamW; several methods, comma-separated, are timed side by side"),
+                     ("pretrain", "pretraining step of a quick-start run (the trainer's TrainStep) with its --method (MAE by default): forward, backward, " +
+                         "AdamW; several methods, comma-separated, are timed side by side"),
                      ("infer", "forward only, eval mode"),
                      ("data", "the loader alone, full augmentation"),
                  })
@@ -30,22 +33,31 @@ internal static class BenchCommands
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize, Description = "Batch size" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores; under mpirun/srun, each process's share of them)" };
         var workers = new Option<int>("--workers") { Description = "Loader threads (default: the cores libtorch leaves free, at least 1)" };
-        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => defaults.Steps, Description = "Timed steps (of each kind with a real --source: bare and end to end)" };
-        var blockSteps = new Option<int>("--block-steps") { DefaultValueFactory = _ => defaults.BlockSteps, Description = "Steps per block when bare and end-to-end steps alternate" };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => defaults.Steps,
+            Description = "Timed steps (of each kind with a real --source: bare and end to end)" };
+        var blockSteps = new Option<int>("--block-steps") { DefaultValueFactory = _ => defaults.BlockSteps,
+            Description = "Steps per block when bare and end-to-end steps alternate" };
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => defaults.Warmup, Description = "Untimed warm-up steps" };
-        var source = new Option<string>("--source") { DefaultValueFactory = _ => mode == "data" ? "fashion-mnist-lt" : "synthetic", Description = "synthetic | fashion-mnist-lt | imagefolder-224" };
+        var source = new Option<string>("--source") { DefaultValueFactory = _ => mode == "data" ? "fashion-mnist-lt" : "synthetic",
+            Description = "synthetic | fashion-mnist-lt | imagefolder-224" };
         var attention = new Option<string>("--attention") { DefaultValueFactory = _ => defaults.Attention, Description = "manual | fused" };
-        var precision = new Option<string>("--precision") { DefaultValueFactory = _ => defaults.Precision, Description = "auto | fp32 | bf16: auto is bf16 where the device has it natively (train/pretrain: bf16 compute with fp32 master weights, as training does; infer: a bf16 copy)" };
+        var precision = new Option<string>("--precision") { DefaultValueFactory = _ => defaults.Precision,
+            Description = "auto | fp32 | bf16: auto is bf16 where the device has it natively (train/pretrain: bf16 compute with fp32 master weights, as " +
+            "training does; infer: a bf16 copy)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Fashion-MNIST folder" };
         var json = new Option<string?>("--json") { Description = "Write the JSON here instead of stdout" };
-        var engine = new Option<string>("--engine") { DefaultValueFactory = _ => defaults.Engine, Description = "torchsharp | onnxruntime (the model exported to ONNX, run by ONNX Runtime on the CPU) | both, in one run" };
+        var engine = new Option<string>("--engine") { DefaultValueFactory = _ => defaults.Engine,
+            Description = "torchsharp | onnxruntime (the model exported to ONNX, run by ONNX Runtime on the CPU) | both, in one run" };
         var command = new Command(mode, $"Benchmark the {what}.")
         {
             model, imageSize, batch, threads, workers, steps, blockSteps, warmup, source, attention, precision, device, dataDir, json,
         };
-        var method = new Option<string>("--method") { DefaultValueFactory = _ => defaults.Method, Description = "Pretraining method, or several comma-separated (mae,moco-v3,byol,dcl,dclw,mimco) timed side by side in alternating blocks on batches in memory" };
-        var set = new Option<string[]>("--set") { Description = "A run setting KEY=VALUE (recipe key, e.g. ssl_hidden_dim=1024 or teacher=runs/moco); a method's own setting goes only to the methods that read it", AllowMultipleArgumentsPerToken = false };
+        var method = new Option<string>("--method") { DefaultValueFactory = _ => defaults.Method,
+            Description = "Pretraining method, or several comma-separated (mae,moco-v3,byol,dcl,dclw,mimco) timed side by side in alternating blocks on " +
+            "batches in memory" };
+        var set = new Option<string[]>("--set") { Description = "A run setting KEY=VALUE (recipe key, e.g. ssl_hidden_dim=1024 or teacher=runs/moco); a " +
+            "method's own setting goes only to the methods that read it", AllowMultipleArgumentsPerToken = false };
         if (mode == "infer") command.Add(engine);
         if (mode == "pretrain")
         {
@@ -63,7 +75,8 @@ internal static class BenchCommands
                 {
                     Mode = mode, Model = parse.GetValue(model)!, BatchSize = parse.GetValue(batch), Threads = parse.GetValue(threads),
                     Steps = parse.GetValue(steps), BlockSteps = parse.GetValue(blockSteps), Warmup = parse.GetValue(warmup), Source = parse.GetValue(source)!,
-                    Attention = parse.GetValue(attention)!, Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, Method = methods, Settings = settings,
+                    Attention = parse.GetValue(attention)!, Device = parse.GetValue(device)!, Precision = parse.GetValue(precision)!, Method = methods,
+                        Settings = settings,
                 }, Console.Error.WriteLine);
                 Write(JsonSerializer.Serialize(comparison, JsonOptions), parse.GetValue(json));
                 return 0;

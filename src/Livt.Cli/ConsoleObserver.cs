@@ -36,7 +36,8 @@ internal sealed class ConsoleObserver : ITrainingObserver
         if (DateTime.UtcNow - _lastLine > TimeSpan.FromSeconds(15))
         {
             _lastLine = DateTime.UtcNow;
-            Console.WriteLine($"  {s.Stage} epoch {s.Epoch + 1}/{s.Epochs} step {s.Step}/{s.StepsPerEpoch} loss {s.Loss:F4} lr {s.Lr:E2} {s.ImagesPerSecond:F0} img/s");
+            Console.WriteLine($"  {s.Stage} epoch {s.Epoch + 1}/{s.Epochs} step {s.Step}/{s.StepsPerEpoch} loss {s.Loss:F4} lr {s.Lr:E2} " +
+                $"{s.ImagesPerSecond:F0} img/s");
         }
     }
 

@@ -10,11 +10,13 @@ internal static class DataCommands
 {
     public static Command Data()
     {
-        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-lt", Description = "fashion-mnist-lt | cifar10-lt | cifar100-lt | imagefolder | list" };
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "fashion-mnist-lt",
+            Description = "fashion-mnist-lt | cifar10-lt | cifar100-lt | imagefolder | list" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Dataset root" };
         var imbalance = new Option<double>("--imbalance") { DefaultValueFactory = _ => 100, Description = "Imbalance factor for the *-lt datasets" };
         var profile = new Option<string>("--profile") { DefaultValueFactory = _ => "exp", Description = "exp | step" };
-        var ltSplit = new Option<string?>("--lt-split") { Description = "ldam | cui | livt: which images of each class the *-lt datasets keep (default: ldam for CIFAR-LT, livt for Fashion-MNIST-LT)" };
+        var ltSplit = new Option<string?>("--lt-split") { Description = "ldam | cui | livt: which images of each class the *-lt datasets keep (default: ldam " +
+            "for CIFAR-LT, livt for Fashion-MNIST-LT)" };
         var seed = new Option<int>("--seed") { Description = "Seed of the long-tail subset" };
         var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
         var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
@@ -45,7 +47,8 @@ internal static class DataCommands
             var table = new Table().Title($"{Markup.Escape(splits.Name)}: {splits.Train.Count} training, {splits.Test.Count} test images")
                 .AddColumns("class", "name", "train", "prior", "group", "test");
             for (int c = 0; c < counts.Length; c++)
-                table.AddRow($"{c}", Markup.Escape(splits.Train.ClassNames[c]), $"{counts[c]}", $"{prior[c]:F4}", $"{thresholds.Of(counts[c])}", $"{testCounts[c]}");
+                table.AddRow($"{c}", Markup.Escape(splits.Train.ClassNames[c]), $"{counts[c]}", $"{prior[c]:F4}", $"{thresholds.Of(counts[c])}",
+                    $"{testCounts[c]}");
             AnsiConsole.Write(table);
             long max = counts.Max(), min = counts.Min();
             AnsiConsole.WriteLine($"imbalance factor {(double)max / Math.Max(min, 1):F1}; groups: " +

@@ -44,7 +44,8 @@ public static class BenchmarkRunner
         if (o.Engine != "torchsharp" && (o.Mode != "infer" || o.Device != "cpu"))
             throw new LivtException($"--engine {o.Engine} applies to bench infer on the cpu");
         if (o.Engine == "both")
-            return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress, parallel), Run(o with { Engine = "onnxruntime" }, progress, parallel));
+            return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress, parallel),
+                Run(o with { Engine = "onnxruntime" }, progress, parallel));
         // Inference and the loader involve no communication: several processes would only measure a shared machine.
         if (parallel.WorldSize > 1 && o.Mode is not ("train" or "pretrain"))
             throw new LivtException($"bench {o.Mode} times one process; run it without mpirun/srun (only train and pretrain run data-parallel)");
@@ -71,13 +72,17 @@ public static class BenchmarkRunner
                 ImageSize = o.ImageSize ?? preset.ImageSize, InChans = channels, NumClasses = classes,
                 Attention = o.Attention == "fused" ? AttentionImpl.Fused : AttentionImpl.Manual,
             };
-        var (mean, std) = data is null ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray()) : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
+        var (mean, std) = data is null
+            ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray())
+            : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
         var loader = data is null ? null
             : run is not null ? o.Mode == "pretrain"
                 ? PretrainingMethods.Get(run.Method).Views(run, config.ImageSize, mean, std).Loader(run, data.Train, new RunContext { Parallel = parallel })
                 : RunSetup.TrainLoader(run, data.Train, FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext { Parallel = parallel })
             : new DataLoader(data.Train,
-                o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std) : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
+                o.Mode == "infer"
+                    ? TransformPipelines.Eval(config.ImageSize, mean, std)
+                    : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
                 new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
 
         using var step = BuildStep(o, run, config, device, data, precision, mean, std, parallel);
@@ -91,7 +96,9 @@ public static class BenchmarkRunner
         // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
         // A multi-view method's batch carries its views: [N, V, C, H, W].
         int views = o.Mode == "pretrain" ? PretrainingMethods.Get(run!.Method).Views(run, config.ImageSize, mean, std).Count : 1;
-        long[] shape = views == 1 ? [o.BatchSize, channels, config.ImageSize, config.ImageSize] : [o.BatchSize, views, channels, config.ImageSize, config.ImageSize];
+        long[] shape = views == 1
+            ? [o.BatchSize, channels, config.ImageSize, config.ImageSize]
+            : [o.BatchSize, views, channels, config.ImageSize, config.ImageSize];
         using (var inMemory = new Batch(CpuRandom.Randn(shape, device, null),
                    CpuRandom.RandInt(classes, [o.BatchSize], device, null), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
         {
@@ -126,7 +133,8 @@ public static class BenchmarkRunner
                 ? $"loader alone on {o.Source}: {o.Warmup} warm-up + {o.Steps} timed batches"
                 : loader is null
                     ? $"{o.Mode} step ({precision.Precision}) on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps"
-                    : $"{o.Mode} step ({precision.Precision}), bare and with the {o.Source} loader in alternating blocks of {o.BlockSteps}: {o.Warmup} warm-up + {o.Steps} timed steps each")
+                    : $"{o.Mode} step ({precision.Precision}), bare and with the {o.Source} loader in alternating blocks of {o.BlockSteps}: {o.Warmup} " +
+                        $"warm-up + {o.Steps} timed steps each")
                 + (parallel.WorldSize > 1 ? $", on each of {parallel.WorldSize} processes ({parallel.Group.Backend}), gradients averaged every step" : ""));
             for (int i = 0; i < o.Warmup; i++)
             {
@@ -193,7 +201,8 @@ public static class BenchmarkRunner
             Processes = parallel.WorldSize, Backend = parallel.Group.Backend,
             JobImagesPerSecond = parallel.WorldSize * ips,
             AllReduceShare = step is { } s && o.Mode is "train" or "pretrain" ? PartMs(s, StepPart.AllReduce) / 1000 / total.Median : null,
-            Compute = step is null || double.IsNaN(flops) ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
+            Compute = step is null || double.IsNaN(flops) ? null : new ComputeUse(
+                flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
                 double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
                 peakBasis,
                 CpuShare: cpuSeconds / (wallSeconds * cpu.Cores)),
@@ -220,7 +229,8 @@ public static class BenchmarkRunner
                 ["libtorch_cuda"] = libtorch.Cuda ?? "none",
                 ["dotnet"] = Environment.Version.ToString(),
             }.Concat(o.Engine == "onnxruntime" ? [new("onnxruntime", OnnxRuntimeInference.Version)] : [])
-             .Concat(gpu is null ? [] : [new("nvidia_driver", CudaDriver.KernelModuleVersion() ?? "unknown"), new("driver_cuda", CudaDriver.TryLoad()?.CudaVersion ?? "unknown")])
+             .Concat(gpu is null ? [] : [new("nvidia_driver", CudaDriver.KernelModuleVersion() ?? "unknown"),
+                 new("driver_cuda", CudaDriver.TryLoad()?.CudaVersion ?? "unknown")])
              .ToDictionary(),
             Engine = o.Engine,
         };
@@ -301,7 +311,8 @@ public static class BenchmarkRunner
             case "train":
                 // Without data, a long tail of the preset's classes like Fashion-MNIST-LT's (IF 100) for the loss.
                 var counts = data is null
-                    ? Enumerable.Range(0, config.NumClasses).Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, config.NumClasses - 1)))).ToArray()
+                    ? Enumerable.Range(0, config.NumClasses)
+                        .Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, config.NumClasses - 1)))).ToArray()
                     : DatasetStats.ClassCounts(data.Train);
                 return TrainingBenchStep.Finetune(run!, config, counts, precision, device, parallel);
             case "infer":

@@ -30,7 +30,8 @@ public sealed record TrainConfig
     [Setting("Long-tail profile of the *-lt datasets (recipe: exp)")]
     public LongTailProfile Profile { get; init; } = LongTailProfile.Exp;
 
-    [Setting("Which images of each class the *-lt datasets keep: the LDAM-DRW/LiVT generator (ldam, the CIFAR-LT default), Cui et al.'s (cui), Livt's own seeded draw (livt, the Fashion-MNIST-LT default)")]
+    [Setting("Which images of each class the *-lt datasets keep: the LDAM-DRW/LiVT generator (ldam, the CIFAR-LT default), Cui et al.'s (cui), Livt's own " +
+        "seeded draw (livt, the Fashion-MNIST-LT default)")]
     public LongTailSplit? LtSplit { get; init; }
 
     [Setting("List file of 'relative/path label' lines (--dataset list); looked for as given, then under --data-dir")]
@@ -54,7 +55,8 @@ public sealed record TrainConfig
     [Setting("Per-channel normalisation std (with --mean)")]
     public double[]? Std { get; init; }
 
-    [Setting("Training sampler: every image once (instance), classes equally likely (class-balanced; class-aware is read as it too), classes by the square root of their counts (sqrt), instance to class-balanced over the run (progressive)")]
+    [Setting("Training sampler: every image once (instance), classes equally likely (class-balanced; class-aware is read as it too), classes by the square " +
+        "root of their counts (sqrt), instance to class-balanced over the run (progressive)")]
     public SamplerKind Sampler { get; init; } = SamplerKind.Instance;
 
     // --- model ---
@@ -151,7 +153,8 @@ public sealed record TrainConfig
     [Setting("moco-v3 / dcl / dclw / mimco: temperature of the contrast (default: moco-v3 0.2, dcl / dclw 0.1, mimco 0.2)")]
     public double? SslTemperature { get; init; }
 
-    [Setting("moco-v3 / byol: momentum of the momentum (target) encoder at the start, raised to 1 on a half cosine over the run (default: moco-v3 0.99, byol 0.996)")]
+    [Setting("moco-v3 / byol: momentum of the momentum (target) encoder at the start, raised to 1 on a half cosine over the run (default: moco-v3 " +
+        "0.99, byol 0.996)")]
     public double? SslMomentum { get; init; }
 
     [Setting("moco-v3 / byol / dcl / dclw: output width of the projection and prediction MLPs (default: moco-v3 / byol 256, dcl / dclw 128)")]
@@ -173,7 +176,8 @@ public sealed record TrainConfig
     [Setting("Bal-BCE / Bal-CE margin scale tau", FinetuneOnly = true)]
     public double BalTau { get; init; } = 1.0;
 
-    [Setting("First epoch of deferred re-weighting (DRW): LDAM's loss, or with --distill-from the distillation loss (DeiT-LT's --drw); unset keeps them unweighted, as the official LiVT code does for LDAM", FinetuneOnly = true)]
+    [Setting("First epoch of deferred re-weighting (DRW): LDAM's loss, or with --distill-from the distillation loss (DeiT-LT's --drw); unset keeps them " +
+        "unweighted, as the official LiVT code does for LDAM", FinetuneOnly = true)]
     public int? DrwEpoch { get; init; }
 
     [Setting("Class-balanced beta of the effective number (cb-ce, cb-bce, LDAM-DRW)", FinetuneOnly = true)]
@@ -185,13 +189,16 @@ public sealed record TrainConfig
     [Setting("LDAM: margin of the rarest class", FinetuneOnly = true)]
     public double LdamMaxMargin { get; init; } = 0.5;
 
-    [Setting("iif: the weights' variant as the official code defines them: raw log(N/n_c) (official default), smooth log((N+1)/(n_c+1))+1 (its recipes), rel, normit, gombit, base2, base10 (docs/LOSSES.md); the saved model's head includes them, as the official evaluation multiplies the logits by them", FinetuneOnly = true)]
+    [Setting("iif: the weights' variant as the official code defines them: raw log(N/n_c) (official default), smooth log((N+1)/(n_c+1))+1 (its recipes), " +
+        "rel, normit, gombit, base2, base10 (docs/LOSSES.md); the saved model's head includes them, as the official evaluation multiplies the logits by them",
+        FinetuneOnly = true)]
     public string IifVariant { get; init; } = "raw";
 
     [Setting("iif: divide the weights by their p-norm (official --iif_norm; 0 = no normalisation)", FinetuneOnly = true)]
     public int IifNorm { get; init; }
 
-    [Setting("CMO: paste a CutMix box of a batch drawn by the minority-weighted sampler (classes ~ equally likely) onto the usual batch, labels mixed by area; replaces Mixup/CutMix, which must be off (--mixup 0 --cutmix 0; the quick-start recipe has them off)", FinetuneOnly = true)]
+    [Setting("CMO: paste a CutMix box of a batch drawn by the minority-weighted sampler (classes ~ equally likely) onto the usual batch, labels mixed by " +
+        "area; replaces Mixup/CutMix, which must be off (--mixup 0 --cutmix 0; the quick-start recipe has them off)", FinetuneOnly = true)]
     public bool Cmo { get; init; }
 
     [Setting("CMO: probability that a batch inside the window is mixed (official 0.5)", FinetuneOnly = true)]
@@ -206,7 +213,8 @@ public sealed record TrainConfig
     [Setting("CMO: stop mixing this many epochs before the end (official 3; at a 6-epoch budget use 1)", FinetuneOnly = true)]
     public int CmoEndEpochs { get; init; } = 3;
 
-    [Setting("Difficulty-Net: learn per-class loss weights from per-class validation accuracy in a meta-learning loop (needs --val-fraction or a validation split)", FinetuneOnly = true)]
+    [Setting("Difficulty-Net: learn per-class loss weights from per-class validation accuracy in a meta-learning loop (needs --val-fraction or a " +
+        "validation split)", FinetuneOnly = true)]
     public bool DifficultyNet { get; init; }
 
     [Setting("Difficulty-Net: Adam learning rate of the net (official ImageNet-LT 1e-3, CIFAR 1e-5)", FinetuneOnly = true)]
@@ -215,25 +223,30 @@ public sealed record TrainConfig
     [Setting("Difficulty-Net: weight lambda of the driver loss (official 0.3)", FinetuneOnly = true)]
     public double DifficultyLambda { get; init; } = 0.3;
 
-    [Setting("Difficulty-Net: the meta step's virtual update over the whole model (model, as the official code) or the head alone on frozen features (head, cheaper)", FinetuneOnly = true)]
+    [Setting("Difficulty-Net: the meta step's virtual update over the whole model (model, as the official code) or the head alone on frozen features " +
+        "(head, cheaper)", FinetuneOnly = true)]
     public DifficultyMetaScope DifficultyMeta { get; init; } = DifficultyMetaScope.Model;
 
     [Setting("Contrastive losses: temperature of the contrast (default: the method's, gpaco / paco 0.2, bcl 0.07, tsc 0.07, rescom 0.1)", FinetuneOnly = true)]
     public double? ConTemperature { get; init; }
 
-    [Setting("gpaco / paco: weight alpha of the same-class sample positives (default 0.05); bcl: weight alpha of the logit-adjusted CE (default 1)", FinetuneOnly = true)]
+    [Setting("gpaco / paco: weight alpha of the same-class sample positives (default 0.05); bcl: weight alpha of the logit-adjusted CE (default 1)",
+        FinetuneOnly = true)]
     public double? ConAlpha { get; init; }
 
-    [Setting("gpaco / paco: weight beta of the class-centre positive (default 1); bcl: weight beta of the contrastive term (default 0.35); rescom: weight of the contrastive term (default 1); tsc: weight of the target term (default 0.2)", FinetuneOnly = true)]
+    [Setting("gpaco / paco: weight beta of the class-centre positive (default 1); bcl: weight beta of the contrastive term (default 0.35); rescom: weight of " +
+        "the contrastive term (default 1); tsc: weight of the target term (default 0.2)", FinetuneOnly = true)]
     public double? ConBeta { get; init; }
 
-    [Setting("gpaco / paco / tsc: keys in the FIFO queue (default 8192 / 8192 / 65536; gpaco / paco 0: the batch only); rescom: keys per class (default 8)", FinetuneOnly = true)]
+    [Setting("gpaco / paco / tsc: keys in the FIFO queue (default 8192 / 8192 / 65536; gpaco / paco 0: the batch only); rescom: keys per class (default 8)",
+        FinetuneOnly = true)]
     public int? QueueSize { get; init; }
 
     [Setting("Contrastive losses: width of the projection (default: gpaco / paco 128, bcl 1024, tsc 128, rescom 128)", FinetuneOnly = true)]
     public int? ProjDim { get; init; }
 
-    [Setting("tsc: Adam steps of the one-off optimisation of the class targets on the hypersphere (target_generation.py; saved with the run)", FinetuneOnly = true)]
+    [Setting("tsc: Adam steps of the one-off optimisation of the class targets on the hypersphere (target_generation.py; saved with the run)",
+        FinetuneOnly = true)]
     public int TscTargetSteps { get; init; } = 10000;
 
     [Setting("sade (alias tade): transformer blocks each of the three experts owns (the rest of the encoder is shared)", FinetuneOnly = true)]
@@ -242,16 +255,19 @@ public sealed record TrainConfig
     [Setting("sade: tau of the backward expert's inverse prior (official 2)", FinetuneOnly = true)]
     public double SadeTau { get; init; } = 2.0;
 
-    [Setting("sade: scale s of the experts' cosine classifiers s*cos(x, w_c) (official NormedLinear, 30 in every SADE config); 0 gives linear heads with biases", FinetuneOnly = true)]
+    [Setting("sade: scale s of the experts' cosine classifiers s*cos(x, w_c) (official NormedLinear, 30 in every SADE config); 0 gives linear " +
+        "heads with biases", FinetuneOnly = true)]
     public double SadeCosineScale { get; init; } = 30;
 
-    [Setting("DeiT-LT: fine-tune a ViT with a distillation token and head (docs/DEIT_LT.md) whose teacher is this trained classifier, e.g. a ResNet-32 run: its hard labels of each augmented batch train the distillation head", FinetuneOnly = true)]
+    [Setting("DeiT-LT: fine-tune a ViT with a distillation token and head (docs/DEIT_LT.md) whose teacher is this trained classifier, e.g. a ResNet-32 run: " +
+        "its hard labels of each augmented batch train the distillation head", FinetuneOnly = true)]
     public string? DistillFrom { get; init; }
 
     [Setting("DeiT-LT: no Mixup/CutMix from --drw-epoch on, the class head then trained on the true labels (official --no-mixup-drw)", FinetuneOnly = true)]
     public bool NoMixupDrw { get; init; }
 
-    [Setting("SAM, sharpness-aware minimisation (Foret et al.): neighbourhood radius rho of the ascent step (DeiT-LT's teachers: LDAM-DRW + SAM, rho 0.8 on CIFAR-LT); unset trains without SAM (each step then costs two forward and backward passes; no --accum-iter)", FinetuneOnly = true)]
+    [Setting("SAM, sharpness-aware minimisation (Foret et al.): neighbourhood radius rho of the ascent step (DeiT-LT's teachers: LDAM-DRW + SAM, rho 0.8 on " +
+        "CIFAR-LT); unset trains without SAM (each step then costs two forward and backward passes; no --accum-iter)", FinetuneOnly = true)]
     public double? SamRho { get; init; }
 
     [Setting("Mixup alpha (0 disables)", FinetuneOnly = true)]
@@ -284,7 +300,8 @@ public sealed record TrainConfig
     [Setting("Evaluation centre-crop fraction (default: 224/256 up to 224 px, 1.0 above, as the official eval transform)")]
     public double? CropPct { get; init; }
 
-    [Setting("Pretraining checkpoint to fine-tune from: model.safetensors or its run folder (any --method of livt pretrain), an official MAE/LiVT .pth, or a converted safetensors", FinetuneOnly = true)]
+    [Setting("Pretraining checkpoint to fine-tune from: model.safetensors or its run folder (any --method of livt pretrain), an official MAE/LiVT .pth, or a " +
+        "converted safetensors", FinetuneOnly = true)]
     public string? Init { get; init; }
 
     // --- run ---
@@ -300,10 +317,12 @@ public sealed record TrainConfig
     [Setting("cpu / cuda / cuda:N")]
     public string Device { get; init; } = "cpu";
 
-    [Setting("Multi-process runs: seconds a process waits in one collective (gradient averaging, evaluation, the checks at start) before it decides another process died or hung and ends the job")]
+    [Setting("Multi-process runs: seconds a process waits in one collective (gradient averaging, evaluation, the checks at start) before it decides another " +
+        "process died or hung and ends the job")]
     public double DistTimeout { get; init; } = Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds;
 
-    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (docs/PERFORMANCE.md)")]
+    [Setting("auto / fp32 / bf16: auto computes in bf16 (fp32 master weights) where the device has it natively (CPU flag amx_bf16 or avx512_bf16, CUDA " +
+        "compute capability 8.0+), else in fp32; elsewhere bf16 is emulated, ~30x slower (docs/PERFORMANCE.md)")]
     public string Precision { get; init; } = "auto";
 
     /// <summary>The precision the run computes in, "fp32" or "bf16": <see cref="Precision"/> decided once when

@@ -62,7 +62,8 @@ public sealed class RetrainHeadRunner
             if (Epochs < 1) throw new LivtException($"--epochs {Epochs}: must be at least 1");
             if (!(o.Lr >= 0) || !double.IsFinite(o.Lr)) throw new LivtException($"--lr {o.Lr}: must be a finite number ≥ 0");
             if (o.BatchSize < 1) throw new LivtException($"--batch-size {o.BatchSize}: must be at least 1");
-            if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) throw new LivtException($"--weight-decay {o.WeightDecay}: must be a finite number ≥ 0");
+            if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) throw new LivtException($"--weight-decay {o.WeightDecay}: must be a " +
+                "finite number ≥ 0");
             if (o.Momentum is < 0 or >= 1) throw new LivtException($"--momentum {o.Momentum}: must be in [0, 1)");
             if (LongTailMethods.Find(o.Loss) is not LossMethod)
                 throw new LivtException($"--loss {o.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names)})");
@@ -89,12 +90,14 @@ public sealed class RetrainHeadRunner
         // A pretraining run's encoder has no trained head: cRT on it is a linear probe of its frozen features.
         bool probe = ModelCheckpoint.IsPretrained(modelPath);
         if (probe && !_method.Probes(_options))
-            throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without --keep-head and --max-norm (a linear probe)");
+            throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without " +
+                "--keep-head and --max-norm (a linear probe)");
         var (model, meta) = probe ? ModelCheckpoint.LoadProbe(modelPath, _device) : ModelCheckpoint.LoadClassifier(modelPath, _device);
         using var _ = model;
         if (meta.Model is VitConfig { CosineScale: not null } && (_method is not ClassifierRetraining || _options.KeepHead))
             throw new LivtException($"{modelPath}: its head is a cosine classifier (BCL); --method {_method.Name}" +
-                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its features) works");
+                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its " +
+                                        "features) works");
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
         bool chooseTau = _method.ChoosesOnValidation(_options);
         double valFraction = _options.ValList is not null ? 0
@@ -127,7 +130,8 @@ public sealed class RetrainHeadRunner
         var headBias = model.Head.bias!;
         using var log = new RunLog(RunDir);
         var (weight, bias, tuned, finalLoss, description) = _method.Fit(new HeadFitInputs(headWeight, headBias, trainFeatures, valFeatures,
-            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts), () => Sampler(trainFeatures, meta.Seed), RunDir));
+            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts), () => Sampler(trainFeatures, meta.Seed),
+                RunDir));
         using (weight)
         using (bias)
         {

@@ -73,7 +73,8 @@ public sealed class Trainer
             if (epoch == _stage.RestartEpoch && first == 0)
             {
                 _optimizer.Reset();
-                Observer.Message($"{_stage.Name} epoch {epoch + 1}: the optimizer starts from an empty state and the learning-rate schedule restarts (a new cosine over the last {_config.Epochs - epoch} epochs)");
+                Observer.Message($"{_stage.Name} epoch {epoch + 1}: the optimizer starts from an empty state and the learning-rate schedule restarts (a new " +
+                    $"cosine over the last {_config.Epochs - epoch} epochs)");
             }
             _stage.BeginEpoch(epoch);
             model.train();
@@ -98,7 +99,9 @@ public sealed class Trainer
                     int n = (int)batch.Images.shape[0];
                     if (n > 0 && !double.IsFinite(value))
                         throw new LivtException($"{_stage.Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}; " +
-                            (epoch > 0 || first > 0 ? $"the last checkpoint in {Path.Combine(_runDir, "checkpoints")} is intact (--resume {_runDir} continues from it); " : "") +
+                            (epoch > 0 || first > 0
+                                ? $"the last checkpoint in {Path.Combine(_runDir, "checkpoints")} is intact (--resume {_runDir} continues from it); "
+                                : "") +
                             "try a lower --lr/--blr or --clip-grad 1.0");
                     images += n;
                     epochImages += n;
@@ -161,12 +164,14 @@ public sealed class Trainer
     {
         if (resumed is not null && resumed.WorldSize != Parallel.WorldSize)
             throw new LivtException($"--resume {_runDir}: the run was trained by {resumed.WorldSize} process(es), this job has {Parallel.WorldSize}: " +
-                $"the global batch (--batch-size x --accum-iter x processes), the learning rate and each process's data would change; resume with {resumed.WorldSize}");
+                $"the global batch (--batch-size x --accum-iter x processes), the learning rate and each process's data would change; resume with " +
+                    $"{resumed.WorldSize}");
         if (Parallel.WorldSize == 1) return;
         using var mine = torch.tensor(new long[] { resumed is null ? -1 : resumed.Epoch, resumed?.Step ?? 0 });
         using var all = Parallel.Group.AllGather(mine);
         var points = all.data<long>().ToArray();
-        var seen = Enumerable.Range(0, Parallel.WorldSize).Select(r => points[2 * r] < 0 ? "no checkpoint" : $"epoch {points[2 * r]} step {points[2 * r + 1]}").ToArray();
+        var seen = Enumerable.Range(0, Parallel.WorldSize)
+            .Select(r => points[2 * r] < 0 ? "no checkpoint" : $"epoch {points[2 * r]} step {points[2 * r + 1]}").ToArray();
         if (seen.Distinct().Count() > 1)
             throw new LivtException($"{_runDir}: the processes found different checkpoints ({string.Join("; ", seen.Select((p, r) => $"rank {r}: {p}"))}): " +
                 "every process must see the same run folder (put --out on a file system all machines share)");

@@ -50,7 +50,8 @@ public static class EvaluationRun
             if (group is { WorldSize: > 1 })
                 throw new LivtException($"--test-time-aggregation runs in one process (this job has {group.WorldSize}); start it without mpirun/srun");
             if (aggregation.Epochs < 1 || aggregation.BatchSize < 1 || aggregation.Lr is <= 0)
-                throw new LivtException($"--aggregation-epochs {aggregation.Epochs}, --aggregation-batch-size {aggregation.BatchSize}, --aggregation-lr {aggregation.Lr}: each must be positive");
+                throw new LivtException($"--aggregation-epochs {aggregation.Epochs}, --aggregation-batch-size {aggregation.BatchSize}, --aggregation-lr " +
+                    $"{aggregation.Lr}: each must be positive");
         }
         var clock = Stopwatch.StartNew();
         var launch = LaunchEnvironment.Detect();
@@ -62,11 +63,13 @@ public static class EvaluationRun
         using (model)
         {
             if (aggregation is not null && model is not MultiExpertVisionTransformer)
-                throw new LivtException($"{checkpoint}: --test-time-aggregation weights the experts of a multi-expert model (finetune --loss sade); this is a single-head ViT");
+                throw new LivtException($"{checkpoint}: --test-time-aggregation weights the experts of a multi-expert model (finetune --loss sade); this is " +
+                    "a single-head ViT");
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
             if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
             if (dataset is null && meta.Dataset.Length == 0)
-                throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, --train-list/--test-list as for training)");
+                throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, " +
+                    "--train-list/--test-list as for training)");
             // The run folder's config.json, when there is one, knows where the data was.
             var source = FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir);
             var options = dataset ?? source.Dataset;
@@ -83,7 +86,8 @@ public static class EvaluationRun
             // "split": every split (and the whole test set) adjusted to its own label distribution, known here.
             bool perSplit = testPrior == PriorCorrection.PerSplit;
             if (perSplit && (distributions is null || tau is null))
-                throw new LivtException("--test-prior split adjusts each test split to its own label distribution: give --test-distributions and a fixed --tau (not auto)");
+                throw new LivtException("--test-prior split adjusts each test split to its own label distribution: give --test-distributions and a fixed " +
+                    "--tau (not auto)");
             (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
                 ? null
                 : perSplit
@@ -101,14 +105,17 @@ public static class EvaluationRun
             var logits = Evaluator.Adjust(predicted, shift, tuned?.Value ?? tau!.Value);
             var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
             var splitMetrics = distributions is null ? null : perSplit
-                ? TestAgnosticSplits.Evaluate(predicted, meta.ClassCounts, distributions, splitSeed, meta.ClassNames, adjustFrom: shift!.Value.Item1, tau: tau!.Value)
+                ? TestAgnosticSplits.Evaluate(predicted, meta.ClassCounts, distributions, splitSeed, meta.ClassNames, adjustFrom: shift!.Value.Item1,
+                    tau: tau!.Value)
                 : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
             if (aggregation is not null && model is MultiExpertVisionTransformer experts)
             {
                 var resolved = aggregation with { Lr = aggregation.Lr ?? AggregationOptions.DefaultLr(options.Name) };
-                observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch {resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
+                observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch " +
+                    $"{resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
                 splitMetrics = ExpertAggregation.Apply(experts, test, splitMetrics!, meta.ClassCounts, splitSeed, transform,
-                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice, meta.ClassNames);
+                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice,
+                        meta.ClassNames);
             }
             if (group is { IsFirst: false }) return (result, null);
             var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", meta.Model.Summary,

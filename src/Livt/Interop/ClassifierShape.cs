@@ -32,7 +32,8 @@ public static class ClassifierShape
         long[] Shape(string name, int dims) =>
             weights.TryGetValue(name, out var t) && t.dim() == dims
                 ? t.shape
-                : throw new LivtException($"{source}: no {dims}-d '{name}' tensor: not a timm/MAE ViT classifier (keys: {string.Join(", ", weights.Keys.Take(8))}{(weights.Count > 8 ? ", ..." : "")})");
+                : throw new LivtException($"{source}: no {dims}-d '{name}' tensor: not a timm/MAE ViT classifier (keys: " +
+                    $"{string.Join(", ", weights.Keys.Take(8))}{(weights.Count > 8 ? ", ..." : "")})");
 
         var patch = Shape("patch_embed.proj.weight", 4); // [D, C, p, p]
         int dim = (int)patch[0], chans = (int)patch[1], patchSize = (int)patch[2];
@@ -74,7 +75,8 @@ public static class ClassifierShape
         }
         else
         {
-            throw new LivtException($"{source}: the number of attention heads is not in the weights and D{dim} is not a standard width (192, 384, 768, 1024, 1280): give it with --num-heads");
+            throw new LivtException($"{source}: the number of attention heads is not in the weights and D{dim} is not a standard width (192, 384, 768, 1024, " +
+                "1280): give it with --num-heads");
         }
         if (heads < 1 || dim % heads != 0)
             throw new LivtException($"{source}: {heads} heads do not divide the width D{dim}");

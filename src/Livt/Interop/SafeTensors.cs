@@ -86,7 +86,8 @@ public static class SafeTensors
                 stream.Position = dataStart;
                 var actualHash = Convert.ToHexStringLower(SHA256.HashData(stream));
                 if (actualHash != expectedHash)
-                    throw new SafeTensorsFormatException(path, $"the SHA-256 of its data is {actualHash}, the header records {expectedHash}: the tensors are damaged");
+                    throw new SafeTensorsFormatException(path, $"the SHA-256 of its data is {actualHash}, the header records {expectedHash}: the " +
+                        "tensors are damaged");
             }
 
             var tensors = new Dictionary<string, Tensor>();
@@ -126,7 +127,8 @@ public static class SafeTensors
 
         var dtypeName = dtypeEl.GetString()!;
         if (!DtypeByName.TryGetValue(dtypeName, out var dtype))
-            throw new SafeTensorsFormatException(path, $"tensor '{name}' has unsupported dtype '{dtypeName}' (supported: {string.Join(", ", DtypeByName.Keys)})");
+            throw new SafeTensorsFormatException(path, $"tensor '{name}' has unsupported dtype '{dtypeName}' (supported: " +
+                $"{string.Join(", ", DtypeByName.Keys)})");
 
         var shape = new long[shapeEl.GetArrayLength()];
         long elements = 1;
@@ -143,11 +145,13 @@ public static class SafeTensors
 
         if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number
             || !offEl[0].TryGetInt64(out var begin) || !offEl[1].TryGetInt64(out var end) || begin < 0 || end < begin || end > dataLength)
-            throw new SafeTensorsFormatException(path, $"tensor '{name}' has data_offsets {offEl.GetRawText()} outside the {dataLength}-byte data section (truncated file?)");
+            throw new SafeTensorsFormatException(path, $"tensor '{name}' has data_offsets {offEl.GetRawText()} outside the {dataLength}-byte data section " +
+                "(truncated file?)");
         long size = ElementSize(dtype);
         long expected = elements > long.MaxValue / size ? long.MaxValue : elements * size;
         if (end - begin != expected)
-            throw new SafeTensorsFormatException(path, $"tensor '{name}' has {end - begin} bytes but dtype {dtypeName} and shape {shapeEl.GetRawText()} need {expected}");
+            throw new SafeTensorsFormatException(path, $"tensor '{name}' has {end - begin} bytes but dtype {dtypeName} and shape {shapeEl.GetRawText()} " +
+                $"need {expected}");
         return (name, dtype, shape, begin, end);
     }
 

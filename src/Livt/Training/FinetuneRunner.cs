@@ -95,12 +95,17 @@ public sealed class FinetuneRunner
             };
 
         using var log = writer ? new RunLog(RunDir) : null;
+        string expertsNote = experts is null ? ""
+            : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)";
         observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)")}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{DescribeSam(_config)}{init.Describe()}, {_precision.Reason}");
+                         $"loss {_config.Loss}{expertsNote}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{DescribeSam(_config)}" +
+                         $"{init.Describe()}, {_precision.Reason}");
 
         if (_config.Cmo)
-            observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
-                             $"(of {_config.Epochs}) gets a CutMix box (area ~ Beta({_config.CmoBeta:g3}, {_config.CmoBeta:g3})) of a minority-weighted batch, labels mixed by area");
+            observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs " +
+                $"{_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
+                             $"(of {_config.Epochs}) gets a CutMix box (area ~ Beta({_config.CmoBeta:g3}, {_config.CmoBeta:g3})) of a minority-weighted " +
+                                 "batch, labels mixed by area");
         using var difficulty = _config.DifficultyNet ? DifficultyNet(val, evalTransform, counts, parts, device) : null;
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
@@ -154,7 +159,8 @@ public sealed class FinetuneRunner
         string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Difficulty-Net's meta-learner over the validation split (its meta batches, in a seeded order).</summary>
-    private DifficultyNetTraining DifficultyNet(IImageDataset? val, IImageTransform evalTransform, long[] counts, StageModel<ClassifierModel> parts, Device device)
+    private DifficultyNetTraining DifficultyNet(IImageDataset? val, IImageTransform evalTransform, long[] counts, StageModel<ClassifierModel> parts,
+        Device device)
     {
         if (val is null)
             throw new LivtException($"--difficulty-net: {_config.Dataset} has no validation split here: give --val-fraction (e.g. 0.1)");
@@ -166,7 +172,8 @@ public sealed class FinetuneRunner
             Seed = Seeds.DeriveInt(_config.Seed, 0, Seeds.Stream.MetaBatches),
         });
         _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
-                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}, " +
+                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight " +
+                                      $"{_config.DifficultyLambda:g3}, " +
                                   $"virtual step over the {(_config.DifficultyMeta == DifficultyMetaScope.Model ? "whole model" : "head alone")}");
         return new DifficultyNetTraining(counts.Length, counts, LongTailMethods.Find(_config.Loss)?.Name == "bal-ce", _config.BalTau, new AlignedBatches(meta),
             () => parts.Optimizer.Lr * parts.Optimizer.Store.Groups.Max(g => g.LrScale), _config.DifficultyLr, _config.DifficultyLambda, device,

@@ -124,7 +124,9 @@ public static class VitOnnxExporter
         }
         return graph.Finish(logits, $"Livt Vision Transformer classifier ({d}d, depth {c.Depth}, {heads} heads, patch {c.PatchSize}, " +
                                     (experts.Length > 1 ? $"{experts.Length} experts owning the last {c.Depth - shared} blocks each, averaged, " : "") +
-                                    (distilled ? "class and distillation heads averaged)" : $"{(c.GlobalPool ? "global average pooling" : "cls-token pooling")})"));
+                                    (distilled
+                                        ? "class and distillation heads averaged)"
+                                        : $"{(c.GlobalPool ? "global average pooling" : "cls-token pooling")})"));
     }
 
     private static string Gather(OnnxGraphBuilder g, string data, string index) => g.Node("Gather", [data, index], attributes: Attr("axis", 0L));

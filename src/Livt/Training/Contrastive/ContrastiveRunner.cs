@@ -33,7 +33,8 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         // Every step gathers every rank's keys: a rank whose batch lost unreadable images would gather
         // fewer rows than the others (or, with none left, skip the step's collectives).
         if (context.Parallel.WorldSize > 1 && config.SkipCorrupt)
-            throw new LivtException($"--skip-corrupt: a contrastive run (--loss {config.Loss}) on {context.Parallel.WorldSize} processes gathers every rank's full batch each step; remove the unreadable images or run in one process");
+            throw new LivtException($"--skip-corrupt: a contrastive run (--loss {config.Loss}) on {context.Parallel.WorldSize} processes gathers every " +
+                "rank's full batch each step; remove the unreadable images or run in one process");
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(config);
         RunSetup.WriteConfig(config, runDir, context);
