@@ -105,15 +105,7 @@ public sealed class RetrainHeadRunner
         if (chooseTau && valFraction == 0 && _options.ValList is null)
             throw new LivtException("--tau auto chooses τ on a validation split: give --val-fraction above 0 or --val-list, or a number for --tau");
 
-        if (data is null)
-        {
-            _observer.Message($"Loading {source.Dataset.Name}");
-            data = DatasetCatalog.Load(source.Dataset);
-        }
-        if (data.Train.NumClasses != meta.ClassCounts.Length)
-            throw new LivtException($"{modelPath}: the model has {meta.ClassCounts.Length} classes, {data.Name} has {data.Train.NumClasses}");
-        if (data.Train.Channels != meta.Model.InChans)
-            throw new LivtException($"{modelPath}: the model takes {meta.Model.InChans}-channel images, {data.Name} has {data.Train.Channels}");
+        data = Data(data, source, meta, modelPath);
         var (train, val) = source.Split(data.Train, valFraction, _options.ValList);
         var counts = DatasetStats.ClassCounts(train);
 
@@ -141,26 +133,11 @@ public sealed class RetrainHeadRunner
                 headBias.copy_(bias);
             }
             bool trained = _method.Trains;
-            var metadata = meta with
-            {
-                // cRT's new head is linear whatever the fine-tuned one was.
-                Model = meta.Model is VitConfig vit ? vit with { CosineScale = null } : meta.Model,
-                ClassCounts = counts,
-                Loss = trained ? LongTailMethods.Find(_options.Loss)?.Name : meta.Loss,
-                Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
-                // A retrained head starts from the loaded one, which already includes any folded IIF scale.
-                LogitScale = null, LogitScaleMethod = null,
-            };
             var outPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
-            ModelCheckpoint.Save(outPath, model, metadata);
+            ModelCheckpoint.Save(outPath, model, Retrained(meta, counts));
 
             // The head is final: only now is the test split read.
-            _observer.Message($"Evaluating on the {data.Test.Count}-image test split");
-            using var testFeatures = FeatureSet.Extract(model, data.Test, transform, _device, _options.EvalBatchSize, _options.Workers);
-            var metrics = new MetricsAccumulator(data.Test.NumClasses);
-            using (torch.NewDisposeScope())
-                metrics.Add(nn.functional.linear(testFeatures.Features, weight, bias), testFeatures.Labels);
-            var result = metrics.Compute(counts, classNames: train.ClassNames);
+            var result = Test(model, data.Test, transform, weight, bias, counts, train.ClassNames);
             int epochs = trained ? Epochs : 0;
             string start = probe ? $"linear probe of the frozen {meta.Pretraining ?? "MGP"} encoder (cls token)" : meta.Loss ?? "?";
             var report = Reports.Write(RunDir, result, new ReportInfo(Stage, $"{start} + {description}",
@@ -168,6 +145,50 @@ public sealed class RetrainHeadRunner
                 meta.Imbalance, meta.Seed, null, Tuned: tuned), trained ? log.Path : null);
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
+    }
+
+    /// <summary>The splits to train and test on: <paramref name="data"/>, else those the model was fine-tuned on;
+    /// either must have the model's classes and channels.</summary>
+    private DatasetSplits Data(DatasetSplits? data, FineTunedData source, ModelMetadata meta, string modelPath)
+    {
+        if (data is null)
+        {
+            _observer.Message($"Loading {source.Dataset.Name}");
+            data = DatasetCatalog.Load(source.Dataset);
+        }
+        if (data.Train.NumClasses != meta.ClassCounts.Length)
+            throw new LivtException($"{modelPath}: the model has {meta.ClassCounts.Length} classes, {data.Name} has {data.Train.NumClasses}");
+        if (data.Train.Channels != meta.Model.InChans)
+            throw new LivtException($"{modelPath}: the model takes {meta.Model.InChans}-channel images, {data.Name} has {data.Train.Channels}");
+        return data;
+    }
+
+    /// <summary>The saved model's metadata: the fine-tuned one's, with this stage's loss, sampler and class counts.</summary>
+    private ModelMetadata Retrained(ModelMetadata meta, long[] counts)
+    {
+        bool trained = _method.Trains;
+        return meta with
+        {
+            // cRT's new head is linear whatever the fine-tuned one was.
+            Model = meta.Model is VitConfig vit ? vit with { CosineScale = null } : meta.Model,
+            ClassCounts = counts,
+            Loss = trained ? LongTailMethods.Find(_options.Loss)?.Name : meta.Loss,
+            Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
+            // A retrained head starts from the loaded one, which already includes any folded IIF scale.
+            LogitScale = null, LogitScaleMethod = null,
+        };
+    }
+
+    /// <summary>The final head's metrics on the test split, whose features are extracted only now.</summary>
+    private EvaluationResult Test(LinearHeadClassifier model, IImageDataset test, IImageTransform transform, Tensor weight, Tensor bias,
+        long[] counts, IReadOnlyList<string> classNames)
+    {
+        _observer.Message($"Evaluating on the {test.Count}-image test split");
+        using var testFeatures = FeatureSet.Extract(model, test, transform, _device, _options.EvalBatchSize, _options.Workers);
+        var metrics = new MetricsAccumulator(test.NumClasses);
+        using (torch.NewDisposeScope())
+            metrics.Add(nn.functional.linear(testFeatures.Features, weight, bias), testFeatures.Labels);
+        return metrics.Compute(counts, classNames: classNames);
     }
 
     /// <summary>config.json: the resolved options, plus the data keys of a fine-tuning config
