@@ -41,18 +41,7 @@ public static class EvaluationRun
         AggregationOptions? aggregation = null)
     {
         var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
-        if (aggregation is not null)
-        {
-            if (distributions is null)
-                throw new LivtException("--test-time-aggregation learns the experts' weights on each test split: give --test-distributions too");
-            if (testPrior is not null)
-                throw new LivtException("--test-time-aggregation adapts to each split's label distribution itself: drop --test-prior");
-            if (group is { WorldSize: > 1 })
-                throw new LivtException($"--test-time-aggregation runs in one process (this job has {group.WorldSize}); start it without mpirun/srun");
-            if (aggregation.Epochs < 1 || aggregation.BatchSize < 1 || aggregation.Lr is <= 0)
-                throw new LivtException($"--aggregation-epochs {aggregation.Epochs}, --aggregation-batch-size {aggregation.BatchSize}, --aggregation-lr " +
-                    $"{aggregation.Lr}: each must be positive");
-        }
+        if (aggregation is not null) CheckAggregation(aggregation, distributions, testPrior, group);
         var clock = Stopwatch.StartNew();
         var launch = LaunchEnvironment.Detect();
         LivtRuntime.Initialize(threads > 0 ? threads : launch.DefaultThreads);
@@ -67,32 +56,15 @@ public static class EvaluationRun
                     "a single-head ViT");
             if (meta.Inferred is not null) observer?.Message(meta.Inferred);
             if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
-            if (dataset is null && meta.Dataset.Length == 0)
-                throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, " +
-                    "--train-list/--test-list as for training)");
-            // The run folder's config.json, when there is one, knows where the data was.
-            var source = FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir);
-            var options = dataset ?? source.Dataset;
-            var splits = DatasetCatalog.Load(options);
+            var (source, options, splits) = TestData(checkpoint, dataset, dataDir, ref meta);
             var test = splits.Test;
-            if (test.NumClasses != meta.Model.NumClasses)
-                throw new LivtException($"{checkpoint}: the model has {meta.Model.NumClasses} classes, the test split of {options.Name} has {test.NumClasses}");
-            if (test.Channels != meta.Model.InChans)
-                throw new LivtException($"{checkpoint}: the model takes {meta.Model.InChans}-channel images, {options.Name} has {test.Channels}");
-            // Without Livt metadata the training split tells the class names and counts (shot groups, prior).
-            if (meta.ClassCounts.Length == 0)
-                meta = meta with { ClassCounts = DatasetStats.ClassCounts(splits.Train), ClassNames = splits.Train.ClassNames.ToArray() };
 
             // "split": every split (and the whole test set) adjusted to its own label distribution, known here.
             bool perSplit = testPrior == PriorCorrection.PerSplit;
             if (perSplit && (distributions is null || tau is null))
                 throw new LivtException("--test-prior split adjusts each test split to its own label distribution: give --test-distributions and a fixed " +
                     "--tau (not auto)");
-            (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
-                ? null
-                : perSplit
-                    ? (PriorCorrection.SourcePrior(meta), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
-                    : PriorCorrection.ForTestPrior(testPrior, meta);
+            var shift = Shift(testPrior, perSplit, meta, test);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             TunedValue? tuned = null;
             if (tau is null)
@@ -125,4 +97,50 @@ public static class EvaluationRun
             return (result, report);
         }
     }
+
+    private static void CheckAggregation(AggregationOptions aggregation, IReadOnlyList<TestDistribution>? distributions, string? testPrior,
+        IProcessGroup? group)
+    {
+        if (distributions is null)
+            throw new LivtException("--test-time-aggregation learns the experts' weights on each test split: give --test-distributions too");
+        if (testPrior is not null)
+            throw new LivtException("--test-time-aggregation adapts to each split's label distribution itself: drop --test-prior");
+        if (group is { WorldSize: > 1 })
+            throw new LivtException($"--test-time-aggregation runs in one process (this job has {group.WorldSize}); start it without mpirun/srun");
+        if (aggregation.Epochs < 1 || aggregation.BatchSize < 1 || aggregation.Lr is <= 0)
+            throw new LivtException($"--aggregation-epochs {aggregation.Epochs}, --aggregation-batch-size {aggregation.BatchSize}, --aggregation-lr " +
+                $"{aggregation.Lr}: each must be positive");
+    }
+
+    /// <summary>The data to evaluate on: <paramref name="dataset"/>, else the one the model's metadata or run folder names.
+    /// Without Livt metadata, <paramref name="meta"/> takes the class names and counts from the training split.</summary>
+    private static (FineTunedData Source, DatasetOptions Options, DatasetSplits Splits) TestData(string checkpoint, DatasetOptions? dataset,
+        string? dataDir, ref ModelMetadata meta)
+    {
+        if (dataset is null && meta.Dataset.Length == 0)
+            throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, " +
+                "--train-list/--test-list as for training)");
+        // The run folder's config.json, when there is one, knows where the data was.
+        var source = FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir);
+        var options = dataset ?? source.Dataset;
+        var splits = DatasetCatalog.Load(options);
+        var test = splits.Test;
+        if (test.NumClasses != meta.Model.NumClasses)
+            throw new LivtException($"{checkpoint}: the model has {meta.Model.NumClasses} classes, the test split of {options.Name} has {test.NumClasses}");
+        if (test.Channels != meta.Model.InChans)
+            throw new LivtException($"{checkpoint}: the model takes {meta.Model.InChans}-channel images, {options.Name} has {test.Channels}");
+        // Without Livt metadata the training split tells the class names and counts (shot groups, prior).
+        if (meta.ClassCounts.Length == 0)
+            meta = meta with { ClassCounts = DatasetStats.ClassCounts(splits.Train), ClassNames = splits.Train.ClassNames.ToArray() };
+        return (source, options, splits);
+    }
+
+    /// <summary>The post-hoc adjustment's source and target priors, or null without a test prior; with "split" the
+    /// target is the whole test set's own distribution.</summary>
+    private static (IReadOnlyList<double>, IReadOnlyList<double>)? Shift(string? testPrior, bool perSplit, ModelMetadata meta, IImageDataset test) =>
+        testPrior is null
+            ? null
+            : perSplit
+                ? (PriorCorrection.SourcePrior(meta), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
+                : PriorCorrection.ForTestPrior(testPrior, meta);
 }
