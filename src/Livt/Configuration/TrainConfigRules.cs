@@ -21,11 +21,25 @@ public static class TrainConfigRules
     /// <exception cref="LivtException">The first rule broken.</exception>
     public static void Check(TrainConfig config, string stage)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         Require(stage is "pretrain" or "finetune", $"unknown stage '{stage}'");
+        CheckCommon(config, stage);
+        if (stage == "pretrain")
+        {
+            Require(config.MaskRatio is >= 0 and < 1, $"--mask-ratio {config.MaskRatio}: must be in [0, 1)");
+            return;
+        }
+        CheckFinetune(config);
+    }
+
+    private static void Require(bool ok, string message)
+    {
+        if (!ok) throw new LivtException(message);
+    }
+
+    /// <summary>The settings every stage has: data, batch and epochs, validation split, normalisation, precision,
+    /// device and learning-rate schedule.</summary>
+    private static void CheckCommon(TrainConfig config, string stage)
+    {
         Require(DatasetCatalog.Names.Contains(config.Dataset), $"--dataset {config.Dataset}: choose one of {string.Join(", ", DatasetCatalog.Names)}");
         if (stage == "pretrain" || !ModelPresets.IsCnn(config.Model)) ModelPresets.Get(config.Model);
         Require(config.BatchSize >= 1, $"--batch-size {config.BatchSize}: must be at least 1");
@@ -54,12 +68,11 @@ public static class TrainConfigRules
         Require(config.PrecisionUsed is null or "fp32" or "bf16", $"precision_used {config.PrecisionUsed}: expected fp32 or bf16");
         TrainingDevice.Parse(config.Device);
         _ = new LrSchedule(config.ResolvedLr(), config.MinLr, config.WarmupEpochs, config.Epochs);
-        if (stage == "pretrain")
-        {
-            Require(config.MaskRatio is >= 0 and < 1, $"--mask-ratio {config.MaskRatio}: must be in [0, 1)");
-            return;
-        }
+    }
 
+    /// <summary>The fine-tuning settings: the loss and the methods' own settings, each allowed only with what reads it.</summary>
+    private static void CheckFinetune(TrainConfig config)
+    {
         var method = LongTailMethods.Loss(config.Loss);
         string loss = method.Name;
         Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && !ShipsValidation(config.Dataset)),
@@ -104,10 +117,6 @@ public static class TrainConfigRules
     /// without a single mixed epoch) and its exclusion of Mixup/CutMix, which it replaces in the official code.</summary>
     private static void CheckCmo(TrainConfig config)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         if (!config.Cmo) return;
         Require(config.CmoProb is >= 0 and <= 1, $"--cmo-prob {config.CmoProb}: must be in [0, 1]");
         Require(config.CmoBeta is > 0 and < double.PositiveInfinity, $"--cmo-beta {config.CmoBeta}: must be finite and > 0");
@@ -143,10 +152,6 @@ public static class TrainConfigRules
     /// step, each step one batch).</summary>
     private static void CheckDistillation(TrainConfig config, string loss)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         if (config.SamRho is { } rho)
         {
             Require(rho >= 0 && double.IsFinite(rho), $"--sam-rho {rho}: must be finite and >= 0");
@@ -174,10 +179,6 @@ public static class TrainConfigRules
     /// batches) and the per-sample softmax losses its weights scale (official CE or balanced softmax).</summary>
     private static void CheckDifficultyNet(TrainConfig config, string loss)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         if (!config.DifficultyNet) return;
         Require(config.ValFraction > 0 || config.ValList is not null || ShipsValidation(config.Dataset),
             "--difficulty-net: learns from per-class validation accuracy: give --val-fraction (e.g. 0.1; or --val-list for list datasets)");
@@ -190,10 +191,6 @@ public static class TrainConfigRules
 
     private static void CheckContrastive(TrainConfig config, string method)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         Require(!string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase),
             $"--precision bf16: --loss {method} trains in fp32 only; drop --precision (auto then means fp32)");
         Require(config.DrwEpoch is null, $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {method}");
