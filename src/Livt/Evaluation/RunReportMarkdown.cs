@@ -44,29 +44,7 @@ internal static class RunReportMarkdown
         foreach (var line in r.Notes ?? []) md.AppendLine().AppendLine(line);
         md.AppendLine();
 
-        if (r.TestDistributions is { Count: > 0 } splits)
-        {
-            md.AppendLine("## Test distributions");
-            md.AppendLine();
-            bool aggregated = splits.Any(s => s.Aggregation is not null);
-            md.AppendLine("| Split | Images | Top-1 | Many | Medium | Few |" +
-                (aggregated ? " Top-1 aggregated | Many | Medium | Few | Expert weights |" : ""));
-            md.AppendLine("|---|---:|---:|---:|---:|---:|" + (aggregated ? "---:|---:|---:|---:|---|" : ""));
-            foreach (var s in splits)
-                md.AppendLine(Invariant($"| {s.Name} | {s.Images} | {Pct(s.Top1)} | {Pct(s.Many)} | {Pct(s.Medium)} | {Pct(s.Few)} |") +
-                    (s.Aggregation is { } a
-                        ? Invariant($" {Pct(a.Top1)} | {Pct(a.Many)} | {Pct(a.Medium)} | {Pct(a.Few)} | ") +
-                          string.Join(" / ", a.Weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))) + " |"
-                        : aggregated ? " – | – | – | – | – |" : ""));
-            md.AppendLine();
-            if (aggregated)
-                md.AppendLine("A multi-expert model: Top-1 to Few average its experts' logits; the aggregated columns weight the experts (forward / uniform " +
-                    "/ backward) with weights learned on the split's unlabeled images by SADE's test-time self-supervised aggregation.").AppendLine();
-            md.AppendLine(
-                "Test-agnostic protocol (SADE): each split re-samples the balanced test set per class, ranked by training images, to a forward or backward " +
-                Invariant($"long tail of the given imbalance factor (seed {r.TestSplitSeed ?? 0}); shot groups as above."));
-            md.AppendLine();
-        }
+        if (r.TestDistributions is { Count: > 0 } splits) AppendTestDistributions(md, splits, r.TestSplitSeed);
 
         md.AppendLine("## Per class");
         md.AppendLine();
@@ -76,6 +54,31 @@ internal static class RunReportMarkdown
             md.AppendLine(Invariant(
                 $"| {c} | {Escape(r.ClassNames[c])} | {r.ClassCounts[c]} | {groups[c]} | {r.TestCounts[c]} | {Pct(r.PerClass[c])} |"));
         return md.ToString();
+    }
+
+    /// <summary>The test-agnostic splits' table (SADE's protocol) and what its columns mean.</summary>
+    private static void AppendTestDistributions(StringBuilder md, IReadOnlyList<TestDistributionMetrics> splits, int? seed)
+    {
+        md.AppendLine("## Test distributions");
+        md.AppendLine();
+        bool aggregated = splits.Any(s => s.Aggregation is not null);
+        md.AppendLine("| Split | Images | Top-1 | Many | Medium | Few |" +
+            (aggregated ? " Top-1 aggregated | Many | Medium | Few | Expert weights |" : ""));
+        md.AppendLine("|---|---:|---:|---:|---:|---:|" + (aggregated ? "---:|---:|---:|---:|---|" : ""));
+        foreach (var s in splits)
+            md.AppendLine(Invariant($"| {s.Name} | {s.Images} | {Pct(s.Top1)} | {Pct(s.Many)} | {Pct(s.Medium)} | {Pct(s.Few)} |") +
+                (s.Aggregation is { } a
+                    ? Invariant($" {Pct(a.Top1)} | {Pct(a.Many)} | {Pct(a.Medium)} | {Pct(a.Few)} | ") +
+                      string.Join(" / ", a.Weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))) + " |"
+                    : aggregated ? " – | – | – | – | – |" : ""));
+        md.AppendLine();
+        if (aggregated)
+            md.AppendLine("A multi-expert model: Top-1 to Few average its experts' logits; the aggregated columns weight the experts (forward / uniform " +
+                "/ backward) with weights learned on the split's unlabeled images by SADE's test-time self-supervised aggregation.").AppendLine();
+        md.AppendLine(
+            "Test-agnostic protocol (SADE): each split re-samples the balanced test set per class, ranked by training images, to a forward or backward " +
+            Invariant($"long tail of the given imbalance factor (seed {seed ?? 0}); shot groups as above."));
+        md.AppendLine();
     }
 
     private static int Members(ShotGroup[] groups, ShotGroup group) => groups.Count(g => g == group);
