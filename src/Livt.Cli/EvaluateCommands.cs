@@ -60,6 +60,28 @@ internal static class EvaluateCommands
         }
     }
 
+    /// <summary>The flags of SADE's test-time aggregation.</summary>
+    private sealed class AggregationArguments
+    {
+        public Option<bool> Enabled { get; } = new("--test-time-aggregation") { Description = "A multi-expert model (finetune --loss sade): on each " +
+            "--test-distributions split, also learn the experts' weights from the split's unlabeled images (SADE's test-time self-supervised aggregation) " +
+            "and score the weighted experts" };
+        public Option<int> Epochs { get; } = new("--aggregation-epochs") { Description = "--test-time-aggregation: most passes over a split (stops once a " +
+            "weight is below 0.05)", DefaultValueFactory = _ => 5 };
+        public Option<double?> Lr { get; } = new("--aggregation-lr") { Description = "--test-time-aggregation: SGD learning rate (default: SADE's CIFAR 0.1 " +
+            "for fashion-mnist-lt and cifar*-lt, its ImageNet-LT 0.025 otherwise)" };
+        public Option<int> BatchSize { get; } = new("--aggregation-batch-size") { Description = "--test-time-aggregation: images per step",
+            DefaultValueFactory = _ => 128 };
+
+        /// <summary>The aggregation asked for, or null without --test-time-aggregation.</summary>
+        public AggregationOptions? Read(ParseResult parse, int seed) => parse.GetValue(Enabled)
+            ? new AggregationOptions
+            {
+                Epochs = parse.GetValue(Epochs), Lr = parse.GetValue(Lr), BatchSize = parse.GetValue(BatchSize), Seed = seed,
+            }
+            : null;
+    }
+
     public static Command Evaluate()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = CheckpointHelp };
@@ -81,15 +103,7 @@ internal static class EvaluateCommands
             "ImageNet_LT_val.txt)" };
         var testDistributions = new Option<string?>("--test-distributions") { Description = "Also score test splits re-sampled from the balanced test set " +
             "(SADE's test-agnostic protocol): all | a list such as forward50,uniform,backward50" };
-        var aggregate = new Option<bool>("--test-time-aggregation") { Description = "A multi-expert model (finetune --loss sade): on each " +
-            "--test-distributions split, also learn the experts' weights from the split's unlabeled images (SADE's test-time self-supervised aggregation) " +
-            "and score the weighted experts" };
-        var aggregationEpochs = new Option<int>("--aggregation-epochs") { Description = "--test-time-aggregation: most passes over a split (stops once a " +
-            "weight is below 0.05)", DefaultValueFactory = _ => 5 };
-        var aggregationLr = new Option<double?>("--aggregation-lr") { Description = "--test-time-aggregation: SGD learning rate (default: SADE's CIFAR 0.1 " +
-            "for fashion-mnist-lt and cifar*-lt, its ImageNet-LT 0.025 otherwise)" };
-        var aggregationBatch = new Option<int>("--aggregation-batch-size") { Description = "--test-time-aggregation: images per step",
-            DefaultValueFactory = _ => 128 };
+        var aggregation = new AggregationArguments();
         var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the per-class selection of --test-distributions",
             DefaultValueFactory = _ => 0 };
         var outDir = new Option<string?>("--out") { Description = "Report folder (default: <run folder>/evaluate)" };
@@ -103,8 +117,8 @@ internal static class EvaluateCommands
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes " +
             "report.json/.md and plots.")
         {
-            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions, aggregate, aggregationEpochs,
-                aggregationLr, aggregationBatch, splitSeed, outDir, batch, workers, threads, device, precision,
+            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions,
+            aggregation.Enabled, aggregation.Epochs, aggregation.Lr, aggregation.BatchSize, splitSeed, outDir, batch, workers, threads, device, precision,
         };
         var raw = new RawOptions();
         raw.AddTo(command);
@@ -125,13 +139,7 @@ internal static class EvaluateCommands
                 parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse, data?.Name), processes.Shows ? new ConsoleObserver(null) : null,
                 parse.GetValue(valFraction), parse.GetValue(valList), parse.GetValue(testDistributions), parse.GetValue(splitSeed),
                 parse.GetValue(precision)!, processes.Parallel.Group,
-                parse.GetValue(aggregate)
-                    ? new AggregationOptions
-                    {
-                        Epochs = parse.GetValue(aggregationEpochs), Lr = parse.GetValue(aggregationLr),
-                        BatchSize = parse.GetValue(aggregationBatch), Seed = parse.GetValue(splitSeed),
-                    }
-                    : null);
+                aggregation.Read(parse, parse.GetValue(splitSeed)));
             if (report is not null) Summary.Print(report);
             return 0;
         });
