@@ -9,6 +9,11 @@ namespace Livt.Cli;
 /// <summary><c>livt retrain-head</c>: cRT, LWS or τ-normalisation on a fine-tuned classifier.</summary>
 internal static class RetrainHeadCommands
 {
+    private const string Help =
+        "Second stage on a fine-tuned classifier with its encoder frozen (Kang et al. 2020): cRT, LWS or tau-normalisation; with --keep-head --max-norm, " +
+        "weight balancing's stage 2; on a pretraining run, cRT is a linear probe of its frozen encoder. Features are computed once; writes a run " +
+        "folder with model.safetensors, report.json/.md and plots.";
+
     public static Command RetrainHead()
     {
         var d = new RetrainHeadOptions { Init = "" };
@@ -44,10 +49,7 @@ internal static class RetrainHeadCommands
             "they take all; at least 1)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => d.Device, Description = "cpu | cuda | cuda:N" };
         var outDir = new Option<string?>("--out") { Description = "Run folder (default: runs/retrain-head-<method>-<time>)" };
-        var command = new Command("retrain-head",
-            "Second stage on a fine-tuned classifier with its encoder frozen (Kang et al. 2020): cRT, LWS or tau-normalisation; with --keep-head --max-norm, " +
-                "weight balancing's stage 2; on a pretraining run, cRT is a linear probe of its frozen encoder. Features are computed once; writes a run " +
-                "folder with model.safetensors, report.json/.md and plots.")
+        var command = new Command("retrain-head", Help)
         {
             init, method, epochs, lr, batch, weightDecay, momentum, loss, sampler, keepHead, maxNorm, tau, keepBias, valFraction, valList,
             dataDir, trainList, testList, evalBatch, threads, workers, device, outDir,
@@ -60,8 +62,8 @@ internal static class RetrainHeadCommands
                 Init = parse.GetValue(init)!, Method = parse.GetValue(method)!, Epochs = parse.GetValue(epochs), Lr = parse.GetValue(lr),
                 BatchSize = parse.GetValue(batch), WeightDecay = parse.GetValue(weightDecay), Momentum = parse.GetValue(momentum),
                 Loss = parse.GetValue(loss)!, Sampler = SamplerName(parse.GetValue(sampler)!), KeepHead = parse.GetValue(keepHead),
-                MaxNorm = parse.GetValue(maxNorm), KeepBias = parse.GetValue(keepBias), ValFraction = parse.GetValue(valFraction),
-                    ValList = parse.GetValue(valList),
+                MaxNorm = parse.GetValue(maxNorm), KeepBias = parse.GetValue(keepBias),
+                ValFraction = parse.GetValue(valFraction), ValList = parse.GetValue(valList),
                 Tau = chosen.Flags.Contains(tau.Name) ? TauArgument.Parse(parse.GetValue(tau)!) : null,
                 DataDir = parse.GetValue(dataDir), TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
                 EvalBatchSize = parse.GetValue(evalBatch), Threads = parse.GetValue(threads), Workers = parse.GetValue(workers),
@@ -69,12 +71,17 @@ internal static class RetrainHeadCommands
             };
             if (!chosen.Flags.Contains(tau.Name) && parse.GetResult(tau) is { Implicit: false })
                 throw new LivtException($"--tau belongs to --method {SecondStages.All.First(s => s.Flags.Contains(tau.Name))}, not {chosen}");
-            var result = ConsoleObserver.Run(o => new RetrainHeadRunner(options, o).Run());
-            AnsiConsole.MarkupLine($"retrain-head finished in {result.Seconds:F0} s; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
-            Summary.Print(result.ReportPath!);
-            return 0;
+            return Run(options);
         });
         return command;
+    }
+
+    private static int Run(RetrainHeadOptions options)
+    {
+        var result = ConsoleObserver.Run(o => new RetrainHeadRunner(options, o).Run());
+        AnsiConsole.MarkupLine($"retrain-head finished in {result.Seconds:F0} s; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
+        Summary.Print(result.ReportPath!);
+        return 0;
     }
 
     // finetune's sampler words name the same samplers here (class-aware is class-balanced); the runner
