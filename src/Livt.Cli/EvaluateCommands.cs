@@ -60,6 +60,27 @@ internal static class EvaluateCommands
         }
     }
 
+    /// <summary>The flags that name the data to evaluate on, when it is not the data the model was trained on.</summary>
+    private sealed class DataArguments
+    {
+        public Option<string?> Dataset { get; } = new("--dataset") { Description = "Dataset (default: the one the model was trained on; required for a checkpoint " +
+            "without Livt metadata)" };
+        public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Dataset root" };
+        public Option<double?> Imbalance { get; } = new("--imbalance") { Description = "Imbalance factor of a built-in *-lt dataset named by --dataset (default 100; " +
+            "without --dataset, the model's)" };
+        public Option<string?> TrainList { get; } = new("--train-list") { Description = "List file (--dataset list)" };
+        public Option<string?> TestList { get; } = new("--test-list") { Description = "List file of the test split (--dataset list)" };
+
+        /// <summary>The dataset --dataset names, or null to use the model's.</summary>
+        public DatasetOptions? Read(ParseResult parse) => parse.GetValue(Dataset) is { } name
+            ? new DatasetOptions
+            {
+                Name = name, DataDir = parse.GetValue(DataDir), Imbalance = parse.GetValue(Imbalance) ?? 100,
+                TrainList = parse.GetValue(TrainList), TestList = parse.GetValue(TestList),
+            }
+            : null;
+    }
+
     /// <summary>The flags of SADE's test-time aggregation.</summary>
     private sealed class AggregationArguments
     {
@@ -85,13 +106,7 @@ internal static class EvaluateCommands
     public static Command Evaluate()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = CheckpointHelp };
-        var dataset = new Option<string?>("--dataset") { Description = "Dataset (default: the one the model was trained on; required for a checkpoint " +
-            "without Livt metadata)" };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Dataset root" };
-        var imbalance = new Option<double?>("--imbalance") { Description = "Imbalance factor of a built-in *-lt dataset named by --dataset (default 100; " +
-            "without --dataset, the model's)" };
-        var trainList = new Option<string?>("--train-list") { Description = "List file (--dataset list)" };
-        var testList = new Option<string?>("--test-list") { Description = "List file of the test split (--dataset list)" };
+        var data = new DataArguments();
         var testPrior = new Option<string?>("--test-prior") { Description = "Post-hoc logit adjustment to a test label distribution: uniform | train | <file " +
             "of per-class counts or probabilities> | split (with --test-distributions: each split adjusted to its own label distribution, the oracle of a " +
             "known test prior). Default: raw logits" };
@@ -117,7 +132,7 @@ internal static class EvaluateCommands
         var command = new Command("evaluate", "Evaluate a fine-tuned model on a test split: top-1/top-5, Many/Medium/Few-shot, ECE; writes " +
             "report.json/.md and plots.")
         {
-            checkpoint, dataset, dataDir, imbalance, trainList, testList, testPrior, tau, valFraction, valList, testDistributions,
+            checkpoint, data.Dataset, data.DataDir, data.Imbalance, data.TrainList, data.TestList, testPrior, tau, valFraction, valList, testDistributions,
             aggregation.Enabled, aggregation.Epochs, aggregation.Lr, aggregation.BatchSize, splitSeed, outDir, batch, workers, threads, device, precision,
         };
         var raw = new RawOptions();
@@ -125,18 +140,12 @@ internal static class EvaluateCommands
         command.SetAction(parse =>
         {
             var ckpt = parse.GetValue(checkpoint)!;
-            DatasetOptions? data = parse.GetValue(dataset) is { } name
-                ? new DatasetOptions
-                {
-                    Name = name, DataDir = parse.GetValue(dataDir), Imbalance = parse.GetValue(imbalance) ?? 100,
-                    TrainList = parse.GetValue(trainList), TestList = parse.GetValue(testList),
-                }
-                : null;
+            var dataset = data.Read(parse);
             var runDir = Directory.Exists(ckpt) ? ckpt : Path.GetDirectoryName(Path.GetFullPath(ckpt))!;
             using var processes = Processes.Join(parse.GetValue(device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
-            var (_, report) = EvaluationRun.Run(ckpt, data, parse.GetValue(dataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
+            var (_, report) = EvaluationRun.Run(ckpt, dataset, parse.GetValue(data.DataDir), parse.GetValue(testPrior), TauArgument.Parse(parse.GetValue(tau)!),
                 parse.GetValue(outDir) ?? Path.Combine(runDir, "evaluate"), parse.GetValue(device)!, parse.GetValue(batch),
-                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse, data?.Name), processes.Shows ? new ConsoleObserver(null) : null,
+                parse.GetValue(workers), parse.GetValue(threads), raw.Read(parse, dataset?.Name), processes.Shows ? new ConsoleObserver(null) : null,
                 parse.GetValue(valFraction), parse.GetValue(valList), parse.GetValue(testDistributions), parse.GetValue(splitSeed),
                 parse.GetValue(precision)!, processes.Parallel.Group,
                 aggregation.Read(parse, parse.GetValue(splitSeed)));

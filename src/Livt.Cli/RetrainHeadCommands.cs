@@ -69,15 +69,15 @@ internal static class RetrainHeadCommands
                 EvalBatchSize = parse.GetValue(evalBatch), Threads = parse.GetValue(threads), Workers = parse.GetValue(workers),
                 Device = parse.GetValue(device)!, Out = parse.GetValue(outDir),
             };
-            if (!chosen.Flags.Contains(tau.Name) && parse.GetResult(tau) is { Implicit: false })
-                throw new LivtException($"--tau belongs to --method {SecondStages.All.First(s => s.Flags.Contains(tau.Name))}, not {chosen}");
-            return Run(options);
+            return Run(options, chosen, parse.GetResult(tau) is { Implicit: false }, tau.Name);
         });
         return command;
     }
 
-    private static int Run(RetrainHeadOptions options)
+    private static int Run(RetrainHeadOptions options, SecondStage chosen, bool tauGiven, string tauFlag)
     {
+        if (!chosen.Flags.Contains(tauFlag) && tauGiven)
+            throw new LivtException($"--tau belongs to --method {SecondStages.All.First(s => s.Flags.Contains(tauFlag))}, not {chosen}");
         var result = ConsoleObserver.Run(o => new RetrainHeadRunner(options, o).Run());
         AnsiConsole.MarkupLine($"retrain-head finished in {result.Seconds:F0} s; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
         Summary.Print(result.ReportPath!);

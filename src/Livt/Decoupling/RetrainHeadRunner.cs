@@ -99,11 +99,7 @@ public sealed class RetrainHeadRunner
                                     $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its " +
                                         "features) works");
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
-        bool chooseTau = _method.ChoosesOnValidation(_options);
-        double valFraction = _options.ValList is not null ? 0
-            : _options.ValFraction ?? (source.ValFraction > 0 ? source.ValFraction : chooseTau ? 0.1 : 0);
-        if (chooseTau && valFraction == 0 && _options.ValList is null)
-            throw new LivtException("--tau auto chooses τ on a validation split: give --val-fraction above 0 or --val-list, or a number for --tau");
+        double valFraction = ValFraction(source);
 
         data = Data(data, source, meta, modelPath);
         var (train, val) = source.Split(data.Train, valFraction, _options.ValList);
@@ -145,6 +141,18 @@ public sealed class RetrainHeadRunner
                 meta.Imbalance, meta.Seed, null, Tuned: tuned), trained ? log.Path : null);
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
+    }
+
+    /// <summary>The fraction of each class held out for validation: --val-fraction, else the fine-tuning run's, else
+    /// 0.1 where the method chooses on validation; none with --val-list.</summary>
+    private double ValFraction(FineTunedData source)
+    {
+        bool chooseTau = _method.ChoosesOnValidation(_options);
+        double valFraction = _options.ValList is not null ? 0
+            : _options.ValFraction ?? (source.ValFraction > 0 ? source.ValFraction : chooseTau ? 0.1 : 0);
+        if (chooseTau && valFraction == 0 && _options.ValList is null)
+            throw new LivtException("--tau auto chooses τ on a validation split: give --val-fraction above 0 or --val-list, or a number for --tau");
+        return valFraction;
     }
 
     /// <summary>The splits to train and test on: <paramref name="data"/>, else those the model was fine-tuned on;

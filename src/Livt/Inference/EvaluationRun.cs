@@ -90,13 +90,18 @@ public static class EvaluationRun
                         meta.ClassNames);
             }
             if (group is { IsFirst: false }) return (result, null);
-            var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", meta.Model.Summary,
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice,
-                Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single",
-                Notes: meta.DescribeLogitScale() is { } scaled ? [scaled] : null), null, splitMetrics, splitSeed);
+            var info = Info(meta, options.Name, clock.Elapsed.TotalSeconds, testPrior, tuned, choice, group);
+            var report = Reports.Write(outDir, result, info, null, splitMetrics, splitSeed);
             return (result, report);
         }
     }
+
+    /// <summary>What the report says of the evaluation besides its metrics.</summary>
+    private static ReportInfo Info(ModelMetadata meta, string dataset, double seconds, string? testPrior, TunedValue? tuned, PrecisionChoice choice,
+        IProcessGroup? group) =>
+        new("evaluate", meta.Loss ?? "", meta.Model.Summary, dataset, 0, seconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned,
+            Precision: choice, Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single",
+            Notes: meta.DescribeLogitScale() is { } scaled ? [scaled] : null);
 
     private static void CheckAggregation(AggregationOptions aggregation, IReadOnlyList<TestDistribution>? distributions, string? testPrior,
         IProcessGroup? group)
