@@ -63,11 +63,15 @@ internal static class EvaluateCommands
     /// <summary>The flags that name the data to evaluate on, when it is not the data the model was trained on.</summary>
     private sealed class DataArguments
     {
-        public Option<string?> Dataset { get; } = new("--dataset") { Description = "Dataset (default: the one the model was trained on; required for a checkpoint " +
-            "without Livt metadata)" };
+        public Option<string?> Dataset { get; } = new("--dataset")
+        {
+            Description = "Dataset (default: the one the model was trained on; required for a checkpoint without Livt metadata)",
+        };
         public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Dataset root" };
-        public Option<double?> Imbalance { get; } = new("--imbalance") { Description = "Imbalance factor of a built-in *-lt dataset named by --dataset (default 100; " +
-            "without --dataset, the model's)" };
+        public Option<double?> Imbalance { get; } = new("--imbalance")
+        {
+            Description = "Imbalance factor of a built-in *-lt dataset named by --dataset (default 100; without --dataset, the model's)",
+        };
         public Option<string?> TrainList { get; } = new("--train-list") { Description = "List file (--dataset list)" };
         public Option<string?> TestList { get; } = new("--test-list") { Description = "List file of the test split (--dataset list)" };
 

@@ -51,11 +51,7 @@ public static class EvaluationRun
         var choice = ModelPrecision.For(requested, model);
         using (model)
         {
-            if (aggregation is not null && model is not MultiExpertVisionTransformer)
-                throw new LivtException($"{checkpoint}: --test-time-aggregation weights the experts of a multi-expert model (finetune --loss sade); this is " +
-                    "a single-head ViT");
-            if (meta.Inferred is not null) observer?.Message(meta.Inferred);
-            if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
+            CheckModel(checkpoint, model, meta, aggregation, observer);
             var (source, options, splits) = TestData(checkpoint, dataset, dataDir, ref meta);
             var test = splits.Test;
 
@@ -94,6 +90,18 @@ public static class EvaluationRun
             var report = Reports.Write(outDir, result, info, null, splitMetrics, splitSeed);
             return (result, report);
         }
+    }
+
+    /// <summary>Refuses test-time aggregation for a model without experts, and tells what was inferred of a checkpoint
+    /// without Livt metadata and how its logits are scaled.</summary>
+    private static void CheckModel(string checkpoint, ClassifierModel model, ModelMetadata meta, AggregationOptions? aggregation,
+        ITrainingObserver? observer)
+    {
+        if (aggregation is not null && model is not MultiExpertVisionTransformer)
+            throw new LivtException($"{checkpoint}: --test-time-aggregation weights the experts of a multi-expert model (finetune --loss sade); this is " +
+                "a single-head ViT");
+        if (meta.Inferred is not null) observer?.Message(meta.Inferred);
+        if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
     }
 
     /// <summary>What the report says of the evaluation besides its metrics.</summary>
