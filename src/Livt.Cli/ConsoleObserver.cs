@@ -12,14 +12,12 @@ internal sealed class ConsoleObserver : ITrainingObserver
 {
     private readonly ProgressContext? _progress;
     private ProgressTask? _task;
-    private string _stage = "";
     private DateTime _lastLine = DateTime.MinValue;
 
     public ConsoleObserver(ProgressContext? progress) => _progress = progress;
 
     public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir)
     {
-        _stage = stage;
         Message($"[bold]{stage}[/]: epochs {startEpoch + 1}–{epochs}, {stepsPerEpoch} steps each, run folder [blue]{Markup.Escape(runDir)}[/]", markup: true);
     }
 
