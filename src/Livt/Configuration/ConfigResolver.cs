@@ -154,8 +154,8 @@ public static class ConfigResolver
         {
             var fixedKeys = overrides.Select(kv => kv.Key).Where(k => !ResumableKeys.Contains(k)).ToList();
             if (fixedKeys.Count > 0)
-                throw new LivtException($"--resume {runDir}: the run's settings come from {path}; {string.Join(", ", fixedKeys.Select(FlagOf))} cannot " +
-                    "change on resume " +
+                throw new LivtException($"--resume {runDir}: the run's settings come from {path}; " +
+                    $"{string.Join(", ", fixedKeys.Select(FlagOf))} cannot change on resume " +
                     $"(only {string.Join(", ", ResumableKeys.Select(FlagOf))} may be given with it)");
             Overlay(node, overrides, "command line", flags: true);
         }

@@ -122,8 +122,8 @@ public sealed partial class DataLoader
             {
                 // No image was decoded, so the image size may be unknown (then 0 x 0 x 0).
                 _images?.Dispose();
-                return new Batch(TorchSharp.torch.empty([0, _channels, _height, _width]), TorchSharp.torch.empty([0], TorchSharp.torch.ScalarType.Int64), [],
-                    Size);
+                return new Batch(TorchSharp.torch.empty([0, _channels, _height, _width]),
+                    TorchSharp.torch.empty([0], TorchSharp.torch.ScalarType.Int64), [], Size);
             }
             var images = _images!;
             if (kept.Count < Size)

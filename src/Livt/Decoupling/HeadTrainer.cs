@@ -73,8 +73,8 @@ internal sealed class HeadTrainer
                 ["epoch"] = epoch + 1, ["loss"] = lastLoss, ["lr"] = lr, ["seconds"] = seconds,
                 ["images_per_second"] = steps * BatchSize / Math.Max(seconds, 1e-9), ["val_top1"] = top1, ["val_balanced"] = balanced,
             });
-            Observer.EpochCompleted(new EpochSummary(Stage, epoch + 1, Epochs, lastLoss, lr, seconds, steps * BatchSize / Math.Max(seconds, 1e-9), top1,
-                balanced));
+            Observer.EpochCompleted(new EpochSummary(Stage, epoch + 1, Epochs, lastLoss, lr, seconds, steps * BatchSize / Math.Max(seconds, 1e-9),
+                top1, balanced));
         }
         head.eval();
         return lastLoss;

@@ -118,8 +118,8 @@ public sealed class RetrainHeadRunner
         var headBias = model.Head.bias!;
         using var log = new RunLog(RunDir);
         var (weight, bias, tuned, finalLoss, description) = _method.Fit(new HeadFitInputs(headWeight, headBias, trainFeatures, valFeatures,
-            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts), () => Sampler(trainFeatures, meta.Seed),
-                RunDir));
+            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts),
+            () => Sampler(trainFeatures, meta.Seed), RunDir));
         using (weight)
         using (bias)
         {

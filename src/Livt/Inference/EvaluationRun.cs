@@ -82,8 +82,8 @@ public static class EvaluationRun
                 observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch " +
                     $"{resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
                 splitMetrics = ExpertAggregation.Apply(experts, test, splitMetrics!, meta.ClassCounts, splitSeed, transform,
-                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice,
-                        meta.ClassNames);
+                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers,
+                    choice, meta.ClassNames);
             }
             if (group is { IsFirst: false }) return (result, null);
             var info = Info(meta, options.Name, clock.Elapsed.TotalSeconds, testPrior, tuned, choice, group);
