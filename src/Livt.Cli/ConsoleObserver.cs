@@ -1,7 +1,5 @@
-using Livt.Training;
-using Spectre.Console;
-
 using Livt.Engine;
+using Spectre.Console;
 
 namespace Livt.Cli;
 
@@ -14,14 +12,12 @@ internal sealed class ConsoleObserver : ITrainingObserver
 {
     private readonly ProgressContext? _progress;
     private ProgressTask? _task;
-    private string _stage = "";
     private DateTime _lastLine = DateTime.MinValue;
 
     public ConsoleObserver(ProgressContext? progress) => _progress = progress;
 
     public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir)
     {
-        _stage = stage;
         Message($"[bold]{stage}[/]: epochs {startEpoch + 1}–{epochs}, {stepsPerEpoch} steps each, run folder [blue]{Markup.Escape(runDir)}[/]", markup: true);
     }
 
@@ -38,7 +34,8 @@ internal sealed class ConsoleObserver : ITrainingObserver
         if (DateTime.UtcNow - _lastLine > TimeSpan.FromSeconds(15))
         {
             _lastLine = DateTime.UtcNow;
-            Console.WriteLine($"  {s.Stage} epoch {s.Epoch + 1}/{s.Epochs} step {s.Step}/{s.StepsPerEpoch} loss {s.Loss:F4} lr {s.Lr:E2} {s.ImagesPerSecond:F0} img/s");
+            Console.WriteLine($"  {s.Stage} epoch {s.Epoch + 1}/{s.Epochs} step {s.Step}/{s.StepsPerEpoch} loss {s.Loss:F4} lr {s.Lr:E2} " +
+                $"{s.ImagesPerSecond:F0} img/s");
         }
     }
 

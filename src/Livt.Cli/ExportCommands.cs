@@ -9,11 +9,14 @@ internal static class ExportCommands
 {
     public static Command Export()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, the run folder, or a classifier without Livt metadata (an official .pth, a converted safetensors)" };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, the run folder, or a classifier without " +
+            "Livt metadata (an official .pth, a converted safetensors)" };
         var onnx = new Option<string>("--onnx") { Description = "The ONNX file to write", Required = true };
-        var testPrior = new Option<string?>("--test-prior") { Description = "Bake the post-hoc logit adjustment of livt evaluate --test-prior into the graph: uniform | train | <file of per-class counts or probabilities>. Default: raw logits" };
+        var testPrior = new Option<string?>("--test-prior") { Description = "Bake the post-hoc logit adjustment of livt evaluate --test-prior into the " +
+            "graph: uniform | train | <file of per-class counts or probabilities>. Default: raw logits" };
         var tau = new Option<double>("--tau") { Description = "Strength of the baked adjustment", DefaultValueFactory = _ => 1.0 };
-        var command = new Command("export", "Export a fine-tuned classifier as an ONNX graph (opset 17, dynamic batch, normalisation inside) that ONNX Runtime runs; checked against the model before it is written.")
+        var command = new Command("export", "Export a fine-tuned classifier as an ONNX graph (opset 17, dynamic batch, normalisation inside) that ONNX " +
+            "Runtime runs; checked against the model before it is written.")
         {
             checkpoint, onnx, testPrior, tau,
         };

@@ -21,17 +21,21 @@ internal static class Summary
             if (aggregated) byTest.AddColumns("aggregated top-1 %", "expert weights");
             foreach (var s in splits)
             {
-                var cells = new List<string> { s.Name, s.Images.ToString(System.Globalization.CultureInfo.InvariantCulture), Pct(s.Top1), Pct(s.Many), Pct(s.Medium), Pct(s.Few) };
+                var cells = new List<string> { s.Name, s.Images.ToString(System.Globalization.CultureInfo.InvariantCulture), Pct(s.Top1), Pct(s.Many),
+                    Pct(s.Medium), Pct(s.Few) };
                 if (aggregated)
                 {
                     cells.Add(Pct(s.Aggregation?.Top1));
-                    cells.Add(s.Aggregation is { } a ? string.Join(" / ", a.Weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture))) : "—");
+                    cells.Add(s.Aggregation is { } a
+                        ? string.Join(" / ", a.Weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))
+                        : "—");
                 }
                 byTest.AddRow(cells.ToArray());
             }
             AnsiConsole.Write(byTest);
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(reportJson))!;
-        AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(reportJson)}[/] and [blue]{Markup.Escape(Path.Combine(dir, "report.md"))}[/] (plots beside them)");
+        AnsiConsole.MarkupLine($"Report: [blue]{Markup.Escape(reportJson)}[/] and [blue]{Markup.Escape(Path.Combine(dir, "report.md"))}[/] " +
+            "(plots beside them)");
     }
 }

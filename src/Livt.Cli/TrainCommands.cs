@@ -11,11 +11,13 @@ namespace Livt.Cli;
 internal static class TrainCommands
 {
     public static Command Pretrain() => StageCommand("pretrain",
-        "Self-supervised pretraining on a dataset's training images (labels unused): MGP (masked autoencoder) by default, or another --method (moco-v3, byol, dcl, dclw, mimco). Writes <out>/model.safetensors.",
+        "Self-supervised pretraining on a dataset's training images (labels unused): MGP (masked autoencoder) by default, or another --method (moco-v3, " +
+            "byol, dcl, dclw, mimco). Writes <out>/model.safetensors.",
         finetune: false, (c, ctx) => new PretrainRunner(c, context: ctx).Run());
 
     public static Command Finetune() => StageCommand("finetune",
-        "BFT: fine-tune a ViT classifier with a long-tail loss (default bal-bce) from --init <MGP checkpoint> or from scratch; evaluates on the test split and writes report.json/.md and plots.",
+        "BFT: fine-tune a ViT classifier with a long-tail loss (default bal-bce) from --init <MGP checkpoint> or from scratch; evaluates on the test split " +
+            "and writes report.json/.md and plots.",
         finetune: true, (c, ctx) => new FinetuneRunner(c, context: ctx).Run());
 
     private static Command StageCommand(string stage, string description, bool finetune, Func<TrainConfig, RunContext, RunResult> run)
@@ -27,7 +29,8 @@ internal static class TrainCommands
         {
             var overrides = options.Overrides(parse);
             // Without a recipe or a model, fine-tune the ViT the checkpoint holds, not the quick start's.
-            if (finetune && parse.GetValue(options.Config) is null && parse.GetValue(options.Resume) is null && !overrides.ContainsKey("model") && (string?)overrides["init"] is { } init)
+            if (finetune && parse.GetValue(options.Config) is null && parse.GetValue(options.Resume) is null && !overrides.ContainsKey("model")
+                && (string?)overrides["init"] is { } init)
             {
                 var (preset, why) = InitPreset.For(init);
                 overrides["model"] = preset;
@@ -51,10 +54,12 @@ internal static class TrainCommands
     public static Command QuickStart()
     {
         var outDir = new Option<string>("--out") { Description = "Folder for the two stages' runs", DefaultValueFactory = _ => "runs/quickstart" };
-        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Pretraining epochs (MGP, or the --method's; recipe: see recipes/quickstart.json)" };
+        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Pretraining epochs (MGP, or the --method's; recipe: see " +
+            "recipes/quickstart.json)" };
         var finetuneEpochs = new Option<int?>("--finetune-epochs") { Description = "BFT epochs (recipe: see recipes/quickstart.json)" };
         var common = new TrainingOptions(finetune: true);
-        var command = new Command("quickstart", "The whole LiVT pipeline on Fashion-MNIST-LT (IF 100): MGP pretraining (or another --method), Bal-BCE fine-tuning, evaluation, then a cRT second stage on the frozen encoder; reports of both. Under 10 minutes on 2 cores.");
+        var command = new Command("quickstart", "The whole LiVT pipeline on Fashion-MNIST-LT (IF 100): MGP pretraining (or another --method), Bal-BCE " +
+            "fine-tuning, evaluation, then a cRT second stage on the frozen encoder; reports of both. Under 10 minutes on 2 cores.");
         command.Add(outDir);
         command.Add(pretrainEpochs);
         command.Add(finetuneEpochs);

@@ -14,8 +14,10 @@ internal sealed class TrainingOptions
 {
     private readonly List<(Option Option, Setting Setting)> _all = [];
 
-    public Option<string?> Config { get; } = new("--config") { Description = "Recipe: a built-in name (quickstart, imagenet-lt, inat18, places-lt, cifar10-lt, cifar100-lt) or a JSON file. Default: quickstart" };
-    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the run in this folder from its last checkpoint (its config.json is used)" };
+    public Option<string?> Config { get; } = new("--config") { Description = "Recipe: a built-in name (quickstart, imagenet-lt, inat18, places-lt, " +
+        "cifar10-lt, cifar100-lt) or a JSON file. Default: quickstart" };
+    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue the run in this folder from its last checkpoint (its " +
+        "config.json is used)" };
 
     /// <param name="finetune">Whether the command fine-tunes (offers the fine-tuning-only flags).</param>
     public TrainingOptions(bool finetune)

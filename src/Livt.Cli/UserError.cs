@@ -57,7 +57,8 @@ internal static class UserError
             return $"the loaded libtorch has no kernel for this operation: {message}; try --precision fp32 or --attention manual, " +
                    "or a libtorch built for this device (`livt doctor` shows the one loaded)";
         if (Has("CUDA") || Has("CUBLAS") || Has("cuDNN") || Has("NCCL"))
-            return $"CUDA failed: {message}; `livt doctor` shows the driver, libtorch and devices; CUDA_LAUNCH_BLOCKING=1 with --verbose locates the failing call";
+            return $"CUDA failed: {message}; `livt doctor` shows the driver, libtorch and devices; CUDA_LAUNCH_BLOCKING=1 with --verbose locates " +
+                "the failing call";
         return $"libtorch failed: {message}; rerun with --verbose for the stack";
     }
 

@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
 using Livt.Configuration;
 using Livt.Data;
-using Livt.Engine;
-using Livt.Training;
-using Livt.Training.Setup;
 using Livt.Distributed;
-using Livt.Optimization;
+using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
+using Livt.Training;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -259,7 +259,7 @@ void Gradients()
 
 /// <summary>The real data-parallel calls, but every rank writes (into its own run folder), so a test
 /// can compare the weights each rank ended with.</summary>
-sealed class EveryRankWrites(IDataParallel inner) : IDataParallel
+internal sealed class EveryRankWrites(IDataParallel inner) : IDataParallel
 {
     public IProcessGroup Group => inner.Group;
     public int Rank => inner.Rank;
@@ -272,7 +272,7 @@ sealed class EveryRankWrites(IDataParallel inner) : IDataParallel
 }
 
 /// <summary>Abandons the run after a given step, as a killed process does (nothing more is written).</summary>
-sealed class KillAt(int epoch, int step) : ITrainingObserver
+internal sealed class KillAt(int epoch, int step) : ITrainingObserver
 {
     public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir) { }
     public void StepCompleted(StepProgress s)

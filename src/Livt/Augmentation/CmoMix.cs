@@ -79,7 +79,8 @@ public sealed class CmoMix
             throw new ArgumentException($"CMO expects images [N, C, H, W], got {background.dim()} and {foreground.dim()} dims");
         long n = background.shape[0];
         if (foreground.shape[0] < n || !background.shape.Skip(1).SequenceEqual(foreground.shape.Skip(1)))
-            throw new ArgumentException($"CMO foreground batch [{string.Join(", ", foreground.shape)}] cannot cover background batch [{string.Join(", ", background.shape)}]");
+            throw new ArgumentException($"CMO foreground batch [{string.Join(", ", foreground.shape)}] cannot cover background batch " +
+                $"[{string.Join(", ", background.shape)}]");
         if (backgroundLabels.shape[0] != n || foregroundLabels.shape[0] != foreground.shape[0])
             throw new ArgumentException("CMO: one label per image is needed in both batches");
 

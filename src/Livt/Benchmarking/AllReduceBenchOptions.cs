@@ -1,5 +1,4 @@
 using Livt.Distributed;
-using Livt.Models;
 
 namespace Livt.Benchmarking;
 

@@ -24,6 +24,7 @@ public sealed record AllReduceBenchResult
     /// <summary>In-place all-reduce of one float32 buffer, from 64 KiB up to the model's whole gradient.</summary>
     public required IReadOnlyList<AllReducePoint> Flat { get; init; }
 
-    /// <summary><c>GradientSynchronizer.AverageGradients</c> over the model's parameter store: in-place all-reduces of its gradient buffer plus the division.</summary>
+    /// <summary><c>GradientSynchronizer.AverageGradients</c> over the model's parameter store: in-place all-reduces of its
+    /// gradient buffer plus the division.</summary>
     public required AllReducePoint Synchronizer { get; init; }
 }

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using Livt.Distributed;
+using Livt.Engine;
 using Livt.Models;
 using Livt.Optimization;
 using Livt.Runtime;
-using Livt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Engine;
 
 namespace Livt.Benchmarking;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Livt.Augmentation;
 using Livt.Configuration;
@@ -8,9 +7,9 @@ using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Training;
-using Livt.Training.Setup;
 using Livt.Training.Pretraining;
 using Livt.Training.Pretraining.Mae;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,20 +30,10 @@ public static class BenchmarkRunner
     {
         progress ??= _ => { };
         parallel ??= SingleProcessParallel.Instance;
-        if (o.Mode is not ("train" or "pretrain" or "infer" or "data"))
-            throw new LivtException($"bench mode '{o.Mode}': expected train, pretrain, infer or data");
-        if (o.Source is not ("synthetic" or "fashion-mnist-lt" or "imagefolder-224"))
-            throw new LivtException($"--source {o.Source}: expected synthetic, fashion-mnist-lt or imagefolder-224");
-        if (o.Mode == "data" && o.Source == "synthetic")
-            throw new LivtException("bench data measures a real loader: pass --source fashion-mnist-lt or imagefolder-224");
-        if (o.Steps < 1 || o.Warmup < 0 || o.BlockSteps < 1)
-            throw new LivtException("--steps and --block-steps must be at least 1 and --warmup at least 0");
-        if (o.Engine is not ("torchsharp" or "onnxruntime" or "both"))
-            throw new LivtException($"--engine {o.Engine}: expected torchsharp, onnxruntime or both");
-        if (o.Engine != "torchsharp" && (o.Mode != "infer" || o.Device != "cpu"))
-            throw new LivtException($"--engine {o.Engine} applies to bench infer on the cpu");
+        Check(o);
         if (o.Engine == "both")
-            return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress, parallel), Run(o with { Engine = "onnxruntime" }, progress, parallel));
+            return OnnxRuntimeInference.Combine(Run(o with { Engine = "torchsharp" }, progress, parallel),
+                Run(o with { Engine = "onnxruntime" }, progress, parallel));
         // Inference and the loader involve no communication: several processes would only measure a shared machine.
         if (parallel.WorldSize > 1 && o.Mode is not ("train" or "pretrain"))
             throw new LivtException($"bench {o.Mode} times one process; run it without mpirun/srun (only train and pretrain run data-parallel)");
@@ -64,186 +53,170 @@ public static class BenchmarkRunner
         int classes = data?.Train.NumClasses ?? preset.NumClasses;
         // Training modes time the step of a run of the quick-start recipe with the bench's flags.
         var run = o.Mode is "train" or "pretrain" ? RunConfig(o) : null;
-        var config = run is not null
+        var config = ModelConfig(o, run, preset, channels, classes);
+        var (mean, std) = data is null
+            ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray())
+            : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
+        var loader = Loader(o, run, config, data, mean, std, parallel);
+
+        using var step = BuildStep(o, run, config, device, data, precision, mean, std, parallel);
+        var measured = new BenchMeasurement(o, step, loader);
+        using (var inMemory = InMemoryBatch(o, run, config, channels, classes, mean, std, device))
+        {
+            progress(Plan(o, step, loader, precision, parallel));
+            measured.Run(inMemory);
+        }
+        measured.Finish();
+        return Result(o, run, config, device, precision, parallel, step, loader, measured);
+    }
+
+    /// <summary>The model: the run's for the training modes, else the preset sized to the data, with the bench's attention.</summary>
+    private static VitConfig ModelConfig(BenchOptions o, TrainConfig? run, VitConfig preset, int channels, int classes) =>
+        run is not null
             ? RunSetup.ModelConfig(run, channels, classes, o.Mode == "train" ? run.DropPath : 0)
             : preset with
             {
                 ImageSize = o.ImageSize ?? preset.ImageSize, InChans = channels, NumClasses = classes,
                 Attention = o.Attention == "fused" ? AttentionImpl.Fused : AttentionImpl.Manual,
             };
-        var (mean, std) = data is null ? (Enumerable.Repeat(0.5f, channels).ToArray(), Enumerable.Repeat(0.25f, channels).ToArray()) : Normalization.For(o.Source == "fashion-mnist-lt" ? "fashion-mnist-lt" : "imagefolder", data.Train);
-        var loader = data is null ? null
+
+    private static DataLoader? Loader(BenchOptions o, TrainConfig? run, VitConfig config, DatasetSplits? data, float[] mean, float[] std,
+        IDataParallel parallel) =>
+        data is null ? null
             : run is not null ? o.Mode == "pretrain"
                 ? PretrainingMethods.Get(run.Method).Views(run, config.ImageSize, mean, std).Loader(run, data.Train, new RunContext { Parallel = parallel })
                 : RunSetup.TrainLoader(run, data.Train, FinetuneRunner.TrainTransform(run, config.ImageSize, mean, std), new RunContext { Parallel = parallel })
             : new DataLoader(data.Train,
-                o.Mode == "infer" ? TransformPipelines.Eval(config.ImageSize, mean, std) : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
+                o.Mode == "infer"
+                    ? TransformPipelines.Eval(config.ImageSize, mean, std)
+                    : TransformPipelines.BftTrain(new AugmentationOptions { InputSize = config.ImageSize }, mean, std),
                 new LoaderOptions { BatchSize = o.BatchSize, Seed = o.Seed, Workers = o.Workers, Shuffle = o.Mode != "infer", DropLast = true });
 
-        using var step = BuildStep(o, run, config, device, data, precision, mean, std, parallel);
-        var batches = loader is null ? null : new BatchStream(loader, o.Source, o.BatchSize);
-        var bare = new StepTimings();
-        var total = new StepTimings();
-        var wait = new StepTimings();
-        double cpuSeconds = 0, wallSeconds = 0; // over the timed steps: how much of the cores this process got
-        var blocks = new List<(double Bare, double EndToEnd)>();
-        var rss = new RssTracker();
+    private static Batch InMemoryBatch(BenchOptions o, TrainConfig? run, VitConfig config, int channels, int classes, float[] mean, float[] std,
+        Device device)
+    {
         // The bare step's batch: random pixels and labels kept on the device, so no loader and no copy.
         // A multi-view method's batch carries its views: [N, V, C, H, W].
         int views = o.Mode == "pretrain" ? PretrainingMethods.Get(run!.Method).Views(run, config.ImageSize, mean, std).Count : 1;
-        long[] shape = views == 1 ? [o.BatchSize, channels, config.ImageSize, config.ImageSize] : [o.BatchSize, views, channels, config.ImageSize, config.ImageSize];
-        using (var inMemory = new Batch(CpuRandom.Randn(shape, device, null),
-                   CpuRandom.RandInt(classes, [o.BatchSize], device, null), Enumerable.Range(0, o.BatchSize).ToArray(), 0))
-        {
-            int index = 0; // the step's position, as the trainer counts it (its generator is reseeded from it)
-            double BareStep(bool timed)
-            {
-                var cpu0 = Environment.CpuUsage.TotalTime;
-                var clock = Stopwatch.StartNew();
-                using (torch.NewDisposeScope()) step!.Run(inMemory, index++, timed);
-                return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
-            }
-            double Account(bool timed, double wall, TimeSpan cpu0)
-            {
-                if (!timed) return wall;
-                cpuSeconds += (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
-                wallSeconds += wall;
-                return wall;
-            }
-            double EndToEndStep(bool timed)
-            {
-                var cpu0 = Environment.CpuUsage.TotalTime;
-                var clock = Stopwatch.StartNew();
-                using var batch = batches!.Next();
-                double waited = clock.Elapsed.TotalSeconds;
-                using (torch.NewDisposeScope())
-                    step?.Run(batch, index++, timed);
-                if (timed) wait.Add(waited);
-                return Account(timed, clock.Elapsed.TotalSeconds, cpu0);
-            }
+        long[] shape = views == 1
+            ? [o.BatchSize, channels, config.ImageSize, config.ImageSize]
+            : [o.BatchSize, views, channels, config.ImageSize, config.ImageSize];
+        return new Batch(CpuRandom.Randn(shape, device, null),
+            CpuRandom.RandInt(classes, [o.BatchSize], device, null), Enumerable.Range(0, o.BatchSize).ToArray(), 0);
+    }
 
-            progress((o.Engine == "onnxruntime" ? "ONNX Runtime: " : "") + (step is null
-                ? $"loader alone on {o.Source}: {o.Warmup} warm-up + {o.Steps} timed batches"
-                : loader is null
-                    ? $"{o.Mode} step ({precision.Precision}) on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps"
-                    : $"{o.Mode} step ({precision.Precision}), bare and with the {o.Source} loader in alternating blocks of {o.BlockSteps}: {o.Warmup} warm-up + {o.Steps} timed steps each")
-                + (parallel.WorldSize > 1 ? $", on each of {parallel.WorldSize} processes ({parallel.Group.Backend}), gradients averaged every step" : ""));
-            for (int i = 0; i < o.Warmup; i++)
-            {
-                if (step is not null) BareStep(false);
-                if (loader is not null) EndToEndStep(false);
-            }
-            // Bare and end-to-end steps alternate in blocks, so drift in what else the machine runs lands
-            // on both alike; the loader ratio is the median of the blocks' ratios.
-            for (int done = 0; done < o.Steps; done += o.BlockSteps)
-            {
-                int n = Math.Min(o.BlockSteps, o.Steps - done);
-                double bareSum = 0, endSum = 0;
-                for (int i = 0; i < n && step is not null; i++)
-                {
-                    double t = BareStep(true);
-                    bare.Add(t);
-                    bareSum += t;
-                    if (loader is null) rss.Sample();
-                }
-                for (int i = 0; i < n && loader is not null; i++)
-                {
-                    double t = EndToEndStep(true);
-                    total.Add(t);
-                    endSum += t;
-                    rss.Sample();
-                }
-                if (step is not null && loader is not null) blocks.Add((bareSum, endSum));
-            }
-        }
-        batches?.Dispose();
-        if (loader is null) total = bare;
+    /// <summary>Rejects a mode, source, step count or engine no benchmark has.</summary>
+    private static void Check(BenchOptions o)
+    {
+        if (o.Mode is not ("train" or "pretrain" or "infer" or "data"))
+            throw new LivtException($"bench mode '{o.Mode}': expected train, pretrain, infer or data");
+        if (o.Source is not ("synthetic" or "fashion-mnist-lt" or "imagefolder-224"))
+            throw new LivtException($"--source {o.Source}: expected synthetic, fashion-mnist-lt or imagefolder-224");
+        if (o.Mode == "data" && o.Source == "synthetic")
+            throw new LivtException("bench data measures a real loader: pass --source fashion-mnist-lt or imagefolder-224");
+        if (o.Steps < 1 || o.Warmup < 0 || o.BlockSteps < 1)
+            throw new LivtException("--steps and --block-steps must be at least 1 and --warmup at least 0");
+        if (o.Engine is not ("torchsharp" or "onnxruntime" or "both"))
+            throw new LivtException($"--engine {o.Engine}: expected torchsharp, onnxruntime or both");
+        if (o.Engine != "torchsharp" && (o.Mode != "infer" || o.Device != "cpu"))
+            throw new LivtException($"--engine {o.Engine} applies to bench infer on the cpu");
+    }
 
-        double ips = o.BatchSize / total.Median;
+    /// <summary>The line that says what is about to be timed.</summary>
+    private static string Plan(BenchOptions o, IBenchStep? step, DataLoader? loader, PrecisionChoice precision, IDataParallel parallel) =>
+        (o.Engine == "onnxruntime" ? "ONNX Runtime: " : "") + (step is null
+            ? $"loader alone on {o.Source}: {o.Warmup} warm-up + {o.Steps} timed batches"
+            : loader is null
+                ? $"{o.Mode} step ({precision.Precision}) on in-memory tensors: {o.Warmup} warm-up + {o.Steps} timed steps"
+                : $"{o.Mode} step ({precision.Precision}), bare and with the {o.Source} loader in alternating blocks of {o.BlockSteps}: {o.Warmup} " +
+                    $"warm-up + {o.Steps} timed steps each")
+        + (parallel.WorldSize > 1 ? $", on each of {parallel.WorldSize} processes ({parallel.Group.Backend}), gradients averaged every step" : "");
+
+    private static BenchResult Result(BenchOptions o, TrainConfig? run, VitConfig config, Device device, PrecisionChoice precision,
+        IDataParallel parallel, IBenchStep? step, DataLoader? loader, BenchMeasurement m)
+    {
+        double ips = o.BatchSize / m.Total.Median;
         double peak = ProcessMemory.PeakResidentMb();
-        double? bareIps = step is null ? null : o.BatchSize / bare.Median;
+        double? bareIps = step is null ? null : o.BatchSize / m.Bare.Median;
         var cpu = CpuFeatures.Current;
-        double flops = o.Mode switch
-        {
-            "train" => FlopCount.TrainStep(FlopCount.VitForward(config)),
-            // Counted for MAE only; the other methods' extra passes (views, momentum encoders, heads) are not modelled.
-            "pretrain" => run!.Method == MaeMethod.Id ? FlopCount.TrainStep(FlopCount.MaeForward(config, run.MaskRatio)) : double.NaN,
-            "infer" => FlopCount.VitForward(config),
-            _ => double.NaN,
-        };
+        double flops = Flops(o, run, config);
         var gpu = device.type == DeviceType.CUDA ? CudaDriver.TryLoad()?.Device(device.index < 0 ? 0 : device.index) : null;
-        var gpuPeak = gpu is null ? null : GpuPeaks.For(gpu.Name);
-        double peakGflops = device.type == DeviceType.CPU ? cpu.PeakGflops(precision.IsBf16) : gpuPeak?.Gflops(precision.IsBf16) ?? double.NaN;
-        string peakBasis = device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16)
-            : gpuPeak?.Basis(precision.IsBf16) ?? $"peak not known for {gpu?.Name ?? o.Device} (the GPUs known: docs/PERFORMANCE.md)";
+        var (peakGflops, peakBasis) = Peak(o, device, precision, cpu, gpu);
         var libtorch = LibTorch.Loaded();
         var gc = GC.GetGCMemoryInfo();
         return new BenchResult
         {
             Mode = o.Mode, Model = o.Model, Source = o.Source, ImageSize = config.ImageSize, BatchSize = o.BatchSize,
             Steps = o.Steps, Warmup = o.Warmup, BlockSteps = loader is not null && step is not null ? o.BlockSteps : null,
-            ImagesPerSecond = ips, ImagesPerSecondMin = o.BatchSize / total.Max, ImagesPerSecondMax = o.BatchSize / total.Min,
+            ImagesPerSecond = ips, ImagesPerSecondMin = o.BatchSize / m.Total.Max, ImagesPerSecondMax = o.BatchSize / m.Total.Min,
             BareImagesPerSecond = bareIps,
-            LoaderRatio = blocks.Count == 0 ? null : StepTimings.MedianOf(blocks.Select(b => b.Bare / b.EndToEnd)),
-            LoaderRatioOfTotals = blocks.Count == 0 ? null : blocks.Sum(b => b.Bare) / blocks.Sum(b => b.EndToEnd),
+            LoaderRatio = m.Blocks.Count == 0 ? null : StepTimings.MedianOf(m.Blocks.Select(b => b.Bare / b.EndToEnd)),
+            LoaderRatioOfTotals = m.Blocks.Count == 0 ? null : m.Blocks.Sum(b => b.Bare) / m.Blocks.Sum(b => b.EndToEnd),
             Breakdown = step is { } st && o.Mode != "infer"
-                ? new StepBreakdown(loader is null ? 0 : wait.Median * 1000, PartMs(st, StepPart.Forward), PartMs(st, StepPart.Backward),
+                ? new StepBreakdown(loader is null ? 0 : m.Wait.Median * 1000, PartMs(st, StepPart.Forward), PartMs(st, StepPart.Backward),
                     PartMs(st, StepPart.AllReduce), PartMs(st, StepPart.Optimizer))
                 : null,
             Processes = parallel.WorldSize, Backend = parallel.Group.Backend,
             JobImagesPerSecond = parallel.WorldSize * ips,
-            AllReduceShare = step is { } s && o.Mode is "train" or "pretrain" ? PartMs(s, StepPart.AllReduce) / 1000 / total.Median : null,
-            Compute = step is null || double.IsNaN(flops) ? null : new ComputeUse(flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
+            AllReduceShare = step is { } s && o.Mode is "train" or "pretrain" ? PartMs(s, StepPart.AllReduce) / 1000 / m.Total.Median : null,
+            Compute = step is null || double.IsNaN(flops) ? null : new ComputeUse(
+                flops, flops * ips / 1e9, bareIps is { } b ? flops * b / 1e9 : null, peakGflops,
                 double.IsNaN(peakGflops) ? null : flops * ips / 1e9 / peakGflops * 100,
                 peakBasis,
-                CpuShare: cpuSeconds / (wallSeconds * cpu.Cores)),
+                CpuShare: m.CpuSeconds / (m.WallSeconds * cpu.Cores)),
             Cpu = new CpuInfo(cpu.ModelName, cpu.Vendor, cpu.Family, cpu.Mhz, cpu.Cores, cpu.ComputeFlags),
             Gpu = gpu,
             PeakRssMb = peak,
-            RssStartMb = rss.StartMb, RssEndMb = rss.EndMb,
-            RssGrowthMbPer100Steps = rss.GrowthMbPer100Steps,
-            ManagedGrowthMbPer100Steps = rss.ManagedGrowthMbPer100Steps,
-            RssGrowthPercentOfPeak = rss.GrowthPercentOfPeak(peak),
-            RssTraceMb = rss.Trace(),
+            RssStartMb = m.Rss.StartMb, RssEndMb = m.Rss.EndMb,
+            RssGrowthMbPer100Steps = m.Rss.GrowthMbPer100Steps,
+            ManagedGrowthMbPer100Steps = m.Rss.ManagedGrowthMbPer100Steps,
+            RssGrowthPercentOfPeak = m.Rss.GrowthPercentOfPeak(peak),
+            RssTraceMb = m.Rss.Trace(),
             ManagedHeapMb = gc.HeapSizeBytes / 1048576.0,
             ManagedCommittedMb = gc.TotalCommittedBytes / 1048576.0,
             MemorySettings = LivtRuntime.MemorySettings(),
             Precision = precision.Precision, PrecisionRequested = precision.Requested, PrecisionReason = precision.Reason,
             Threads = torch.get_num_threads(), Workers = loader?.Workers ?? 0,
             Device = o.Device, Attention = o.Attention, AllocatorTuned = LivtRuntime.AllocatorTuned,
-            Versions = new Dictionary<string, string>
-            {
-                ["livt"] = LivtRuntime.Version,
-                ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "",
-                ["libtorch"] = libtorch.Version ?? "unknown",
-                ["libtorch_from"] = $"{libtorch.Directory} ({libtorch.Source})",
-                ["libtorch_cuda"] = libtorch.Cuda ?? "none",
-                ["dotnet"] = Environment.Version.ToString(),
-            }.Concat(o.Engine == "onnxruntime" ? [new("onnxruntime", OnnxRuntimeInference.Version)] : [])
-             .Concat(gpu is null ? [] : [new("nvidia_driver", CudaDriver.KernelModuleVersion() ?? "unknown"), new("driver_cuda", CudaDriver.TryLoad()?.CudaVersion ?? "unknown")])
-             .ToDictionary(),
+            Versions = Versions(o, libtorch, gpu),
             Engine = o.Engine,
         };
     }
 
-    private static double PartMs(IBenchStep step, StepPart part) => step.Parts[(int)part].Median * 1000;
-
-    /// <summary>Batches from the loader without end, epoch after epoch.</summary>
-    private sealed class BatchStream(DataLoader loader, string source, int batchSize) : IDisposable
+    private static double Flops(BenchOptions o, TrainConfig? run, VitConfig config) => o.Mode switch
     {
-        private int _epoch;
-        private IEnumerator<Batch> _batches = loader.Epoch(0).GetEnumerator();
+        "train" => FlopCount.TrainStep(FlopCount.VitForward(config)),
+        // Counted for MAE only; the other methods' extra passes (views, momentum encoders, heads) are not modelled.
+        "pretrain" => run!.Method == MaeMethod.Id ? FlopCount.TrainStep(FlopCount.MaeForward(config, run.MaskRatio)) : double.NaN,
+        "infer" => FlopCount.VitForward(config),
+        _ => double.NaN,
+    };
 
-        public Batch Next()
-        {
-            if (_batches.MoveNext()) return _batches.Current;
-            _batches.Dispose();
-            _batches = loader.Epoch(++_epoch).GetEnumerator();
-            return _batches.MoveNext() ? _batches.Current : throw new LivtException($"{source}: smaller than one batch of {batchSize}");
-        }
-
-        public void Dispose() => _batches.Dispose();
+    /// <summary>The device's peak at the run's precision, in GFLOP/s (NaN where unknown), and how it was taken.</summary>
+    private static (double Gflops, string Basis) Peak(BenchOptions o, Device device, PrecisionChoice precision, CpuFeatures cpu, GpuDevice? gpu)
+    {
+        var gpuPeak = gpu is null ? null : GpuPeaks.For(gpu.Name);
+        double gflops = device.type == DeviceType.CPU ? cpu.PeakGflops(precision.IsBf16) : gpuPeak?.Gflops(precision.IsBf16) ?? double.NaN;
+        string basis = device.type == DeviceType.CPU ? cpu.PeakBasis(precision.IsBf16)
+            : gpuPeak?.Basis(precision.IsBf16) ?? $"peak not known for {gpu?.Name ?? o.Device} (the GPUs known: docs/PERFORMANCE.md)";
+        return (gflops, basis);
     }
+
+    private static Dictionary<string, string> Versions(BenchOptions o, LibTorchInfo libtorch, GpuDevice? gpu) =>
+        new Dictionary<string, string>
+        {
+            ["livt"] = LivtRuntime.Version,
+            ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "",
+            ["libtorch"] = libtorch.Version ?? "unknown",
+            ["libtorch_from"] = $"{libtorch.Directory} ({libtorch.Source})",
+            ["libtorch_cuda"] = libtorch.Cuda ?? "none",
+            ["dotnet"] = Environment.Version.ToString(),
+        }.Concat(o.Engine == "onnxruntime" ? [new("onnxruntime", OnnxRuntimeInference.Version)] : [])
+        .Concat(gpu is null ? [] : [new("nvidia_driver", CudaDriver.KernelModuleVersion() ?? "unknown"),
+             new("driver_cuda", CudaDriver.TryLoad()?.CudaVersion ?? "unknown")])
+        .ToDictionary();
+
+    private static double PartMs(IBenchStep step, StepPart part) => step.Parts[(int)part].Median * 1000;
 
     private static DatasetSplits LoadSource(BenchOptions o, Action<string> progress)
     {
@@ -301,7 +274,8 @@ public static class BenchmarkRunner
             case "train":
                 // Without data, a long tail of the preset's classes like Fashion-MNIST-LT's (IF 100) for the loss.
                 var counts = data is null
-                    ? Enumerable.Range(0, config.NumClasses).Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, config.NumClasses - 1)))).ToArray()
+                    ? Enumerable.Range(0, config.NumClasses)
+                        .Select(c => (long)Math.Max(1, 6000 * Math.Pow(0.01, c / Math.Max(1.0, config.NumClasses - 1)))).ToArray()
                     : DatasetStats.ClassCounts(data.Train);
                 return TrainingBenchStep.Finetune(run!, config, counts, precision, device, parallel);
             case "infer":

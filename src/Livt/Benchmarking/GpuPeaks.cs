@@ -24,8 +24,12 @@ public static class GpuPeaks
         public double Gflops(bool bf16) => (bf16 ? Bf16 : Fp32) is { } t ? t * 1000 : double.NaN;
 
         /// <summary>How the peak was taken, for the bench's JSON.</summary>
-        public string Basis(bool bf16) => string.Create(CultureInfo.InvariantCulture,
-            $"{Gpu}: {(bf16 ? Bf16 is { } b ? $"{b:0.##} TFLOP/s dense bf16 (tensor cores)" : "no bf16 tensor cores" : $"{Fp32:0.##} TFLOP/s fp32 (CUDA cores; TF32 tensor cores {(Tf32 is { } t ? $"{t:0.##} TFLOP/s dense, not used by default" : "absent")})")}, {Source}");
+        public string Basis(bool bf16) => string.Create(CultureInfo.InvariantCulture, $"{Gpu}: {(bf16 ? Bf16Basis() : Fp32Basis())}, {Source}");
+
+        private string Bf16Basis() => Bf16 is { } b ? $"{b:0.##} TFLOP/s dense bf16 (tensor cores)" : "no bf16 tensor cores";
+
+        private string Fp32Basis() =>
+            $"{Fp32:0.##} TFLOP/s fp32 (CUDA cores; TF32 tensor cores {(Tf32 is { } t ? $"{t:0.##} TFLOP/s dense, not used by default" : "absent")})";
     }
 
     // Most specific first: "H100 NVL" before "H100", "L40S" before "L40", "V100S" before "V100".
@@ -34,7 +38,8 @@ public static class GpuPeaks
         (new(@"\bH200 NVL\b"), new("H200 NVL", 60, 417.5, 835.5, "NVIDIA H200 datasheet (NVL: 835 TF32 / 1,671 bf16 TFLOP/s with sparsity)")),
         (new(@"\bH200\b"), new("H200 SXM", 67, 494.5, 989.5, "NVIDIA H200 datasheet (SXM: 989 TF32 / 1,979 bf16 TFLOP/s with sparsity)")),
         (new(@"\bH100 NVL\b"), new("H100 NVL", 60, 417.5, 835.5, "NVIDIA H100 datasheet (NVL: 835 TF32 / 1,671 bf16 TFLOP/s with sparsity)")),
-        (new(@"\bH100 PCIe\b", RegexOptions.IgnoreCase), new("H100 PCIe", 51, 378, 756.5, "NVIDIA H100 datasheet (PCIe: 756 TF32 / 1,513 bf16 TFLOP/s with sparsity)")),
+        (new(@"\bH100 PCIe\b", RegexOptions.IgnoreCase), new("H100 PCIe", 51, 378, 756.5,
+            "NVIDIA H100 datasheet (PCIe: 756 TF32 / 1,513 bf16 TFLOP/s with sparsity)")),
         (new(@"\bH100\b"), new("H100 SXM", 67, 494.5, 989.5, "NVIDIA H100 datasheet (SXM: 989 TF32 / 1,979 bf16 TFLOP/s with sparsity)")),
         (new(@"\bA100\b"), new("A100", 19.5, 156, 312, "NVIDIA A100 datasheet (SXM and PCIe: 19.5 fp32, 156 TF32, 312 bf16 TFLOP/s dense)")),
         (new(@"\bL40S\b"), new("L40S", 91.6, 183, 362.05, "NVIDIA L40S datasheet (183 TF32 / 362 bf16 TFLOP/s dense)")),

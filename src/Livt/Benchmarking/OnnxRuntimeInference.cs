@@ -28,7 +28,8 @@ internal sealed class OnnxRuntimeInference : IDisposable
         var info = new OnnxModelInfo
         {
             ClassNames = Enumerable.Range(0, c.NumClasses).Select(i => $"class {i}").ToArray(),
-            InputSize = c.ImageSize, InChans = c.InChans, Mean = mean, Std = std, CropPct = TransformPipelines.DefaultCropPct(c.ImageSize), LivtVersion = LivtRuntime.Version,
+            InputSize = c.ImageSize, InChans = c.InChans, Mean = mean, Std = std, CropPct = TransformPipelines.DefaultCropPct(c.ImageSize),
+                LivtVersion = LivtRuntime.Version,
         };
         _classifier = OnnxClassifier.Load(VitOnnxExporter.Build(model, info).ToByteArray(), "bench model", threads);
     }

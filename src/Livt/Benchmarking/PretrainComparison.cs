@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using Livt.Training.Setup;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Models;
 using Livt.Runtime;
-using Livt.Training;
 using Livt.Training.Pretraining;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,11 +45,15 @@ public static class PretrainComparison
                 var method = PretrainingMethods.Check(run);
                 var config = RunSetup.ModelConfig(run, preset.InChans, preset.NumClasses, dropPath: 0);
                 int views = method.Views(run, config.ImageSize, [0.5f], [0.25f]).Count;
-                long[] shape = views == 1 ? [o.BatchSize, config.InChans, config.ImageSize, config.ImageSize] : [o.BatchSize, views, config.InChans, config.ImageSize, config.ImageSize];
-                var batch = new Batch(CpuRandom.Randn(shape, device, null), torch.zeros(o.BatchSize, dtype: int64, device: device), Enumerable.Range(0, o.BatchSize).ToArray(), 0);
+                long[] shape = views == 1
+                    ? [o.BatchSize, config.InChans, config.ImageSize, config.ImageSize]
+                    : [o.BatchSize, views, config.InChans, config.ImageSize, config.ImageSize];
+                var batch = new Batch(CpuRandom.Randn(shape, device, null), torch.zeros(o.BatchSize, dtype: int64, device: device),
+                    Enumerable.Range(0, o.BatchSize).ToArray(), 0);
                 entries.Add(new Entry(method.Name, views, TrainingBenchStep.Pretrain(run, config, precision, device, SingleProcessParallel.Instance), batch));
             }
-            progress($"{string.Join(", ", entries.Select(e => e.Method))}: {o.Warmup} warm-up steps each, then blocks of {o.BlockSteps} in turn until each has {o.Steps} timed steps");
+            progress($"{string.Join(", ", entries.Select(e => e.Method))}: {o.Warmup} warm-up steps each, then blocks of {o.BlockSteps} in turn until each " +
+                $"has {o.Steps} timed steps");
             foreach (var e in entries)
                 for (int i = 0; i < o.Warmup; i++) e.Step(timed: false);
             while (entries.Any(e => e.Times.Count < o.Steps))

@@ -41,7 +41,8 @@ public static class SyntheticImageFolder
             {
                 double u = x / (Size - 1.0), v = y / (Size - 1.0);
                 byte Mix(Func<(int r, int g, int b), int> ch) => (byte)Math.Clamp(
-                    (1 - u) * (1 - v) * ch(corners[0]) + u * (1 - v) * ch(corners[1]) + (1 - u) * v * ch(corners[2]) + u * v * ch(corners[3]) + rng.Next(-12, 13), 0, 255);
+                    (1 - u) * (1 - v) * ch(corners[0]) + u * (1 - v) * ch(corners[1]) + (1 - u) * v * ch(corners[2]) + u * v * ch(corners[3])
+                    + rng.Next(-12, 13), 0, 255);
                 bitmap.SetPixel(x, y, new SKColor(Mix(c => c.r), Mix(c => c.g), Mix(c => c.b)));
             }
         using var image = SKImage.FromBitmap(bitmap);

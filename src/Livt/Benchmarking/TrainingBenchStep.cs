@@ -1,13 +1,11 @@
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Losses;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 using Livt.Training;
 using Livt.Training.Pretraining;
-using Livt.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Benchmarking;
@@ -77,7 +75,8 @@ internal sealed class TrainingBenchStep : IBenchStep
         // Mid-schedule: the learning rate does not change the work, and a warm-up's zero lr would hide nothing.
         double loss = _step.Run(batch, new StepContext(0, index, index, index, _generator), progress: 0.5);
         if (!double.IsFinite(loss))
-            throw new LivtException($"bench: the loss became {loss} at step {index + 1}, so backward and the optimizer were skipped; the timings would be wrong");
+            throw new LivtException($"bench: the loss became {loss} at step {index + 1}, so backward and the optimizer were skipped; the " +
+                "timings would be wrong");
     }
 
     public void Dispose()

@@ -154,7 +154,8 @@ public static class ConfigResolver
         {
             var fixedKeys = overrides.Select(kv => kv.Key).Where(k => !ResumableKeys.Contains(k)).ToList();
             if (fixedKeys.Count > 0)
-                throw new LivtException($"--resume {runDir}: the run's settings come from {path}; {string.Join(", ", fixedKeys.Select(FlagOf))} cannot change on resume " +
+                throw new LivtException($"--resume {runDir}: the run's settings come from {path}; " +
+                    $"{string.Join(", ", fixedKeys.Select(FlagOf))} cannot change on resume " +
                     $"(only {string.Join(", ", ResumableKeys.Select(FlagOf))} may be given with it)");
             Overlay(node, overrides, "command line", flags: true);
         }
@@ -171,7 +172,8 @@ public static class ConfigResolver
         string folder = Path.GetDirectoryName(Path.GetFullPath(resume))!;
         return File.Exists(Path.Combine(folder, "config.json"))
             ? folder
-            : throw new LivtException($"--resume {resume}: continues a Livt run from its folder (with config.json); to start from a checkpoint of the official code, use --init {resume}");
+            : throw new LivtException($"--resume {resume}: continues a Livt run from its folder (with config.json); to start from a checkpoint of the " +
+                $"official code, use --init {resume}");
     }
 
     /// <summary>Reads a run's resolved <c>config.json</c>.</summary>

@@ -2,9 +2,9 @@ namespace Livt.Configuration;
 
 /// <summary>
 /// A flag of the official LiVT and MAE scripts (<c>main_pretrain.py</c>, <c>main_finetune.py</c>), of
-/// timm's <c>train.py</c>, or of DeiT-LT's <c>main.py</c> and its teachers' SAM scripts that is not spelt as a livt flag, and what livt does with it. (A flag spelt in
-/// snake_case, <c>--batch_size</c>, is taken as the livt flag in kebab-case, <c>--batch-size</c>, by a
-/// general rule; only the others are listed.)
+/// timm's <c>train.py</c>, or of DeiT-LT's <c>main.py</c> and its teachers' SAM scripts that is not spelt as a
+/// livt flag, and what livt does with it. (A flag spelt in snake_case, <c>--batch_size</c>, is taken as the livt
+/// flag in kebab-case, <c>--batch-size</c>, by a general rule; only the others are listed.)
 /// </summary>
 /// <param name="Flag">The flag as the official code spells it.</param>
 /// <param name="Origin">Where it comes from: LiVT, MAE, timm.</param>
@@ -46,7 +46,8 @@ public static class OfficialFlags
         new("--mixup_mode", "LiVT, MAE, timm", "", "Mixup/CutMix draws one mixing for the whole batch") { OnlyValue = "batch" },
         new("--nb_classes", "LiVT, MAE", null, Classes),
         new("--log_dir", "LiVT, MAE", null, "livt writes its log (log.jsonl) and report into the run folder: use --out"),
-        new("--color_jitter", "LiVT, MAE, timm", null, "livt has no colour jitter in fine-tuning (timm ignores it when --aa is on, as in LiVT's recipes): drop it"),
+        new("--color_jitter", "LiVT, MAE, timm", null, "livt has no colour jitter in fine-tuning (timm ignores it when --aa is on, as in LiVT's " +
+            "recipes): drop it"),
         new("--cutmix_minmax", "LiVT, MAE, timm", null, "CutMix boxes come from --cutmix's Beta distribution only"),
         new("--resplit", "LiVT, MAE, timm", null, "livt has no augmentation splits: drop it"),
         new("--start_epoch", "LiVT, MAE", null, "a resumed run continues from its checkpoint's epoch: use --resume RUN_FOLDER"),
@@ -66,7 +67,8 @@ public static class OfficialFlags
         new("--sched", "timm", "", "livt's schedule is linear warm-up then half-cycle cosine") { OnlyValue = "cosine" },
         new("--num-classes", "timm", null, Classes),
         new("--pretrained", "timm", null, "livt downloads no weights: give the checkpoint file with --init"),
-        new("--lr-base", "timm", null, "timm scales it by the square root of the batch for AdamW; livt's --blr scales linearly (lr = blr x batch / 256, as LiVT and MAE): use --blr or an absolute --lr"),
+        new("--lr-base", "timm", null, "timm scales it by the square root of the batch for AdamW; livt's --blr scales linearly (lr = blr x batch / 256, as " +
+            "LiVT and MAE): use --blr or an absolute --lr"),
         new("--opt-betas", "timm", null, "use --beta1 B1 --beta2 B2"),
         new("--warmup-lr", "timm", null, "the warm-up starts from 0, as LiVT's and MAE's: drop it"),
         new("--scale", "timm", null, "use --scale-min MIN (the largest crop is the whole image)"),

@@ -1,10 +1,10 @@
 using Livt.Data;
 using Livt.Engine;
-using Livt.Optimization;
 using Livt.Losses;
 using Livt.Losses.Contrastive;
 using Livt.Methods;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 
 namespace Livt.Configuration;
@@ -21,11 +21,25 @@ public static class TrainConfigRules
     /// <exception cref="LivtException">The first rule broken.</exception>
     public static void Check(TrainConfig config, string stage)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         Require(stage is "pretrain" or "finetune", $"unknown stage '{stage}'");
+        CheckCommon(config, stage);
+        if (stage == "pretrain")
+        {
+            Require(config.MaskRatio is >= 0 and < 1, $"--mask-ratio {config.MaskRatio}: must be in [0, 1)");
+            return;
+        }
+        CheckFinetune(config);
+    }
+
+    private static void Require(bool ok, string message)
+    {
+        if (!ok) throw new LivtException(message);
+    }
+
+    /// <summary>The settings every stage has: data, batch and epochs, validation split, normalisation, precision,
+    /// device and learning-rate schedule.</summary>
+    private static void CheckCommon(TrainConfig config, string stage)
+    {
         Require(DatasetCatalog.Names.Contains(config.Dataset), $"--dataset {config.Dataset}: choose one of {string.Join(", ", DatasetCatalog.Names)}");
         if (stage == "pretrain" || !ModelPresets.IsCnn(config.Model)) ModelPresets.Get(config.Model);
         Require(config.BatchSize >= 1, $"--batch-size {config.BatchSize}: must be at least 1");
@@ -37,7 +51,8 @@ public static class TrainConfigRules
         Require(config.DistTimeout > 0 && double.IsFinite(config.DistTimeout), $"--dist-timeout {config.DistTimeout}: must be a positive number of seconds");
         Require(config.Threads >= 0 && config.Workers >= 0, "--threads and --workers must not be negative (0 = all cores)");
         Require(config.ValFraction is >= 0 and < 1, $"--val-fraction {config.ValFraction}: must be in [0, 1)");
-        Require(!(config.ValFraction > 0 && config.ValList is not null), "--val-fraction and --val-list: give one (the list is the dataset's own validation split)");
+        Require(!(config.ValFraction > 0 && config.ValList is not null),
+            "--val-fraction and --val-list: give one (the list is the dataset's own validation split)");
         Require(config.ValList is null || (DatasetCatalog.ReadsImageFiles(config.Dataset) && config.Dataset != "imagefolder"),
             "--val-list: only a dataset read from list files takes it (imagefolder uses val/)");
         Require(config.ScaleMin is > 0 and <= 1, $"--scale-min {config.ScaleMin}: must be in (0, 1]");
@@ -53,12 +68,11 @@ public static class TrainConfigRules
         Require(config.PrecisionUsed is null or "fp32" or "bf16", $"precision_used {config.PrecisionUsed}: expected fp32 or bf16");
         TrainingDevice.Parse(config.Device);
         _ = new LrSchedule(config.ResolvedLr(), config.MinLr, config.WarmupEpochs, config.Epochs);
-        if (stage == "pretrain")
-        {
-            Require(config.MaskRatio is >= 0 and < 1, $"--mask-ratio {config.MaskRatio}: must be in [0, 1)");
-            return;
-        }
+    }
 
+    /// <summary>The fine-tuning settings: the loss and the methods' own settings, each allowed only with what reads it.</summary>
+    private static void CheckFinetune(TrainConfig config)
+    {
         var method = LongTailMethods.Loss(config.Loss);
         string loss = method.Name;
         Require(!(config.SaveBest && config.ValFraction == 0 && config.ValList is null && !ShipsValidation(config.Dataset)),
@@ -71,12 +85,14 @@ public static class TrainConfigRules
             $"--iif-variant, --iif-norm: settings of --loss iif, not {loss}");
         if (method.Kind == MethodKind.Contrastive)
         {
-            Require(!config.Cmo && !config.DifficultyNet, $"--cmo, --difficulty-net: not with --loss {loss}, which trains on its own multi-view augmentation and loss");
+            Require(!config.Cmo && !config.DifficultyNet, $"--cmo, --difficulty-net: not with --loss {loss}, which trains on its own multi-view " +
+                "augmentation and loss");
             CheckContrastive(config, loss);
             return;
         }
         Require(config is { ConTemperature: null, ConAlpha: null, ConBeta: null, QueueSize: null, ProjDim: null },
-            $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses ({string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))}), not of --loss {loss}");
+            $"--con-temperature, --con-alpha, --con-beta, --queue-size, --proj-dim: settings of the contrastive losses " +
+                $"({string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))}), not of --loss {loss}");
         Require(config.DrwEpoch is null || loss == "ldam" || config.DistillFrom is not null,
             $"--drw-epoch: deferred re-weighting belongs to --loss ldam or to --distill-from, not to --loss {loss}");
         Require(config.DrwEpoch is null || (config.DrwEpoch >= 0 && config.DrwEpoch < config.Epochs),
@@ -88,7 +104,8 @@ public static class TrainConfigRules
             Require(config.ExpertBlocks >= 1 && config.ExpertBlocks <= depth,
                 $"--expert-blocks {config.ExpertBlocks}: each expert owns between 1 and all {depth} blocks of the model");
             Require(double.IsFinite(config.SadeTau), $"--sade-tau {config.SadeTau}: must be finite");
-            Require(config.SadeCosineScale is >= 0 and < double.PositiveInfinity, $"--sade-cosine-scale {config.SadeCosineScale}: must be finite and >= 0 (0: linear heads)");
+            Require(config.SadeCosineScale is >= 0 and < double.PositiveInfinity,
+                $"--sade-cosine-scale {config.SadeCosineScale}: must be finite and >= 0 (0: linear heads)");
             return;
         }
         var probe = LossFactory.Create(loss, [2, 1], LossOptions(config), config.Options(method));
@@ -100,20 +117,20 @@ public static class TrainConfigRules
     /// without a single mixed epoch) and its exclusion of Mixup/CutMix, which it replaces in the official code.</summary>
     private static void CheckCmo(TrainConfig config)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         if (!config.Cmo) return;
         Require(config.CmoProb is >= 0 and <= 1, $"--cmo-prob {config.CmoProb}: must be in [0, 1]");
         Require(config.CmoBeta is > 0 and < double.PositiveInfinity, $"--cmo-beta {config.CmoBeta}: must be finite and > 0");
-        Require(config.CmoStartEpoch >= 0 && config.CmoEndEpochs >= 0, $"--cmo-start-epoch {config.CmoStartEpoch}, --cmo-end-epochs {config.CmoEndEpochs}: must not be negative");
+        Require(config.CmoStartEpoch >= 0 && config.CmoEndEpochs >= 0,
+            $"--cmo-start-epoch {config.CmoStartEpoch}, --cmo-end-epochs {config.CmoEndEpochs}: must not be negative");
         int first = config.CmoStartEpoch + 1, last = config.Epochs - config.CmoEndEpochs - 1;
         Require(first <= last,
-            $"--cmo: no epoch would be mixed: CMO mixes epochs e (0-based) with --cmo-start-epoch {config.CmoStartEpoch} < e < --epochs {config.Epochs} - --cmo-end-epochs {config.CmoEndEpochs}; " +
-            $"the official 3 and 3 assume 200+ epochs: at {config.Epochs} epochs give e.g. --cmo-start-epoch 0 --cmo-end-epochs {(config.Epochs >= 3 ? 1 : 0)}");
+            $"--cmo: no epoch would be mixed: CMO mixes epochs e (0-based) with --cmo-start-epoch {config.CmoStartEpoch} < e < --epochs {config.Epochs} - " +
+                $"--cmo-end-epochs {config.CmoEndEpochs}; " +
+            $"the official 3 and 3 assume 200+ epochs: at {config.Epochs} epochs give e.g. --cmo-start-epoch 0 --cmo-end-epochs " +
+                $"{(config.Epochs >= 3 ? 1 : 0)}");
         Require(config.Mixup == 0 && config.Cutmix == 0,
-            $"--cmo replaces Mixup/CutMix (the official CMO trains without them): give --mixup 0 --cutmix 0 (this run has mixup {config.Mixup}, cutmix {config.Cutmix} from its recipe or flags)");
+            $"--cmo replaces Mixup/CutMix (the official CMO trains without them): give --mixup 0 --cutmix 0 (this run has mixup {config.Mixup}, cutmix " +
+                $"{config.Cutmix} from its recipe or flags)");
     }
 
     /// <summary>A CNN trains as a single-head classifier in fp32 with the losses of <see cref="LossFactory"/>: the
@@ -126,7 +143,8 @@ public static class TrainConfigRules
             throw new LivtException($"--model {config.Model}: a CNN trains with the classification losses ({string.Join(", ", LossFactory.Names)}); " +
                                     $"{(config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")} needs a ViT");
         if (string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase))
-            throw new LivtException($"--precision bf16: --model {config.Model} trains in fp32 only (the bf16 working copy would not carry BatchNorm's running statistics); drop --precision (auto then means fp32)");
+            throw new LivtException($"--precision bf16: --model {config.Model} trains in fp32 only (the bf16 working copy would not carry BatchNorm's " +
+                "running statistics); drop --precision (auto then means fp32)");
     }
 
     /// <summary>DeiT-LT's distillation (<c>--distill-from</c>: a ViT student with its own loss on the class head;
@@ -134,24 +152,24 @@ public static class TrainConfigRules
     /// step, each step one batch).</summary>
     private static void CheckDistillation(TrainConfig config, string loss)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         if (config.SamRho is { } rho)
         {
             Require(rho >= 0 && double.IsFinite(rho), $"--sam-rho {rho}: must be finite and >= 0");
-            Require(config.AccumIter == 1, $"--sam-rho with --accum-iter {config.AccumIter}: SAM takes its ascent step on each batch's gradient; use --accum-iter 1");
+            Require(config.AccumIter == 1, $"--sam-rho with --accum-iter {config.AccumIter}: SAM takes its ascent step on each batch's gradient; " +
+                "use --accum-iter 1");
             Require(!config.Cmo && !config.DifficultyNet && LongTailMethods.Loss(loss).Kind == MethodKind.Loss,
                 $"--sam-rho: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}");
         }
         Require(!config.NoMixupDrw || (config.DistillFrom is not null && config.DrwEpoch is not null),
             "--no-mixup-drw: stops Mixup/CutMix at --drw-epoch of a --distill-from run; give both");
         if (config.DistillFrom is null) return;
-        Require(!ModelPresets.IsCnn(config.Model), $"--distill-from: the student is a ViT with a distillation token; --model {config.Model} is a CNN (the teacher is the --distill-from run)");
-        Require(loss != "iif", "--distill-from with --loss iif: IIF scales the class head's logits at evaluation too, which a distilled model's averaged heads do not carry; choose another class-head loss");
+        Require(!ModelPresets.IsCnn(config.Model), $"--distill-from: the student is a ViT with a distillation token; --model {config.Model} is a CNN (the " +
+            "teacher is the --distill-from run)");
+        Require(loss != "iif", "--distill-from with --loss iif: IIF scales the class head's logits at evaluation too, which a distilled model's averaged " +
+            "heads do not carry; choose another class-head loss");
         Require(!config.Cmo && !config.DifficultyNet && LongTailMethods.Loss(loss).Kind == MethodKind.Loss,
-            $"--distill-from: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}; the class head takes one of {string.Join(", ", LossFactory.Names)}");
+            $"--distill-from: not with {(config.Cmo ? "--cmo" : config.DifficultyNet ? "--difficulty-net" : $"--loss {loss}")}; the class head takes one of " +
+                $"{string.Join(", ", LossFactory.Names)}");
     }
 
     // An ImageFolder tree may have val/ beside test/, and the file benchmarks ship a validation split.
@@ -161,14 +179,11 @@ public static class TrainConfigRules
     /// batches) and the per-sample softmax losses its weights scale (official CE or balanced softmax).</summary>
     private static void CheckDifficultyNet(TrainConfig config, string loss)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         if (!config.DifficultyNet) return;
         Require(config.ValFraction > 0 || config.ValList is not null || ShipsValidation(config.Dataset),
             "--difficulty-net: learns from per-class validation accuracy: give --val-fraction (e.g. 0.1; or --val-list for list datasets)");
-        Require(loss is "ce" or "bal-ce", $"--difficulty-net: weights per-sample softmax cross-entropy, as the official code: use --loss ce (official) or bal-ce (balanced softmax), not {loss}");
+        Require(loss is "ce" or "bal-ce", $"--difficulty-net: weights per-sample softmax cross-entropy, as the official code: use --loss ce (official) or " +
+            $"bal-ce (balanced softmax), not {loss}");
         Require(config.DifficultyLr is > 0 and < double.PositiveInfinity, $"--difficulty-lr {config.DifficultyLr}: must be finite and > 0");
         Require(config.DifficultyLambda is >= 0 and < double.PositiveInfinity, $"--difficulty-lambda {config.DifficultyLambda}: must be finite and >= 0");
         Require(!config.Cmo, "--difficulty-net with --cmo: not supported together; choose one");
@@ -176,10 +191,6 @@ public static class TrainConfigRules
 
     private static void CheckContrastive(TrainConfig config, string method)
     {
-        static void Require(bool ok, string message)
-        {
-            if (!ok) throw new LivtException(message);
-        }
         Require(!string.Equals(config.Precision.Trim(), "bf16", StringComparison.OrdinalIgnoreCase),
             $"--precision bf16: --loss {method} trains in fp32 only; drop --precision (auto then means fp32)");
         Require(config.DrwEpoch is null, $"--drw-epoch: deferred re-weighting belongs to --loss ldam, not {method}");

@@ -75,7 +75,8 @@ public static class DatasetCatalog
     private static DatasetSplits LoadBenchmark(DatasetOptions options, FileBenchmark benchmark)
     {
         string root = options.DataDir
-            ?? throw new LivtException($"dataset '{benchmark.OfficialName}' needs --data-dir: its ImageFolder tree (train/, val/) or the root of its list files' image paths");
+            ?? throw new LivtException($"dataset '{benchmark.OfficialName}' needs --data-dir: its ImageFolder tree (train/, val/) or the root of its list " +
+                "files' image paths");
         DatasetSplits splits;
         if (options.TrainList is not null)
             splits = LoadList(options);
@@ -88,7 +89,8 @@ public static class DatasetCatalog
                 ValList = options.ValList ?? (benchmark.ValList is { } v && File.Exists(Path.Combine(root, v)) ? v : null),
             });
         else
-            throw new LivtException($"{root}: neither an ImageFolder tree (train/, val/) nor {benchmark.TrainList}; give --train-list and --test-list if the lists are elsewhere");
+            throw new LivtException($"{root}: neither an ImageFolder tree (train/, val/) nor {benchmark.TrainList}; give --train-list and --test-list if the " +
+                "lists are elsewhere");
         return splits with { Name = $"{benchmark.OfficialName} ({splits.Name})" };
     }
 
@@ -96,8 +98,9 @@ public static class DatasetCatalog
     {
         var split = options.Split ?? DefaultSplit(options.Name);
         var train = LongTail.Subset(balanced.Train, options.Imbalance, options.Profile, options.Seed, split);
+        string splitName = split == LongTailSplit.Livt ? "" : $", {split.ToString().ToLowerInvariant()} split";
         string name = string.Create(CultureInfo.InvariantCulture,
-            $"{options.Name} (IF {options.Imbalance:0.###}, {options.Profile.ToString().ToLowerInvariant()}{(split == LongTailSplit.Livt ? "" : $", {split.ToString().ToLowerInvariant()} split")})");
+            $"{options.Name} (IF {options.Imbalance:0.###}, {options.Profile.ToString().ToLowerInvariant()}{splitName})");
         return new DatasetSplits(train, balanced.Test, name);
     }
 

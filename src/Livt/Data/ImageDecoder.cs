@@ -30,7 +30,8 @@ public static class ImageDecoder
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         if (info.Width <= 0 || info.Height <= 0) throw new CorruptImageException($"{source}: image has no pixels");
         if ((long)info.Width * info.Height > MaxPixels)
-            throw new CorruptImageException($"{source}: the header claims {info.Width}×{info.Height} pixels, more than the {MaxPixels} decoded at most (a damaged header, a decompression bomb, or an image to shrink first)");
+            throw new CorruptImageException($"{source}: the header claims {info.Width}×{info.Height} pixels, more than the {MaxPixels} decoded at most (a " +
+                "damaged header, a decompression bomb, or an image to shrink first)");
         var rgba = new byte[info.BytesSize];
         SKCodecResult result;
         unsafe

@@ -71,7 +71,8 @@ public static class ListFile
 
     /// <summary>As <see cref="Read(string, string, string)"/>, with an optional validation list whose
     /// labels must lie in the training list's classes, like the test list's.</summary>
-    public static (FileImageDataset Train, FileImageDataset Test, FileImageDataset? Validation) Read(string trainList, string testList, string? valList, string root)
+    public static (FileImageDataset Train, FileImageDataset Test, FileImageDataset? Validation) Read(string trainList, string testList, string? valList,
+        string root)
     {
         var train = Parse(trainList, root);
         var test = Parse(testList, root);

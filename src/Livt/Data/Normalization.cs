@@ -45,7 +45,8 @@ public static class Normalization
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (!Official.TryGetValue(dataset.Trim().ToLowerInvariant(), out var c))
-            throw new LivtException($"--normalization {dataset}: unknown; choose one of {string.Join(", ", OfficialNames)} (LiVT's util/datasets.py), or give --mean/--std");
+            throw new LivtException($"--normalization {dataset}: unknown; choose one of {string.Join(", ", OfficialNames)} (LiVT's util/datasets.py), or " +
+                "give --mean/--std");
         return channels == 3 ? c : (Repeat(c.Mean.Average(), channels), Repeat(c.Std.Average(), channels));
     }
 

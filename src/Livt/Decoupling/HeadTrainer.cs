@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Losses;
 using Livt.Optimization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Engine;
 
 namespace Livt.Decoupling;
 
@@ -62,7 +62,8 @@ internal sealed class HeadTrainer
                 if (!double.IsFinite(v))
                     throw new LivtException($"{Stage}: the loss became {v} at epoch {epoch + 1}, step {step + 1}; try a lower --lr");
                 lossSum += v;
-                Observer.StepCompleted(new StepProgress(Stage, epoch, Epochs, step + 1, steps, v, lr, BatchSize / Math.Max(clock.Elapsed.TotalSeconds / (step + 1), 1e-9)));
+                Observer.StepCompleted(new StepProgress(Stage, epoch, Epochs, step + 1, steps, v, lr,
+                    BatchSize / Math.Max(clock.Elapsed.TotalSeconds / (step + 1), 1e-9)));
             }
             lastLoss = lossSum / steps;
             double seconds = clock.Elapsed.TotalSeconds;
@@ -72,7 +73,8 @@ internal sealed class HeadTrainer
                 ["epoch"] = epoch + 1, ["loss"] = lastLoss, ["lr"] = lr, ["seconds"] = seconds,
                 ["images_per_second"] = steps * BatchSize / Math.Max(seconds, 1e-9), ["val_top1"] = top1, ["val_balanced"] = balanced,
             });
-            Observer.EpochCompleted(new EpochSummary(Stage, epoch + 1, Epochs, lastLoss, lr, seconds, steps * BatchSize / Math.Max(seconds, 1e-9), top1, balanced));
+            Observer.EpochCompleted(new EpochSummary(Stage, epoch + 1, Epochs, lastLoss, lr, seconds, steps * BatchSize / Math.Max(seconds, 1e-9),
+                top1, balanced));
         }
         head.eval();
         return lastLoss;

@@ -17,7 +17,8 @@ public static class MaxNormProjection
     /// <paramref name="referenceWeight"/> [C, D] (<c>setPerLayerThresh</c>).</summary>
     public static double Radius(Tensor referenceWeight, double threshold)
     {
-        if (referenceWeight.dim() != 2) throw new ArgumentException($"a head weight is [C, D], got [{string.Join(", ", referenceWeight.shape)}]", nameof(referenceWeight));
+        if (referenceWeight.dim() != 2) throw new ArgumentException($"a head weight is [C, D], got [{string.Join(", ", referenceWeight.shape)}]",
+            nameof(referenceWeight));
         if (!double.IsFinite(threshold) || threshold < 0) throw new LivtException($"--max-norm {threshold}: must be a finite number ≥ 0");
         using var scope = torch.NewDisposeScope();
         var norms = referenceWeight.detach().norm(1, p: 2).to(ScalarType.Float64);

@@ -2,18 +2,16 @@ using System.Diagnostics;
 using System.Text.Json;
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Evaluation;
+using Livt.Inference;
 using Livt.Interop;
 using Livt.Losses;
 using Livt.Methods;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Engine;
-
-using Livt.Inference;
 
 namespace Livt.Decoupling;
 
@@ -64,7 +62,8 @@ public sealed class RetrainHeadRunner
             if (Epochs < 1) throw new LivtException($"--epochs {Epochs}: must be at least 1");
             if (!(o.Lr >= 0) || !double.IsFinite(o.Lr)) throw new LivtException($"--lr {o.Lr}: must be a finite number ≥ 0");
             if (o.BatchSize < 1) throw new LivtException($"--batch-size {o.BatchSize}: must be at least 1");
-            if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) throw new LivtException($"--weight-decay {o.WeightDecay}: must be a finite number ≥ 0");
+            if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) throw new LivtException($"--weight-decay {o.WeightDecay}: must be a " +
+                "finite number ≥ 0");
             if (o.Momentum is < 0 or >= 1) throw new LivtException($"--momentum {o.Momentum}: must be in [0, 1)");
             if (LongTailMethods.Find(o.Loss) is not LossMethod)
                 throw new LivtException($"--loss {o.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names)})");
@@ -91,28 +90,18 @@ public sealed class RetrainHeadRunner
         // A pretraining run's encoder has no trained head: cRT on it is a linear probe of its frozen features.
         bool probe = ModelCheckpoint.IsPretrained(modelPath);
         if (probe && !_method.Probes(_options))
-            throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without --keep-head and --max-norm (a linear probe)");
+            throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without " +
+                "--keep-head and --max-norm (a linear probe)");
         var (model, meta) = probe ? ModelCheckpoint.LoadProbe(modelPath, _device) : ModelCheckpoint.LoadClassifier(modelPath, _device);
         using var _ = model;
         if (meta.Model is VitConfig { CosineScale: not null } && (_method is not ClassifierRetraining || _options.KeepHead))
             throw new LivtException($"{modelPath}: its head is a cosine classifier (BCL); --method {_method.Name}" +
-                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its features) works");
+                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its " +
+                                        "features) works");
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
-        bool chooseTau = _method.ChoosesOnValidation(_options);
-        double valFraction = _options.ValList is not null ? 0
-            : _options.ValFraction ?? (source.ValFraction > 0 ? source.ValFraction : chooseTau ? 0.1 : 0);
-        if (chooseTau && valFraction == 0 && _options.ValList is null)
-            throw new LivtException("--tau auto chooses τ on a validation split: give --val-fraction above 0 or --val-list, or a number for --tau");
+        double valFraction = ValFraction(source);
 
-        if (data is null)
-        {
-            _observer.Message($"Loading {source.Dataset.Name}");
-            data = DatasetCatalog.Load(source.Dataset);
-        }
-        if (data.Train.NumClasses != meta.ClassCounts.Length)
-            throw new LivtException($"{modelPath}: the model has {meta.ClassCounts.Length} classes, {data.Name} has {data.Train.NumClasses}");
-        if (data.Train.Channels != meta.Model.InChans)
-            throw new LivtException($"{modelPath}: the model takes {meta.Model.InChans}-channel images, {data.Name} has {data.Train.Channels}");
+        data = Data(data, source, meta, modelPath);
         var (train, val) = source.Split(data.Train, valFraction, _options.ValList);
         var counts = DatasetStats.ClassCounts(train);
 
@@ -129,7 +118,8 @@ public sealed class RetrainHeadRunner
         var headBias = model.Head.bias!;
         using var log = new RunLog(RunDir);
         var (weight, bias, tuned, finalLoss, description) = _method.Fit(new HeadFitInputs(headWeight, headBias, trainFeatures, valFeatures,
-            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts), () => Sampler(trainFeatures, meta.Seed), RunDir));
+            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts),
+            () => Sampler(trainFeatures, meta.Seed), RunDir));
         using (weight)
         using (bias)
         {
@@ -139,26 +129,11 @@ public sealed class RetrainHeadRunner
                 headBias.copy_(bias);
             }
             bool trained = _method.Trains;
-            var metadata = meta with
-            {
-                // cRT's new head is linear whatever the fine-tuned one was.
-                Model = meta.Model is VitConfig vit ? vit with { CosineScale = null } : meta.Model,
-                ClassCounts = counts,
-                Loss = trained ? LongTailMethods.Find(_options.Loss)?.Name : meta.Loss,
-                Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
-                // A retrained head starts from the loaded one, which already includes any folded IIF scale.
-                LogitScale = null, LogitScaleMethod = null,
-            };
             var outPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
-            ModelCheckpoint.Save(outPath, model, metadata);
+            ModelCheckpoint.Save(outPath, model, Retrained(meta, counts));
 
             // The head is final: only now is the test split read.
-            _observer.Message($"Evaluating on the {data.Test.Count}-image test split");
-            using var testFeatures = FeatureSet.Extract(model, data.Test, transform, _device, _options.EvalBatchSize, _options.Workers);
-            var metrics = new MetricsAccumulator(data.Test.NumClasses);
-            using (torch.NewDisposeScope())
-                metrics.Add(nn.functional.linear(testFeatures.Features, weight, bias), testFeatures.Labels);
-            var result = metrics.Compute(counts, classNames: train.ClassNames);
+            var result = Test(model, data.Test, transform, weight, bias, counts, train.ClassNames);
             int epochs = trained ? Epochs : 0;
             string start = probe ? $"linear probe of the frozen {meta.Pretraining ?? "MGP"} encoder (cls token)" : meta.Loss ?? "?";
             var report = Reports.Write(RunDir, result, new ReportInfo(Stage, $"{start} + {description}",
@@ -166,6 +141,62 @@ public sealed class RetrainHeadRunner
                 meta.Imbalance, meta.Seed, null, Tuned: tuned), trained ? log.Path : null);
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
+    }
+
+    /// <summary>The fraction of each class held out for validation: --val-fraction, else the fine-tuning run's, else
+    /// 0.1 where the method chooses on validation; none with --val-list.</summary>
+    private double ValFraction(FineTunedData source)
+    {
+        bool chooseTau = _method.ChoosesOnValidation(_options);
+        double valFraction = _options.ValList is not null ? 0
+            : _options.ValFraction ?? (source.ValFraction > 0 ? source.ValFraction : chooseTau ? 0.1 : 0);
+        if (chooseTau && valFraction == 0 && _options.ValList is null)
+            throw new LivtException("--tau auto chooses τ on a validation split: give --val-fraction above 0 or --val-list, or a number for --tau");
+        return valFraction;
+    }
+
+    /// <summary>The splits to train and test on: <paramref name="data"/>, else those the model was fine-tuned on;
+    /// either must have the model's classes and channels.</summary>
+    private DatasetSplits Data(DatasetSplits? data, FineTunedData source, ModelMetadata meta, string modelPath)
+    {
+        if (data is null)
+        {
+            _observer.Message($"Loading {source.Dataset.Name}");
+            data = DatasetCatalog.Load(source.Dataset);
+        }
+        if (data.Train.NumClasses != meta.ClassCounts.Length)
+            throw new LivtException($"{modelPath}: the model has {meta.ClassCounts.Length} classes, {data.Name} has {data.Train.NumClasses}");
+        if (data.Train.Channels != meta.Model.InChans)
+            throw new LivtException($"{modelPath}: the model takes {meta.Model.InChans}-channel images, {data.Name} has {data.Train.Channels}");
+        return data;
+    }
+
+    /// <summary>The saved model's metadata: the fine-tuned one's, with this stage's loss, sampler and class counts.</summary>
+    private ModelMetadata Retrained(ModelMetadata meta, long[] counts)
+    {
+        bool trained = _method.Trains;
+        return meta with
+        {
+            // cRT's new head is linear whatever the fine-tuned one was.
+            Model = meta.Model is VitConfig vit ? vit with { CosineScale = null } : meta.Model,
+            ClassCounts = counts,
+            Loss = trained ? LongTailMethods.Find(_options.Loss)?.Name : meta.Loss,
+            Sampler = trained ? (_options.Sampler == "class-balanced" ? "class-balanced" : null) : meta.Sampler,
+            // A retrained head starts from the loaded one, which already includes any folded IIF scale.
+            LogitScale = null, LogitScaleMethod = null,
+        };
+    }
+
+    /// <summary>The final head's metrics on the test split, whose features are extracted only now.</summary>
+    private EvaluationResult Test(LinearHeadClassifier model, IImageDataset test, IImageTransform transform, Tensor weight, Tensor bias,
+        long[] counts, IReadOnlyList<string> classNames)
+    {
+        _observer.Message($"Evaluating on the {test.Count}-image test split");
+        using var testFeatures = FeatureSet.Extract(model, test, transform, _device, _options.EvalBatchSize, _options.Workers);
+        var metrics = new MetricsAccumulator(test.NumClasses);
+        using (torch.NewDisposeScope())
+            metrics.Add(nn.functional.linear(testFeatures.Features, weight, bias), testFeatures.Labels);
+        return metrics.Compute(counts, classNames: classNames);
     }
 
     /// <summary>config.json: the resolved options, plus the data keys of a fine-tuning config

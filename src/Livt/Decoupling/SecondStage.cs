@@ -1,8 +1,7 @@
-using Livt.Evaluation;
-using Livt.Losses;
 using Livt.Data;
 using Livt.Engine;
-using TorchSharp;
+using Livt.Evaluation;
+using Livt.Losses;
 using static TorchSharp.torch;
 
 namespace Livt.Decoupling;

@@ -51,6 +51,7 @@ public sealed class TauNormStage : SecondStage
         }
         var weight = TauNormalization.Apply(x.HeadWeight, tau);
         return new HeadFit(weight, bias, tuned, double.NaN,
-            string.Create(CultureInfo.InvariantCulture, $"τ-norm (τ = {tau:G3}{(tuned is null ? "" : ", chosen on validation")}{(x.Options.KeepBias ? ", bias kept" : "")})"));
+            string.Create(CultureInfo.InvariantCulture,
+                $"τ-norm (τ = {tau:G3}{(tuned is null ? "" : ", chosen on validation")}{(x.Options.KeepBias ? ", bias kept" : "")})"));
     }
 }

@@ -33,7 +33,8 @@ public sealed class GradientSynchronizer
         if (bucketBytes <= 0) throw new LivtException($"the gradient bucket size must be positive, got {bucketBytes} bytes");
         foreach (var b in store.Buffers)
             if (b.Grad.dtype is not (ScalarType.Float32 or ScalarType.Float64))
-                throw new ArgumentException($"gradient averaging supports float32 and float64 parameters, not {b.Grad.dtype} (keep fp32 master weights)", nameof(store));
+                throw new ArgumentException($"gradient averaging supports float32 and float64 parameters, not {b.Grad.dtype} (keep fp32 master weights)",
+                    nameof(store));
         (_group, _store, BucketBytes) = (group, store, bucketBytes);
     }
 

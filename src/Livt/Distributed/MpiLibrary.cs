@@ -222,7 +222,8 @@ internal sealed unsafe class MpiLibrary
     private static nint Export(nint handle, string name) =>
         NativeLibrary.TryGetExport(handle, name, out var address)
             ? address
-            : throw new LivtException($"the MPI library has no symbol {name}: it is not an MPI-3 library (set LIVT_MPI_LIBRARY to Open MPI's libmpi.so.40 or MPICH's libmpi.so.12)");
+            : throw new LivtException($"the MPI library has no symbol {name}: it is not an MPI-3 library (set LIVT_MPI_LIBRARY to Open MPI's libmpi.so.40 or " +
+                "MPICH's libmpi.so.12)");
 
     private const int RtldNow = 2;
     private const int RtldGlobal = 0x100;

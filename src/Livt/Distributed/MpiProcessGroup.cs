@@ -118,7 +118,8 @@ public sealed class MpiProcessGroup : IProcessGroup
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (tensor.device_type != DeviceType.CPU)
-            throw new ArgumentException($"the MPI process group runs on CPU tensors; {operation} of a {tensor.device_type} tensor needs the NCCL process group", nameof(tensor));
+            throw new ArgumentException($"the MPI process group runs on CPU tensors; {operation} of a {tensor.device_type} tensor needs the NCCL process group",
+                nameof(tensor));
         nint type = tensor.dtype switch
         {
             ScalarType.Float32 => _mpi.Float,

@@ -1,6 +1,5 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Engine;
 
 namespace Livt.Distributed;
 

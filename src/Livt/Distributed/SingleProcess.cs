@@ -1,5 +1,4 @@
 using static TorchSharp.torch;
-using Livt.Engine;
 
 namespace Livt.Distributed;
 

@@ -1,5 +1,4 @@
 using Livt.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Engine;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Livt.Interop;
 using Livt.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Engine;
@@ -70,7 +69,8 @@ public static class ResumeCheckpoint
             // Without its manifest the folder is unusable anyway; removing it frees what the failed save took.
             try { Directory.Delete(dir, recursive: true); } catch (Exception) when (Directory.Exists(dir)) { }
             var previous = Directory.Exists(root)
-                ? Directory.EnumerateDirectories(root, "epoch-*").Select(Path.GetFileName).Where(n => n != name && File.Exists(Path.Combine(root, n!, ManifestName))).Max(StringComparer.Ordinal)
+                ? Directory.EnumerateDirectories(root, "epoch-*").Select(Path.GetFileName)
+                    .Where(n => n != name && File.Exists(Path.Combine(root, n!, ManifestName))).Max(StringComparer.Ordinal)
                 : null;
             throw new LivtException($"cannot save the checkpoint {dir}: {e.Message}" +
                 (previous is null ? "" : $"; the previous checkpoint, {Path.Combine(root, previous)}, is intact: --resume {runDir} continues from it"), e);

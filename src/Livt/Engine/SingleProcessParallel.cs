@@ -1,7 +1,6 @@
-using Livt.Optimization;
 using Livt.Data;
 using Livt.Distributed;
-using TorchSharp;
+using Livt.Optimization;
 using static TorchSharp.torch;
 
 namespace Livt.Engine;

@@ -1,7 +1,6 @@
 using Livt.Data;
 using Livt.Optimization;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Livt.Engine;
 

@@ -14,7 +14,8 @@ public static class TrainingDevice
         if (lower == "cuda" || lower.StartsWith("cuda:", StringComparison.Ordinal))
         {
             if (!cuda.is_available())
-                throw new LivtException($"--device {name}: CUDA is not available: this build uses the TorchSharp-cpu package (build with -p:LivtCuda=true on a machine with the TorchSharp-cuda-linux package) or no GPU is visible");
+                throw new LivtException($"--device {name}: CUDA is not available: this build uses the TorchSharp-cpu package (build with -p:LivtCuda=true on " +
+                    "a machine with the TorchSharp-cuda-linux package) or no GPU is visible");
             return torch.device(lower);
         }
         throw new LivtException($"--device {name}: expected cpu, cuda or cuda:N");

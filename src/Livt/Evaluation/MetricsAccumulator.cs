@@ -1,6 +1,5 @@
 using System.Globalization;
 using Livt.Data;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Evaluation;
@@ -94,13 +93,41 @@ public sealed class MetricsAccumulator
         thresholds ??= ShotThresholds.Default;
 
         var k = Math.Min(5, c);
-        long top1 = 0, topK = 0;
-        double nllSum = 0;
-        var testCounts = new long[c];
-        var correctPerClass = new long[c];
-        var confusion = new int[c, c];
-        var bins = new ReliabilityBins();
+        var t = Tally(k);
 
+        var perClass = new double[c];
+        for (var j = 0; j < c; j++)
+            perClass[j] = t.TestCounts[j] == 0 ? double.NaN : 100.0 * t.CorrectPerClass[j] / t.TestCounts[j];
+        var groups = thresholds.Assign(trainClassCounts);
+
+        return new EvaluationResult
+        {
+            Top1 = 100.0 * t.Top1 / _count,
+            Top5 = 100.0 * t.TopK / _count,
+            Many = GroupMean(perClass, groups, ShotGroup.Many),
+            Medium = GroupMean(perClass, groups, ShotGroup.Medium),
+            Few = GroupMean(perClass, groups, ShotGroup.Few),
+            Ece = 100.0 * t.Bins.ExpectedCalibrationError(),
+            Nll = t.NllSum / _count,
+            PerClass = perClass,
+            TestCounts = t.TestCounts,
+            ClassCounts = trainClassCounts.ToArray(),
+            Confusion = t.Confusion,
+            ReliabilityConfidence = t.Bins.MeanConfidence,
+            ReliabilityAccuracy = t.Bins.Accuracy,
+            ReliabilityCount = t.Bins.Counts,
+            ClassNames = classNames?.ToArray()
+                ?? Enumerable.Range(0, c).Select(j => j.ToString(CultureInfo.InvariantCulture)).ToArray(),
+            Thresholds = thresholds,
+        };
+    }
+
+    /// <summary>One pass over the stored logits: hits, negative log-likelihood, per-class counts, the confusion
+    /// matrix and the reliability bins; <paramref name="k"/> is the top-k of the top-5 accuracy.</summary>
+    private Totals Tally(int k)
+    {
+        var c = _numClasses;
+        var t = new Totals(c);
         for (var chunkIndex = 0; chunkIndex < _logitChunks.Count; chunkIndex++)
         {
             var chunk = _logitChunks[chunkIndex];
@@ -114,40 +141,26 @@ public sealed class MetricsAccumulator
                 double sumExp = 0;
                 foreach (var v in z) sumExp += Math.Exp(v - max);
 
-                testCounts[label]++;
-                confusion[label, predicted]++;
-                if (predicted == label) { top1++; correctPerClass[label]++; }
-                if (rank < k) topK++;
-                nllSum += Math.Log(sumExp) - (z[label] - max);
-                bins.Add(1.0 / sumExp, predicted == label);
+                t.TestCounts[label]++;
+                t.Confusion[label, predicted]++;
+                if (predicted == label) { t.Top1++; t.CorrectPerClass[label]++; }
+                if (rank < k) t.TopK++;
+                t.NllSum += Math.Log(sumExp) - (z[label] - max);
+                t.Bins.Add(1.0 / sumExp, predicted == label);
             }
         }
+        return t;
+    }
 
-        var perClass = new double[c];
-        for (var j = 0; j < c; j++)
-            perClass[j] = testCounts[j] == 0 ? double.NaN : 100.0 * correctPerClass[j] / testCounts[j];
-        var groups = thresholds.Assign(trainClassCounts);
-
-        return new EvaluationResult
-        {
-            Top1 = 100.0 * top1 / _count,
-            Top5 = 100.0 * topK / _count,
-            Many = GroupMean(perClass, groups, ShotGroup.Many),
-            Medium = GroupMean(perClass, groups, ShotGroup.Medium),
-            Few = GroupMean(perClass, groups, ShotGroup.Few),
-            Ece = 100.0 * bins.ExpectedCalibrationError(),
-            Nll = nllSum / _count,
-            PerClass = perClass,
-            TestCounts = testCounts,
-            ClassCounts = trainClassCounts.ToArray(),
-            Confusion = confusion,
-            ReliabilityConfidence = bins.MeanConfidence,
-            ReliabilityAccuracy = bins.Accuracy,
-            ReliabilityCount = bins.Counts,
-            ClassNames = classNames?.ToArray()
-                ?? Enumerable.Range(0, c).Select(j => j.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            Thresholds = thresholds,
-        };
+    private sealed class Totals(int classes)
+    {
+        public long Top1 { get; set; }
+        public long TopK { get; set; }
+        public double NllSum { get; set; }
+        public long[] TestCounts { get; } = new long[classes];
+        public long[] CorrectPerClass { get; } = new long[classes];
+        public int[,] Confusion { get; } = new int[classes, classes];
+        public ReliabilityBins Bins { get; } = new();
     }
 
     /// <summary>The predicted class (first maximum, as argmax) and the label's rank under the same

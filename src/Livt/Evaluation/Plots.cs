@@ -183,7 +183,8 @@ public static class Plots
         }
         var top = counts.Count == 0 ? 1 : Math.Log10(Math.Max(1, counts.Max()));
         plot.Axes.SetLimits(-1, counts.Count, floor, top + 0.2);
-        plot.Legend.ManualItems.AddRange(GroupColors().Where(g => groups.Contains(g.Group)).Select(g => new LegendItem { LabelText = g.Group.ToString(), FillColor = g.Color }));
+        plot.Legend.ManualItems.AddRange(GroupColors().Where(g => groups.Contains(g.Group)).Select(g => new LegendItem { LabelText = g.Group.ToString(),
+            FillColor = g.Color }));
         plot.ShowLegend(Alignment.UpperRight);
         var imbalance = counts.Count > 0 && counts.Min() > 0 ? Invariant($", imbalance factor {(double)counts.Max() / counts.Min():G4}") : "";
         plot.Title(Invariant($"Training images per class ({counts.Sum()} images, {counts.Count} classes{imbalance})"));

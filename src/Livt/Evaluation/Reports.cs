@@ -1,5 +1,4 @@
 using Livt.Engine;
-using Livt.Evaluation;
 using Livt.Runtime;
 
 namespace Livt.Evaluation;

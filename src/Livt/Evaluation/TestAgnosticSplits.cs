@@ -1,6 +1,5 @@
 using Livt.Data;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Livt.Evaluation;
 

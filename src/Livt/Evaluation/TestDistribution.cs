@@ -72,7 +72,8 @@ public sealed record TestDistribution
                 return new TestDistribution(skew, imbalance);
             throw new LivtException($"test distribution '{name}': the imbalance factor after '{prefix}' must be a number > 1 (e.g. {prefix}50)");
         }
-        throw new LivtException($"test distribution '{name}' is not known: use forward<IF>, uniform or backward<IF> (e.g. forward50,uniform,backward50), or 'all'");
+        throw new LivtException($"test distribution '{name}' is not known: use forward<IF>, uniform or backward<IF> (e.g. " +
+            "forward50,uniform,backward50), or 'all'");
     }
 
     /// <summary>Parses <c>all</c> (<see cref="Standard"/>) or a comma-separated list of names; duplicates

@@ -82,7 +82,8 @@ public sealed class TestTimeAggregation : IDisposable
     public double Step(Tensor view1, Tensor view2)
     {
         if (view1.dim() != 3 || view1.shape[1] != NumExperts || !view1.shape.SequenceEqual(view2.shape))
-            throw new ArgumentException($"both views must be expert logits [N, {NumExperts}, C] of one shape, got [{string.Join(", ", view1.shape)}] and [{string.Join(", ", view2.shape)}]");
+            throw new ArgumentException($"both views must be expert logits [N, {NumExperts}, C] of one shape, got [{string.Join(", ", view1.shape)}] and " +
+                $"[{string.Join(", ", view2.shape)}]");
         using var scope = torch.NewDisposeScope();
         var s = torch.softmax(_raw, 0).view(1, -1, 1);
         Tensor Prediction(Tensor z) => torch.softmax((s * z.detach().to(_raw.dtype)).sum(1), 1);

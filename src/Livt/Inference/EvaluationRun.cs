@@ -2,12 +2,11 @@ using System.Diagnostics;
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Distributed;
-using Livt.Evaluation;
-using Livt.Runtime;
-
 using Livt.Engine;
+using Livt.Evaluation;
 using Livt.Interop;
 using Livt.Models;
+using Livt.Runtime;
 
 namespace Livt.Inference;
 
@@ -42,17 +41,7 @@ public static class EvaluationRun
         AggregationOptions? aggregation = null)
     {
         var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
-        if (aggregation is not null)
-        {
-            if (distributions is null)
-                throw new LivtException("--test-time-aggregation learns the experts' weights on each test split: give --test-distributions too");
-            if (testPrior is not null)
-                throw new LivtException("--test-time-aggregation adapts to each split's label distribution itself: drop --test-prior");
-            if (group is { WorldSize: > 1 })
-                throw new LivtException($"--test-time-aggregation runs in one process (this job has {group.WorldSize}); start it without mpirun/srun");
-            if (aggregation.Epochs < 1 || aggregation.BatchSize < 1 || aggregation.Lr is <= 0)
-                throw new LivtException($"--aggregation-epochs {aggregation.Epochs}, --aggregation-batch-size {aggregation.BatchSize}, --aggregation-lr {aggregation.Lr}: each must be positive");
-        }
+        if (aggregation is not null) CheckAggregation(aggregation, distributions, testPrior, group);
         var clock = Stopwatch.StartNew();
         var launch = LaunchEnvironment.Detect();
         LivtRuntime.Initialize(threads > 0 ? threads : launch.DefaultThreads);
@@ -62,34 +51,16 @@ public static class EvaluationRun
         var choice = ModelPrecision.For(requested, model);
         using (model)
         {
-            if (aggregation is not null && model is not MultiExpertVisionTransformer)
-                throw new LivtException($"{checkpoint}: --test-time-aggregation weights the experts of a multi-expert model (finetune --loss sade); this is a single-head ViT");
-            if (meta.Inferred is not null) observer?.Message(meta.Inferred);
-            if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
-            if (dataset is null && meta.Dataset.Length == 0)
-                throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, --train-list/--test-list as for training)");
-            // The run folder's config.json, when there is one, knows where the data was.
-            var source = FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir);
-            var options = dataset ?? source.Dataset;
-            var splits = DatasetCatalog.Load(options);
+            CheckModel(checkpoint, model, meta, aggregation, observer);
+            var (source, options, splits) = TestData(checkpoint, dataset, dataDir, ref meta);
             var test = splits.Test;
-            if (test.NumClasses != meta.Model.NumClasses)
-                throw new LivtException($"{checkpoint}: the model has {meta.Model.NumClasses} classes, the test split of {options.Name} has {test.NumClasses}");
-            if (test.Channels != meta.Model.InChans)
-                throw new LivtException($"{checkpoint}: the model takes {meta.Model.InChans}-channel images, {options.Name} has {test.Channels}");
-            // Without Livt metadata the training split tells the class names and counts (shot groups, prior).
-            if (meta.ClassCounts.Length == 0)
-                meta = meta with { ClassCounts = DatasetStats.ClassCounts(splits.Train), ClassNames = splits.Train.ClassNames.ToArray() };
 
             // "split": every split (and the whole test set) adjusted to its own label distribution, known here.
             bool perSplit = testPrior == PriorCorrection.PerSplit;
             if (perSplit && (distributions is null || tau is null))
-                throw new LivtException("--test-prior split adjusts each test split to its own label distribution: give --test-distributions and a fixed --tau (not auto)");
-            (IReadOnlyList<double>, IReadOnlyList<double>)? shift = testPrior is null
-                ? null
-                : perSplit
-                    ? (PriorCorrection.SourcePrior(meta), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
-                    : PriorCorrection.ForTestPrior(testPrior, meta);
+                throw new LivtException("--test-prior split adjusts each test split to its own label distribution: give --test-distributions and a fixed " +
+                    "--tau (not auto)");
+            var shift = Shift(testPrior, perSplit, meta, test);
             var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
             TunedValue? tuned = null;
             if (tau is null)
@@ -102,21 +73,87 @@ public static class EvaluationRun
             var logits = Evaluator.Adjust(predicted, shift, tuned?.Value ?? tau!.Value);
             var result = logits.Compute(meta.ClassCounts, classNames: meta.ClassNames);
             var splitMetrics = distributions is null ? null : perSplit
-                ? TestAgnosticSplits.Evaluate(predicted, meta.ClassCounts, distributions, splitSeed, meta.ClassNames, adjustFrom: shift!.Value.Item1, tau: tau!.Value)
+                ? TestAgnosticSplits.Evaluate(predicted, meta.ClassCounts, distributions, splitSeed, meta.ClassNames, adjustFrom: shift!.Value.Item1,
+                    tau: tau!.Value)
                 : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
             if (aggregation is not null && model is MultiExpertVisionTransformer experts)
             {
                 var resolved = aggregation with { Lr = aggregation.Lr ?? AggregationOptions.DefaultLr(options.Name) };
-                observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch {resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
+                observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch " +
+                    $"{resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
                 splitMetrics = ExpertAggregation.Apply(experts, test, splitMetrics!, meta.ClassCounts, splitSeed, transform,
-                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers, choice, meta.ClassNames);
+                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers,
+                    choice, meta.ClassNames);
             }
             if (group is { IsFirst: false }) return (result, null);
-            var report = Reports.Write(outDir, result, new ReportInfo("evaluate", meta.Loss ?? "", meta.Model.Summary,
-                options.Name, 0, clock.Elapsed.TotalSeconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned, Precision: choice,
-                Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single",
-                Notes: meta.DescribeLogitScale() is { } scaled ? [scaled] : null), null, splitMetrics, splitSeed);
+            var info = Info(meta, options.Name, clock.Elapsed.TotalSeconds, testPrior, tuned, choice, group);
+            var report = Reports.Write(outDir, result, info, null, splitMetrics, splitSeed);
             return (result, report);
         }
     }
+
+    /// <summary>Refuses test-time aggregation for a model without experts, and tells what was inferred of a checkpoint
+    /// without Livt metadata and how its logits are scaled.</summary>
+    private static void CheckModel(string checkpoint, ClassifierModel model, ModelMetadata meta, AggregationOptions? aggregation,
+        ITrainingObserver? observer)
+    {
+        if (aggregation is not null && model is not MultiExpertVisionTransformer)
+            throw new LivtException($"{checkpoint}: --test-time-aggregation weights the experts of a multi-expert model (finetune --loss sade); this is " +
+                "a single-head ViT");
+        if (meta.Inferred is not null) observer?.Message(meta.Inferred);
+        if (meta.DescribeLogitScale() is { } scaledNote) observer?.Message(scaledNote);
+    }
+
+    /// <summary>What the report says of the evaluation besides its metrics.</summary>
+    private static ReportInfo Info(ModelMetadata meta, string dataset, double seconds, string? testPrior, TunedValue? tuned, PrecisionChoice choice,
+        IProcessGroup? group) =>
+        new("evaluate", meta.Loss ?? "", meta.Model.Summary, dataset, 0, seconds, meta.Imbalance, meta.Seed, testPrior, Tuned: tuned,
+            Precision: choice, Processes: group?.WorldSize ?? 1, Backend: group?.Backend ?? "single",
+            Notes: meta.DescribeLogitScale() is { } scaled ? [scaled] : null);
+
+    private static void CheckAggregation(AggregationOptions aggregation, IReadOnlyList<TestDistribution>? distributions, string? testPrior,
+        IProcessGroup? group)
+    {
+        if (distributions is null)
+            throw new LivtException("--test-time-aggregation learns the experts' weights on each test split: give --test-distributions too");
+        if (testPrior is not null)
+            throw new LivtException("--test-time-aggregation adapts to each split's label distribution itself: drop --test-prior");
+        if (group is { WorldSize: > 1 })
+            throw new LivtException($"--test-time-aggregation runs in one process (this job has {group.WorldSize}); start it without mpirun/srun");
+        if (aggregation.Epochs < 1 || aggregation.BatchSize < 1 || aggregation.Lr is <= 0)
+            throw new LivtException($"--aggregation-epochs {aggregation.Epochs}, --aggregation-batch-size {aggregation.BatchSize}, --aggregation-lr " +
+                $"{aggregation.Lr}: each must be positive");
+    }
+
+    /// <summary>The data to evaluate on: <paramref name="dataset"/>, else the one the model's metadata or run folder names.
+    /// Without Livt metadata, <paramref name="meta"/> takes the class names and counts from the training split.</summary>
+    private static (FineTunedData Source, DatasetOptions Options, DatasetSplits Splits) TestData(string checkpoint, DatasetOptions? dataset,
+        string? dataDir, ref ModelMetadata meta)
+    {
+        if (dataset is null && meta.Dataset.Length == 0)
+            throw new LivtException($"{checkpoint}: has no Livt metadata naming the dataset it was trained on: give --dataset (and --data-dir, " +
+                "--train-list/--test-list as for training)");
+        // The run folder's config.json, when there is one, knows where the data was.
+        var source = FineTunedData.Of(ModelCheckpoint.Resolve(checkpoint), meta, dataDir);
+        var options = dataset ?? source.Dataset;
+        var splits = DatasetCatalog.Load(options);
+        var test = splits.Test;
+        if (test.NumClasses != meta.Model.NumClasses)
+            throw new LivtException($"{checkpoint}: the model has {meta.Model.NumClasses} classes, the test split of {options.Name} has {test.NumClasses}");
+        if (test.Channels != meta.Model.InChans)
+            throw new LivtException($"{checkpoint}: the model takes {meta.Model.InChans}-channel images, {options.Name} has {test.Channels}");
+        // Without Livt metadata the training split tells the class names and counts (shot groups, prior).
+        if (meta.ClassCounts.Length == 0)
+            meta = meta with { ClassCounts = DatasetStats.ClassCounts(splits.Train), ClassNames = splits.Train.ClassNames.ToArray() };
+        return (source, options, splits);
+    }
+
+    /// <summary>The post-hoc adjustment's source and target priors, or null without a test prior; with "split" the
+    /// target is the whole test set's own distribution.</summary>
+    private static (IReadOnlyList<double>, IReadOnlyList<double>)? Shift(string? testPrior, bool perSplit, ModelMetadata meta, IImageDataset test) =>
+        testPrior is null
+            ? null
+            : perSplit
+                ? (PriorCorrection.SourcePrior(meta), DatasetStats.ClassCounts(test).Select(n => (double)n).ToArray())
+                : PriorCorrection.ForTestPrior(testPrior, meta);
 }

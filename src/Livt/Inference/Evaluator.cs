@@ -57,7 +57,8 @@ public static class Evaluator
                 using (torch.NewDisposeScope())
                 {
                     var logits = forward(compute, batch.Images.to(device));
-                    if (logits.Length != outputs) throw new ArgumentException($"the model gave {logits.Length} outputs, {outputs} were expected", nameof(outputs));
+                    if (logits.Length != outputs) throw new ArgumentException($"the model gave {logits.Length} outputs, {outputs} were expected",
+                        nameof(outputs));
                     for (int k = 0; k < outputs; k++) acc[k].Add(logits[k].to(ScalarType.Float32), batch.Labels);
                 }
             }

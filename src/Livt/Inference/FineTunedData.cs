@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Livt.Data;
-using Livt.Interop;
 using Livt.Engine;
+using Livt.Interop;
 
 namespace Livt.Inference;
 
@@ -61,7 +61,8 @@ public sealed record FineTunedData(DatasetOptions Dataset, double ValFraction, i
             var entries = ListFile.Parse(Path.Combine(root, valList), root);
             for (int i = 0; i < entries.Labels.Length; i++)
                 if (entries.Labels[i] >= train.NumClasses)
-                    throw new LivtException($"{entries.ListPath} line {entries.Lines[i]}: label {entries.Labels[i]} is outside the model's {train.NumClasses} classes");
+                    throw new LivtException($"{entries.ListPath} line {entries.Lines[i]}: label {entries.Labels[i]} is outside the model's " +
+                        $"{train.NumClasses} classes");
             var val = new FileImageDataset(entries.Paths, entries.Labels, train.ClassNames, entries.Origins());
             if (val.Channels != train.Channels)
                 throw new LivtException($"--val-list {valList}: list images are read as {val.Channels}-channel, the training images have {train.Channels}");

@@ -12,5 +12,6 @@ public static class ModelPrecision
     public static PrecisionChoice For(PrecisionChoice choice, ClassifierModel model) =>
         !choice.IsBf16 || model.HasBf16WorkingCopy
             ? choice
-            : choice with { Precision = "fp32", Reason = $"fp32: a {model.Kind} model computes in fp32 only (its BatchNorm statistics are not in the bf16 working copy)" };
+            : choice with { Precision = "fp32", Reason = $"fp32: a {model.Kind} model computes in fp32 only (its BatchNorm statistics are not in the " +
+                "bf16 working copy)" };
 }

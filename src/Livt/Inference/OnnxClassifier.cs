@@ -2,7 +2,6 @@ using Livt.Augmentation;
 using Livt.Data;
 using Livt.Interop.Onnx;
 using Microsoft.ML.OnnxRuntime;
-using Livt.Interop;
 
 namespace Livt.Inference;
 
@@ -27,7 +26,8 @@ public sealed class OnnxClassifier : IDisposable
         Info = OnnxModelInfo.FromMetadataProps(session.ModelMetadata.CustomMetadataMap, source);
         int[] expected = [-1, Info.InChans, Info.InputSize, Info.InputSize];
         if (!session.InputMetadata.TryGetValue(OnnxModelInfo.InputName, out var input) || !input.Dimensions.SequenceEqual(expected))
-            throw new LivtException($"{source}: the graph has no input '{OnnxModelInfo.InputName}' of shape [N, {Info.InChans}, {Info.InputSize}, {Info.InputSize}] as its metadata says");
+            throw new LivtException($"{source}: the graph has no input '{OnnxModelInfo.InputName}' of shape [N, {Info.InChans}, {Info.InputSize}, " +
+                $"{Info.InputSize}] as its metadata says");
         foreach (var name in _outputs)
             if (!session.OutputMetadata.TryGetValue(name, out var output) || output.Dimensions.LastOrDefault() != Info.ClassNames.Length)
                 throw new LivtException($"{source}: the graph has no output '{name}' of {Info.ClassNames.Length} classes as its metadata says");

@@ -58,7 +58,8 @@ public static class OnnxExport
             var info = new OnnxModelInfo
             {
                 ClassNames = meta.ClassNames, InputSize = meta.Model.ImageSize, InChans = meta.Model.InChans,
-                Mean = meta.Mean, Std = meta.Std, CropPct = TransformPipelines.DefaultCropPct(meta.Model.ImageSize), LivtVersion = LivtRuntime.Version, Loss = meta.Loss, Dataset = meta.Dataset,
+                Mean = meta.Mean, Std = meta.Std, CropPct = TransformPipelines.DefaultCropPct(meta.Model.ImageSize), LivtVersion = LivtRuntime.Version,
+                    Loss = meta.Loss, Dataset = meta.Dataset,
                 TestPrior = testPrior is null or "uniform" or "train" ? testPrior : Path.GetFileName(testPrior),
                 Tau = tau,
             };
@@ -66,7 +67,8 @@ public static class OnnxExport
             {
                 VisionTransformer or DistilledVisionTransformer or MultiExpertVisionTransformer => VitOnnxExporter.Build(model, info, offset),
                 CifarResNet or ResNet => ResNetOnnxExporter.Build((LinearHeadClassifier)model, info, offset),
-                _ => throw new LivtException($"{ModelCheckpoint.Resolve(checkpoint)}: is a '{meta.Kind}' model; export writes a ViT (one head, class and distillation heads, or SADE's experts averaged) or a CNN"),
+                _ => throw new LivtException($"{ModelCheckpoint.Resolve(checkpoint)}: is a '{meta.Kind}' model; export writes a ViT (one head, class and " +
+                    "distillation heads, or SADE's experts averaged) or a CNN"),
             };
             var bytes = onnx.ToByteArray();
             double diff = Check(model, info, offset, bytes, checkpoint);
@@ -102,7 +104,8 @@ public static class OnnxExport
             scale = Math.Max(scale, Math.Abs(livt[i]));
         }
         if (!(diff <= 1e-3 * scale))
-            throw new InvalidOperationException($"the exported graph disagrees with the model: max |logit difference| {diff:E2} over {CheckBatch}×{classes} logits");
+            throw new InvalidOperationException($"the exported graph disagrees with the model: max |logit difference| {diff:E2} over " +
+                $"{CheckBatch}×{classes} logits");
         return diff;
     }
 }

@@ -1,12 +1,11 @@
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Engine;
+using Livt.Interop;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using Livt.Engine;
-using Livt.Interop;
 
 namespace Livt.Inference;
 

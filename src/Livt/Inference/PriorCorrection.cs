@@ -49,7 +49,8 @@ public static class PriorCorrection
         {
             "uniform" => Enumerable.Repeat(1.0 / trainCounts.Count, trainCounts.Count).ToArray(),
             "train" => Livt.Evaluation.LogitAdjustment.PriorFromCounts(trainCounts),
-            PerSplit => throw new LivtException("--test-prior split: only livt evaluate with --test-distributions knows each split's label distribution; give uniform, train or a prior file"),
+            PerSplit => throw new LivtException("--test-prior split: only livt evaluate with --test-distributions knows each split's label distribution; " +
+                "give uniform, train or a prior file"),
             _ => Livt.Evaluation.LogitAdjustment.ParsePriorFile(testPrior, trainCounts.Count),
         };
         return (SourcePrior(meta), to);

@@ -1,12 +1,11 @@
-using Livt.Distributed;
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Distributed;
 using Livt.Evaluation;
 using Livt.Models;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Inference;
 
 namespace Livt.Inference;
 

@@ -32,7 +32,8 @@ public static class ClassifierShape
         long[] Shape(string name, int dims) =>
             weights.TryGetValue(name, out var t) && t.dim() == dims
                 ? t.shape
-                : throw new LivtException($"{source}: no {dims}-d '{name}' tensor: not a timm/MAE ViT classifier (keys: {string.Join(", ", weights.Keys.Take(8))}{(weights.Count > 8 ? ", ..." : "")})");
+                : throw new LivtException($"{source}: no {dims}-d '{name}' tensor: not a timm/MAE ViT classifier (keys: " +
+                    $"{string.Join(", ", weights.Keys.Take(8))}{(weights.Count > 8 ? ", ..." : "")})");
 
         var patch = Shape("patch_embed.proj.weight", 4); // [D, C, p, p]
         int dim = (int)patch[0], chans = (int)patch[1], patchSize = (int)patch[2];
@@ -61,6 +62,22 @@ public static class ClassifierShape
         if (!globalPool && !weights.ContainsKey("norm.weight"))
             throw new LivtException($"{source}: neither fc_norm.weight (global pooling) nor norm.weight (cls token): not a timm/MAE ViT classifier");
 
+        var (heads, headsFrom) = Heads(dim, numHeads, source);
+
+        var config = new VitConfig
+        {
+            ImageSize = grid * patchSize, InChans = chans, PatchSize = patchSize, EmbedDim = dim, Depth = depth,
+            NumHeads = heads, MlpRatio = (double)fc1[0] / dim, NumClasses = (int)head[0], GlobalPool = globalPool,
+        };
+        var description = string.Create(CultureInfo.InvariantCulture,
+            $"ViT from the tensor shapes: {config.ImageSize} px, {chans} channel(s), patch {patchSize}, D{dim}, depth {depth}, " +
+            $"{config.NumClasses} classes, {(globalPool ? "global pooling" : "cls token")}; {heads} heads {headsFrom}");
+        return new Result(config, description);
+    }
+
+    /// <summary>The attention heads: <paramref name="numHeads"/>, else timm's for the width; and where they came from.</summary>
+    private static (int Heads, string From) Heads(int dim, int? numHeads, string source)
+    {
         string headsFrom;
         int heads;
         if (numHeads is { } given)
@@ -74,20 +91,12 @@ public static class ClassifierShape
         }
         else
         {
-            throw new LivtException($"{source}: the number of attention heads is not in the weights and D{dim} is not a standard width (192, 384, 768, 1024, 1280): give it with --num-heads");
+            throw new LivtException($"{source}: the number of attention heads is not in the weights and D{dim} is not a standard width (192, 384, 768, 1024, " +
+                "1280): give it with --num-heads");
         }
         if (heads < 1 || dim % heads != 0)
             throw new LivtException($"{source}: {heads} heads do not divide the width D{dim}");
-
-        var config = new VitConfig
-        {
-            ImageSize = grid * patchSize, InChans = chans, PatchSize = patchSize, EmbedDim = dim, Depth = depth,
-            NumHeads = heads, MlpRatio = (double)fc1[0] / dim, NumClasses = (int)head[0], GlobalPool = globalPool,
-        };
-        var description = string.Create(CultureInfo.InvariantCulture,
-            $"ViT from the tensor shapes: {config.ImageSize} px, {chans} channel(s), patch {patchSize}, D{dim}, depth {depth}, " +
-            $"{config.NumClasses} classes, {(globalPool ? "global pooling" : "cls token")}; {heads} heads {headsFrom}");
-        return new Result(config, description);
+        return (heads, headsFrom);
     }
 
     private static string Format(long[] shape) => $"[{string.Join(", ", shape)}]";

@@ -1,4 +1,3 @@
-using Livt.Interop;
 using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,8 +16,8 @@ public static class ModelCheckpoint
 
     /// <summary>Writes the module's state (parameters and buffers) and metadata, atomically.</summary>
     /// <remarks>With <see cref="ModelMetadata.LogitScale"/> the file's head weight rows and bias (<c>head.*</c>,
-    /// or the CNN's <see cref="LinearHeadClassifier.HeadName"/>) are the module's multiplied by it (the module itself is unchanged), so the saved classifier's logits
-    /// are the module's z_c·s_c.</remarks>
+    /// or the CNN's <see cref="LinearHeadClassifier.HeadName"/>) are the module's multiplied by it (the module itself is
+    /// unchanged), so the saved classifier's logits are the module's z_c·s_c.</remarks>
     public static void Save(string path, nn.Module module, ModelMetadata metadata)
     {
         if (metadata.LogitScale is not { } scale)
@@ -79,7 +78,8 @@ public static class ModelCheckpoint
         var (model, meta) = LoadModel(fileOrRunDir, device, raw);
         if (model is LinearHeadClassifier single) return (single, meta);
         model.Dispose();
-        throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model (several heads); this command takes a classifier of one head, a ViT or a CNN (evaluate, predict and export take every kind)");
+        throw new LivtException($"{ModelCheckpoint.Resolve(fileOrRunDir)}: is a '{meta.Kind}' model (several heads); this command takes a classifier of one " +
+            "head, a ViT or a CNN (evaluate, predict and export take every kind)");
     }
 
     /// <summary>True when <paramref name="fileOrRunDir"/> is a pretraining run's model (kind "mae" or "encoder"),
@@ -136,11 +136,13 @@ public static class ModelCheckpoint
         using (file)
         {
             if (livtMeta is { Kind: not ("vit" or MultiExpertVisionTransformer.FileKind or DistilledVisionTransformer.FileKind or CifarResNet.FileKind) })
-                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint ({livtMeta.Pretraining ?? "MGP"} pretraining), not a classifier: fine-tune it first (livt finetune --init {fileOrRunDir})");
+                throw new LivtException($"{path}: is a '{livtMeta.Kind}' checkpoint ({livtMeta.Pretraining ?? "MGP"} pretraining), not a classifier: " +
+                    $"fine-tune it first (livt finetune --init {fileOrRunDir})");
             var meta = livtMeta ?? ModelMetadata.ForRawClassifier(file.Tensors, raw, path);
             double held = file.Tensors.Values.Sum(t => (double)t.NumberOfElements), needed = meta.MinimumParameters();
             if (needed > held)
-                throw new LivtException($"{path}: the metadata describes a model of at least {needed:0} weights, the file holds {held:0}: the metadata does not belong to these weights");
+                throw new LivtException($"{path}: the metadata describes a model of at least {needed:0} weights, the file holds {held:0}: the metadata does " +
+                    "not belong to these weights");
             ClassifierModel model;
             try
             {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Livt.Data;
 using Livt.Models;
 
 
@@ -49,7 +48,8 @@ public sealed record ModelMetadata
 
     /// <summary>One sentence for reports on <see cref="LogitScale"/>; null without one.</summary>
     public string? DescribeLogitScale() => LogitScale is not { } s ? null :
-        $"Logits multiplied class-wise by the {LogitScaleMethod ?? "stored"} weights [{string.Join(", ", s.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}], " +
+        $"Logits multiplied class-wise by the {LogitScaleMethod ?? "stored"} weights " +
+            $"[{string.Join(", ", s.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)))}], " +
         "folded into the saved head (the official IIF evaluation multiplies the model output by them).";
 
     /// <summary>The method of a pretraining run's model (<c>livt pretrain --method</c>: "mae", "moco-v3", …); null
@@ -131,10 +131,12 @@ public sealed record ModelMetadata
         mean = options?.Mean ?? mean;
         std = options?.Std ?? std;
         bool custom = options?.Mean is not null || options?.Std is not null;
-        string why = custom ? (options?.Mean is not null && options.Std is not null ? "as given" : $"as given, and {official ?? "imagenet"}'s for the one not given")
+        string why = custom
+            ? (options?.Mean is not null && options.Std is not null ? "as given" : $"as given, and {official ?? "imagenet"}'s for the one not given")
             : official is null ? "ImageNet's, as MAE and LiVT use for other datasets, unless --normalization or --mean/--std"
             : options?.Normalization is not null ? $"LiVT's {official} constants (util/datasets.py)"
-            : $"LiVT's {official} constants (util/datasets.py), which its {config.NumClasses}-class checkpoints were trained and evaluated with, unless --normalization or --mean/--std";
+            : $"LiVT's {official} constants (util/datasets.py), which its {config.NumClasses}-class checkpoints were trained and evaluated with, unless " +
+                "--normalization or --mean/--std";
         string Values(float[] v) => string.Join(", ", v.Select(x => x.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)));
         return new ModelMetadata
         {
@@ -183,7 +185,8 @@ public sealed record ModelMetadata
             };
             meta.Model.Validate();
         }
-        catch (Exception e) when (e is JsonException or FormatException or OverflowException or ArgumentException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or FormatException or OverflowException or ArgumentException or NotSupportedException
+                                       or InvalidOperationException)
         {
             throw new LivtException($"{source}: unreadable Livt metadata: {e.Message}");
         }
@@ -193,7 +196,8 @@ public sealed record ModelMetadata
             { ClassCounts.Length: var n } when n != 0 && n != meta.Model.NumClasses => $"{n} class counts for a {meta.Model.NumClasses}-class head",
             { LogitScale.Length: var n } when n != meta.Model.NumClasses => $"{n} logit scales for a {meta.Model.NumClasses}-class head",
             _ when meta.ClassCounts.Any(c => c < 0) => "a negative class count",
-            _ when meta.Mean.Length is 0 || meta.Mean.Length != meta.Std.Length || meta.Mean.Length > meta.Model.InChans => $"mean and std of {meta.Mean.Length} and {meta.Std.Length} values for {meta.Model.InChans} channel(s)",
+            _ when meta.Mean.Length is 0 || meta.Mean.Length != meta.Std.Length || meta.Mean.Length > meta.Model.InChans =>
+                $"mean and std of {meta.Mean.Length} and {meta.Std.Length} values for {meta.Model.InChans} channel(s)",
             _ when meta.Experts < 0 || meta.ExpertDepth < 0 => "a negative number of experts",
             _ => null,
         };

@@ -52,7 +52,8 @@ public static class PyTorchCheckpoint
         var head = ReadHead(path);
         if (!IsZip(head))
             throw new LivtException(IsLegacy(head)
-                ? $"{path}: a PyTorch checkpoint in the legacy non-zip format (torch.save with _use_new_zipfile_serialization=False, or PyTorch before 1.6), which Livt does not read: {convert}"
+                ? $"{path}: a PyTorch checkpoint in the legacy non-zip format (torch.save with _use_new_zipfile_serialization=False, or PyTorch before 1.6), " +
+                    $"which Livt does not read: {convert}"
                 : $"{path}: neither a PyTorch checkpoint (torch.save's zip format) nor a safetensors file");
 
         Hashtable root;
@@ -123,7 +124,8 @@ public static class PyTorchCheckpoint
             if (state[key] is not Tensor t)
             {
                 foreach (var taken in tensors.Values) taken.Dispose();
-                throw new LivtException($"{path}: not a state dict nor a checkpoint holding one under 'model', 'state_dict' or 'model_ema' (entry '{key}' is not a tensor)");
+                throw new LivtException($"{path}: not a state dict nor a checkpoint holding one under 'model', 'state_dict' or 'model_ema' (entry '{key}' " +
+                    "is not a tensor)");
             }
             // An alias of its own: the unpickled object graph, shared entries included, is freed after this.
             tensors[key] = t.alias();

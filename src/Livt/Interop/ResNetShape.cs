@@ -25,11 +25,13 @@ public static class ResNetShape
         {
             [5, 5, 5, 0] => (ResNetConfig.ResNet32, "linear", 32),
             [3, 4, 6, 3] when weights.ContainsKey("layer1.0.conv3.weight") => (ResNetConfig.ResNet50, "fc", 224),
-            _ => throw new LivtException($"{source}: a ResNet with stages of [{string.Join(", ", stages)}] blocks; Livt has resnet32 ([5, 5, 5], LDAM-DRW's) and resnet50 ([3, 4, 6, 3], torchvision's)"),
+            _ => throw new LivtException($"{source}: a ResNet with stages of [{string.Join(", ", stages)}] blocks; Livt has resnet32 ([5, 5, 5], LDAM-DRW's) " +
+                "and resnet50 ([3, 4, 6, 3], torchvision's)"),
         };
         if (!weights.TryGetValue($"{head}.weight", out var w) || w.dim() != 2)
             throw new LivtException($"{source}: a {arch} without its head '{head}.weight' (LDAM-DRW's normalised head or another classifier is not supported)");
         var config = new ResNetConfig { Arch = arch, ImageSize = size, InChans = (int)weights["conv1.weight"].shape[1], NumClasses = (int)w.shape[0] };
-        return (config, $"{arch} from the names and shapes: {config.InChans} channel(s), {config.NumClasses} classes; input {size} px, the architecture's (not in the weights)");
+        return (config, $"{arch} from the names and shapes: {config.InChans} channel(s), {config.NumClasses} classes; input {size} px, the architecture's " +
+            "(not in the weights)");
     }
 }

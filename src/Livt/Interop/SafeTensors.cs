@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -43,15 +42,8 @@ public static class SafeTensors
         long fileLength = stream.Length;
         if (fileLength < 8) throw new SafeTensorsFormatException(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");
 
-        Span<byte> lengthBytes = stackalloc byte[8];
-        stream.ReadExactly(lengthBytes);
-        long headerLength = BinaryPrimitives.ReadInt64LittleEndian(lengthBytes);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > fileLength - 8)
-            throw new SafeTensorsFormatException(path, $"header length {headerLength} does not fit in a file of {fileLength} bytes");
-
-        var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        long dataStart = 8 + headerLength, dataLength = fileLength - dataStart;
+        var headerBytes = ReadHeader(path, stream, fileLength);
+        long dataStart = 8 + headerBytes.Length, dataLength = fileLength - dataStart;
 
         // JsonDocument accepts invalid UTF-8 inside strings and throws InvalidOperationException only
         // when a name or value is read.
@@ -87,32 +79,53 @@ public static class SafeTensors
                 stream.Position = dataStart;
                 var actualHash = Convert.ToHexStringLower(SHA256.HashData(stream));
                 if (actualHash != expectedHash)
-                    throw new SafeTensorsFormatException(path, $"the SHA-256 of its data is {actualHash}, the header records {expectedHash}: the tensors are damaged");
+                    throw new SafeTensorsFormatException(path, $"the SHA-256 of its data is {actualHash}, the header records {expectedHash}: the " +
+                        "tensors are damaged");
             }
 
-            var tensors = new Dictionary<string, Tensor>();
-            try
-            {
-                foreach (var (name, dtype, shape, begin, end) in entries.OrderBy(e => e.Begin))
-                {
-                    var t = torch.empty(shape, dtype);
-                    long bytes = end - begin;
-                    if (bytes > int.MaxValue)
-                        throw new SafeTensorsFormatException(path, $"tensor '{name}' is {bytes} bytes; tensors over 2 GiB are not supported");
-                    var buffer = new byte[bytes];
-                    stream.Position = dataStart + begin;
-                    stream.ReadExactly(buffer);
-                    if (bytes > 0) t.bytes = buffer;
-                    tensors[name] = t;
-                }
-            }
-            catch
-            {
-                foreach (var t in tensors.Values) t.Dispose();
-                throw;
-            }
-            return new SafeTensorsFile(tensors, metadata);
+            return new SafeTensorsFile(ReadTensors(path, stream, dataStart, entries), metadata);
         }
+    }
+
+    /// <summary>The JSON header's bytes, after the 8-byte length that precedes them.</summary>
+    private static byte[] ReadHeader(string path, Stream stream, long fileLength)
+    {
+        Span<byte> lengthBytes = stackalloc byte[8];
+        stream.ReadExactly(lengthBytes);
+        long headerLength = BinaryPrimitives.ReadInt64LittleEndian(lengthBytes);
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > fileLength - 8)
+            throw new SafeTensorsFormatException(path, $"header length {headerLength} does not fit in a file of {fileLength} bytes");
+        var headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+        return headerBytes;
+    }
+
+    /// <summary>The tensors the header's entries describe, read in file order; none is left undisposed on an error.</summary>
+    private static Dictionary<string, Tensor> ReadTensors(string path, Stream stream, long dataStart,
+        IEnumerable<(string Name, ScalarType Dtype, long[] Shape, long Begin, long End)> entries)
+    {
+        var tensors = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var (name, dtype, shape, begin, end) in entries.OrderBy(e => e.Begin))
+            {
+                var t = torch.empty(shape, dtype);
+                long bytes = end - begin;
+                if (bytes > int.MaxValue)
+                    throw new SafeTensorsFormatException(path, $"tensor '{name}' is {bytes} bytes; tensors over 2 GiB are not supported");
+                var buffer = new byte[bytes];
+                stream.Position = dataStart + begin;
+                stream.ReadExactly(buffer);
+                if (bytes > 0) t.bytes = buffer;
+                tensors[name] = t;
+            }
+        }
+        catch
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
+        return tensors;
     }
 
     private static (string, ScalarType, long[], long, long) ParseEntry(string path, JsonProperty prop, long dataLength)
@@ -127,7 +140,8 @@ public static class SafeTensors
 
         var dtypeName = dtypeEl.GetString()!;
         if (!DtypeByName.TryGetValue(dtypeName, out var dtype))
-            throw new SafeTensorsFormatException(path, $"tensor '{name}' has unsupported dtype '{dtypeName}' (supported: {string.Join(", ", DtypeByName.Keys)})");
+            throw new SafeTensorsFormatException(path, $"tensor '{name}' has unsupported dtype '{dtypeName}' (supported: " +
+                $"{string.Join(", ", DtypeByName.Keys)})");
 
         var shape = new long[shapeEl.GetArrayLength()];
         long elements = 1;
@@ -144,11 +158,13 @@ public static class SafeTensors
 
         if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number
             || !offEl[0].TryGetInt64(out var begin) || !offEl[1].TryGetInt64(out var end) || begin < 0 || end < begin || end > dataLength)
-            throw new SafeTensorsFormatException(path, $"tensor '{name}' has data_offsets {offEl.GetRawText()} outside the {dataLength}-byte data section (truncated file?)");
+            throw new SafeTensorsFormatException(path, $"tensor '{name}' has data_offsets {offEl.GetRawText()} outside the {dataLength}-byte data section " +
+                "(truncated file?)");
         long size = ElementSize(dtype);
         long expected = elements > long.MaxValue / size ? long.MaxValue : elements * size;
         if (end - begin != expected)
-            throw new SafeTensorsFormatException(path, $"tensor '{name}' has {end - begin} bytes but dtype {dtypeName} and shape {shapeEl.GetRawText()} need {expected}");
+            throw new SafeTensorsFormatException(path, $"tensor '{name}' has {end - begin} bytes but dtype {dtypeName} and shape {shapeEl.GetRawText()} " +
+                $"need {expected}");
         return (name, dtype, shape, begin, end);
     }
 
@@ -171,6 +187,22 @@ public static class SafeTensors
             [DataSha256Key] = Convert.ToHexStringLower(hash.GetHashAndReset()),
         };
 
+        var full = Header(cpu, allMetadata);
+
+        AtomicFile.Write(path, stream =>
+        {
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(len, full.Length);
+            stream.Write(len);
+            stream.Write(full);
+            foreach (var (_, t) in cpu)
+                if (t.NumberOfElements > 0) stream.Write(t.bytes);
+        });
+    }
+
+    /// <summary>The JSON header: metadata, then each tensor's dtype, shape and offsets, padded with spaces to 8 bytes.</summary>
+    private static byte[] Header(List<(string Key, Tensor T)> cpu, Dictionary<string, string> allMetadata)
+    {
         using var headerJson = new MemoryStream();
         using (var w = new Utf8JsonWriter(headerJson))
         {
@@ -205,16 +237,7 @@ public static class SafeTensors
         var full = new byte[padded];
         header.CopyTo(full, 0);
         full.AsSpan(header.Length).Fill((byte)' ');
-
-        AtomicFile.Write(path, stream =>
-        {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteInt64LittleEndian(len, padded);
-            stream.Write(len);
-            stream.Write(full);
-            foreach (var (_, t) in cpu)
-                if (t.NumberOfElements > 0) stream.Write(t.bytes);
-        });
+        return full;
     }
 
     private static long ElementSize(ScalarType dtype) => dtype switch

@@ -111,7 +111,8 @@ public static class StateDictLoader
         var (havePrefix, haveGrid) = have.dim() == 3 ? Layout(have.shape[1]) : (-1, 0);
         var (wantPrefix, wantGrid) = Layout(want.shape[1]);
         if (havePrefix < 0 || wantPrefix < 0 || have.shape[0] != 1 || have.shape[2] != want.shape[2])
-            throw new LivtException($"{source ?? "weights"}: cannot resample {key} {Shape(have)} to {Shape(want)}: expected [1, 1 or 2 + grid², {want.shape[2]}]");
+            throw new LivtException($"{source ?? "weights"}: cannot resample {key} {Shape(have)} to {Shape(want)}: expected [1, 1 or 2 + grid², " +
+                $"{want.shape[2]}]");
 
         using var scope = torch.NewDisposeScope();
         var grid = haveGrid == wantGrid ? have[.., havePrefix..] : PosEmbedResampler.Resample(have, wantGrid, havePrefix)[.., havePrefix..];

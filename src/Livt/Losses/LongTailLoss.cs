@@ -61,7 +61,8 @@ public abstract class LongTailLoss
         if (targets.is_floating_point())
         {
             if (!targets.shape.SequenceEqual(logits.shape))
-                throw new ArgumentException($"soft targets must have the logits' shape [{n}, {NumClasses}], got [{string.Join(", ", targets.shape)}]", nameof(targets));
+                throw new ArgumentException($"soft targets must have the logits' shape [{n}, {NumClasses}], got [{string.Join(", ", targets.shape)}]",
+                    nameof(targets));
             if (!AcceptsSoftTargets)
                 throw new ArgumentException($"{GetType().Name} needs hard class labels [N]; it cannot take soft (mixup/cutmix) targets", nameof(targets));
             return null;
@@ -77,7 +78,8 @@ public abstract class LongTailLoss
             if (bad.shape[0] > 0)
             {
                 long i = bad[0, 0].item<long>();
-                throw new ArgumentException($"target label {labels[i].item<long>()} (sample {i}) is outside [0, {NumClasses}): the loss has C = {NumClasses} classes", nameof(targets));
+                throw new ArgumentException($"target label {labels[i].item<long>()} (sample {i}) is outside [0, {NumClasses}): the loss has C = " +
+                    $"{NumClasses} classes", nameof(targets));
             }
         }
         return labels;

@@ -46,14 +46,16 @@ public static class LongTailMethods
             "SADE/TADE (Zhang et al. 2022): three experts (forward, uniform, backward) on a shared trunk, averaged or aggregated at test time")
         {
             Aliases = ["tade"], Settings = ["expert_blocks", "sade_tau", "sade_cosine_scale"],
-            RetrainHeadRefusal = "a multi-expert model has no single head to retrain; its experts are combined at evaluation (evaluate --test-time-aggregation)",
+            RetrainHeadRefusal = "a multi-expert model has no single head to retrain; its experts are combined at evaluation (evaluate " +
+                "--test-time-aggregation)",
         },
 
         new TrainingMethod("gpaco", MethodKind.Contrastive, "GPaCo (Cui et al. 2023): parametric class centres beside a MoCo queue")
             { AssumesBalancedPrior = true, Settings = [.. ContrastiveSettings, "con_alpha", "queue_size"] },
         new TrainingMethod("paco", MethodKind.Contrastive, "PaCo (Cui et al. 2021): parametric contrastive learning with a momentum encoder")
             { AssumesBalancedPrior = true, Settings = [.. ContrastiveSettings, "con_alpha", "queue_size"] },
-        new TrainingMethod("bcl", MethodKind.Contrastive, "BCL (Zhu et al. 2022): balanced contrastive learning with class-averaged and class-complemented terms")
+        new TrainingMethod("bcl", MethodKind.Contrastive, "BCL (Zhu et al. 2022): balanced contrastive learning with class-averaged and " +
+            "class-complemented terms")
             { AssumesBalancedPrior = true, Settings = [.. ContrastiveSettings, "con_alpha"] },
         new TrainingMethod("tsc", MethodKind.Contrastive, "TSC (Li et al. 2022): targeted supervised contrast towards uniform targets on the hypersphere")
             { AssumesBalancedPrior = true, Settings = [.. ContrastiveSettings, "queue_size", "tsc_target_steps"] },
@@ -66,7 +68,8 @@ public static class LongTailMethods
             { SwitchKey = "difficulty_net", Settings = ["difficulty_lr", "difficulty_lambda", "difficulty_meta"] },
 
         new TrainingMethod("deit-lt", MethodKind.Distillation,
-            "DeiT-LT (Rangwani et al. 2024): a ViT with a distillation token whose head learns a CNN teacher's hard labels of the same augmented batch, re-weighted from --drw-epoch")
+            "DeiT-LT (Rangwani et al. 2024): a ViT with a distillation token whose head learns a CNN teacher's hard labels of the same augmented batch, " +
+                "re-weighted from --drw-epoch")
             { SwitchKey = "distill_from", Settings = ["no_mixup_drw", "drw_epoch", "cb_beta"] },
         new TrainingMethod("sam", MethodKind.Optimizer,
             "SAM (Foret et al. 2021) as Saddle-LongTail's teachers (Rangwani et al. 2022): each step's gradient taken at the ascent point of radius --sam-rho")

@@ -41,6 +41,7 @@ public static class LossFactory
         Require(o.LadeRemineLambda is >= 0 and < double.PositiveInfinity, nameof(o.LadeRemineLambda), o.LadeRemineLambda, "finite and ≥ 0");
         Require(o.IifNorm >= 0, nameof(o.IifNorm), o.IifNorm, "≥ 0");
         if (!InverseImageFrequency.Variants.Contains(o.IifVariant?.Trim().ToLowerInvariant()))
-            throw new LivtException($"loss option IifVariant = '{o.IifVariant}' is unknown; known variants: {string.Join(", ", InverseImageFrequency.Variants)}");
+            throw new LivtException($"loss option IifVariant = '{o.IifVariant}' is unknown; known variants: " +
+                $"{string.Join(", ", InverseImageFrequency.Variants)}");
     }
 }

@@ -46,7 +46,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
 
     /// <summary>The blocks of a stack of <paramref name="depth"/>, drop-path rising linearly from 0 to
     /// <paramref name="dropPathRate"/> (timm: <c>torch.linspace(0, rate, depth)</c>).</summary>
-    internal static ModuleList<Block> Stack(int depth, int dim, int numHeads, double mlpRatio, double dropPathRate, AttentionImpl attention, GeneratorSlot? random = null)
+    internal static ModuleList<Block> Stack(int depth, int dim, int numHeads, double mlpRatio, double dropPathRate, AttentionImpl attention,
+        GeneratorSlot? random = null)
     {
         var blocks = new ModuleList<Block>();
         for (int i = 0; i < depth; i++)

@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Livt.Models;
@@ -27,14 +26,16 @@ public sealed class ContrastiveVisionTransformer : nn.Module<Tensor, Tensor>
     /// <param name="generator">Where the initial weights are drawn from (libtorch's global generator when null).</param>
     /// <param name="processSum">The job's sum with gradient for the heads' BatchNorm statistics (<see cref="ProjectionHead"/>), or null.</param>
     /// <exception cref="ArgumentException">Widths disagree or a configuration is invalid.</exception>
-    public ContrastiveVisionTransformer(VitConfig config, ProjectionHeadConfig projector, ProjectionHeadConfig? centerProjector = null, double? cosineScale = null,
+    public ContrastiveVisionTransformer(VitConfig config, ProjectionHeadConfig projector, ProjectionHeadConfig? centerProjector = null,
+        double? cosineScale = null,
         Generator? generator = null, Func<Tensor, Tensor>? processSum = null)
         : base(nameof(ContrastiveVisionTransformer))
     {
         if (projector.InDim != config.EmbedDim)
             throw new ArgumentException($"the projection head takes {projector.InDim} features but the ViT pools {config.EmbedDim}");
         if (centerProjector is not null && (centerProjector.InDim != config.EmbedDim || centerProjector.OutDim != projector.OutDim))
-            throw new ArgumentException($"the centre head must map the classifier's {config.EmbedDim}-d weights to the projection's {projector.OutDim} dimensions");
+            throw new ArgumentException($"the centre head must map the classifier's {config.EmbedDim}-d weights to the projection's " +
+                $"{projector.OutDim} dimensions");
         if (cosineScale is { } s && !(s > 0 && double.IsFinite(s)))
             throw new ArgumentException($"cosine classifier scale {s} must be finite and > 0");
         vit = new VisionTransformer(config with { CosineScale = cosineScale }, generator);

@@ -1,6 +1,6 @@
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Runtime;
 
 namespace Livt.Models;
 

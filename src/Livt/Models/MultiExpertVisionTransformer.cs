@@ -1,7 +1,7 @@
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Runtime;
 
 namespace Livt.Models;
 
@@ -34,12 +34,14 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
     /// <param name="expertDepth">k: blocks each expert owns, 1 ≤ k ≤ depth.</param>
     /// <param name="generator">Source of the initial weights (the run's); null for libtorch's global one.</param>
     /// <exception cref="ArgumentException">An inconsistent configuration.</exception>
-    public MultiExpertVisionTransformer(VitConfig config, int numExperts = 3, int expertDepth = 2, Generator? generator = null) : base(nameof(MultiExpertVisionTransformer))
+    public MultiExpertVisionTransformer(VitConfig config, int numExperts = 3, int expertDepth = 2,
+        Generator? generator = null) : base(nameof(MultiExpertVisionTransformer))
     {
         config.Validate();
         if (numExperts < 1) throw new ArgumentException($"invalid model configuration: {numExperts} experts; at least 1 is needed");
         if (expertDepth < 1 || expertDepth > config.Depth)
-            throw new ArgumentException($"invalid model configuration: each expert owns {expertDepth} blocks of a depth-{config.Depth} ViT; it must be between 1 and the depth");
+            throw new ArgumentException($"invalid model configuration: each expert owns {expertDepth} blocks of a depth-{config.Depth} ViT; it must be " +
+                "between 1 and the depth");
         Config = config;
         NumExperts = numExperts;
         ExpertDepth = expertDepth;
@@ -129,7 +131,8 @@ public sealed class MultiExpertVisionTransformer : ClassifierModel
         var parts = name.Split('.');
         if (parts.Length < 3) return name;
         var rest = parts.Skip(2).ToArray();
-        if (rest[0] == "blocks" && rest.Length > 1 && int.TryParse(rest[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int j))
+        if (rest[0] == "blocks" && rest.Length > 1 && int.TryParse(rest[1], System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out int j))
             rest[1] = (Config.Depth - ExpertDepth + j).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return string.Join('.', rest);
     }

@@ -15,7 +15,8 @@ public static class PosEmbedResampler
         long tokens = posEmbed.shape[1] - prefixTokens, dim = posEmbed.shape[2];
         int grid = (int)Math.Round(Math.Sqrt(Math.Max(tokens, 0)));
         if (posEmbed.dim() != 3 || prefixTokens < 0 || (long)grid * grid != tokens || newGridSize <= 0)
-            throw new ArgumentException($"expected a position table [1, {prefixTokens} + g², D] and a positive grid, got [{string.Join(", ", posEmbed.shape)}] and {newGridSize}");
+            throw new ArgumentException($"expected a position table [1, {prefixTokens} + g², D] and a positive grid, got " +
+                $"[{string.Join(", ", posEmbed.shape)}] and {newGridSize}");
         using var scope = torch.NewDisposeScope();
         var prefix = posEmbed[.., ..prefixTokens];
         var image = posEmbed[.., prefixTokens..].reshape(-1, grid, grid, dim).permute(0, 3, 1, 2);

@@ -1,7 +1,7 @@
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using Livt.Runtime;
 
 namespace Livt.Models;
 

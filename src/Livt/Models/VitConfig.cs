@@ -64,7 +64,8 @@ public sealed record VitConfig : ArchitectureConfig
         Require(EmbedDim > 0 && NumHeads > 0 && EmbedDim % NumHeads == 0, $"NumHeads {NumHeads} does not divide EmbedDim {EmbedDim}");
         Require(DecoderEmbedDim > 0 && DecoderNumHeads > 0 && DecoderEmbedDim % DecoderNumHeads == 0,
             $"DecoderNumHeads {DecoderNumHeads} does not divide DecoderEmbedDim {DecoderEmbedDim}");
-        Require(EmbedDim % 4 == 0 && DecoderEmbedDim % 4 == 0, $"EmbedDim {EmbedDim} and DecoderEmbedDim {DecoderEmbedDim} must be multiples of 4 (2-D sin-cos position embedding)");
+        Require(EmbedDim % 4 == 0 && DecoderEmbedDim % 4 == 0, $"EmbedDim {EmbedDim} and DecoderEmbedDim {DecoderEmbedDim} must be multiples of 4 (2-D " +
+            "sin-cos position embedding)");
         Require(Depth >= 0 && DecoderDepth >= 0, $"Depth {Depth} and DecoderDepth {DecoderDepth} must not be negative");
         Require(MlpRatio > 0, $"MlpRatio {MlpRatio} must be positive");
         Require(NumClasses > 0, $"NumClasses {NumClasses} must be positive");

@@ -1,5 +1,4 @@
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Livt.Optimization;
 
@@ -34,7 +33,8 @@ internal static class LegacyAdamWState
             using var reader = new BinaryReader(stream);
             legacy.load_state_dict(reader);
             if (stream.Position != stream.Length)
-                throw new LivtException($"{path}: {stream.Length - stream.Position} bytes left after the optimizer state; it was saved from a different optimizer or model");
+                throw new LivtException($"{path}: {stream.Length - stream.Position} bytes left after the optimizer state; it was saved from a different " +
+                    "optimizer or model");
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException or FormatException)
         {

@@ -21,7 +21,8 @@ public sealed record LrSchedule(double Lr, double MinLr, double WarmupEpochs, do
         init
         {
             if (value is { } r && !(r > WarmupEpochs && r < Epochs))
-                throw new LivtException($"lr schedule: the restart at epoch {r} must come after the warm-up ({WarmupEpochs} epochs) and before the end ({Epochs})");
+                throw new LivtException($"lr schedule: the restart at epoch {r} must come after the warm-up ({WarmupEpochs} epochs) and before " +
+                    $"the end ({Epochs})");
             _restart = value;
         }
     }

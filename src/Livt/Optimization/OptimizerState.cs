@@ -66,7 +66,8 @@ public static class OptimizerState
                 throw new LivtException($"{path}: not a Livt optimizer state file");
             if (!file.Metadata.TryGetValue("optimizer", out var kind) || kind != optimizer.Kind)
                 throw new LivtException($"{path}: holds {kind ?? "an unknown"} optimizer state; this run uses {optimizer.Kind}");
-            if (!file.Metadata.TryGetValue("steps", out var stepsText) || !long.TryParse(stepsText, NumberStyles.None, CultureInfo.InvariantCulture, out long steps))
+            if (!file.Metadata.TryGetValue("steps", out var stepsText) || !long.TryParse(stepsText, NumberStyles.None, CultureInfo.InvariantCulture,
+                out long steps))
                 throw new LivtException($"{path}: the step count is missing or unreadable");
             int expected = 0;
             using var noGrad = torch.no_grad();
@@ -81,7 +82,8 @@ public static class OptimizerState
                             throw new LivtException($"{path}: no state '{key}': it was saved from a different model");
                         using var slot = b.Slice(optimizer.State(i, k), s);
                         if (!saved.shape.SequenceEqual(slot.shape))
-                            throw new LivtException($"{path}: state '{key}' is [{string.Join(", ", saved.shape)}], the parameter [{string.Join(", ", slot.shape)}]: it was saved from a different model");
+                            throw new LivtException($"{path}: state '{key}' is [{string.Join(", ", saved.shape)}], the parameter " +
+                                $"[{string.Join(", ", slot.shape)}]: it was saved from a different model");
                         slot.copy_(saved);
                         expected++;
                     }

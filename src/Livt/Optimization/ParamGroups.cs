@@ -64,7 +64,8 @@ public static class ParamGroups
         if (name.StartsWith("blocks", StringComparison.Ordinal))
         {
             var parts = name.Split('.');
-            if (parts.Length < 2 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int block))
+            if (parts.Length < 2 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
+                out int block))
                 throw new ArgumentException($"parameter '{name}': expected 'blocks.<index>.…'", nameof(name));
             if (block >= depth)
                 throw new ArgumentException($"parameter '{name}' belongs to block {block}, but the model depth is {depth}", nameof(name));

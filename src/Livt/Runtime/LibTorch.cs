@@ -81,7 +81,8 @@ public static class LibTorch
         foreach (var lib in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
             if (!File.Exists(Path.Combine(dir, lib)))
                 throw new LivtException($"{Variable}={value}: {dir} has no {lib}; give a libtorch's lib folder, e.g. PyTorch's torch/lib " +
-                                        $"(python3 -c \"import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))\"), or {Variable}=python");
+                                        $"(python3 -c \"import torch, os; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))\"), or " +
+                                            $"{Variable}=python");
         if (bundled is not null && !SameFile(Path.Combine(bundled, "libtorch_cpu.so"), Path.Combine(dir, "libtorch_cpu.so")))
             throw new LivtException($"{Variable}={value}: this Livt carries TorchSharp's own libtorch ({bundled}), which TorchSharp would load as well, " +
                                     "and two libtorch in one process abort; run the GPU kit's app (bash bench/gpu/make-kit.sh: Livt without that libtorch), " +
@@ -91,7 +92,8 @@ public static class LibTorch
         foreach (var lib in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
             if (ElfFile.Soname(Path.Combine(dir, lib)) is { } soname && soname != lib)
                 throw new LivtException($"{Variable}={value}: {Path.Combine(dir, lib)} calls itself {soname} (its SONAME), and TorchSharp needs a library " +
-                                        $"called {lib}: a distribution's build of libtorch cannot stand in; use PyTorch's pip wheel or a libtorch archive from pytorch.org");
+                                        $"called {lib}: a distribution's build of libtorch cannot stand in; use PyTorch's pip wheel or a libtorch archive " +
+                                            "from pytorch.org");
         var already = MappedLibraries("libtorch_cpu.so");
         if (already.Count > 0 && already.Any(p => Path.GetDirectoryName(p) != dir))
             throw new LivtException($"{Variable}={value}: libtorch was already loaded from {Path.GetDirectoryName(already[0])}; " +
@@ -238,7 +240,8 @@ public static class LibTorch
     }
 
     private static bool SameFile(string a, string b) =>
-        File.Exists(a) && File.Exists(b) && (new FileInfo(a).ResolveLinkTarget(true)?.FullName ?? Path.GetFullPath(a)) == (new FileInfo(b).ResolveLinkTarget(true)?.FullName ?? Path.GetFullPath(b));
+        File.Exists(a) && File.Exists(b) && (new FileInfo(a).ResolveLinkTarget(true)?.FullName
+            ?? Path.GetFullPath(a)) == (new FileInfo(b).ResolveLinkTarget(true)?.FullName ?? Path.GetFullPath(b));
 
     /// <summary>The files named <paramref name="fileName"/> mapped into this process (/proc/self/maps).</summary>
     internal static IReadOnlyList<string> MappedLibraries(string fileName)

@@ -110,12 +110,15 @@ public static class LivtRuntime
     public static IReadOnlyDictionary<string, string> MemorySettings() => new SortedDictionary<string, string>
     {
         ["malloc"] = AllocatorTuned
-            ? $"mmap_threshold {MmapThresholdBytes >> 20} MiB, trim_threshold {TrimThresholdBytes >> 20} MiB, arena_max {(ArenaMax == 0 ? "glibc default" : ArenaMax)}"
+            ? $"mmap_threshold {MmapThresholdBytes >> 20} MiB, trim_threshold {TrimThresholdBytes >> 20} MiB, arena_max " +
+                $"{(ArenaMax == 0 ? "glibc default" : ArenaMax)}"
             : "glibc default (or the user's MALLOC_* variables)",
         ["gc"] = $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, latency {System.Runtime.GCSettings.LatencyMode}, " +
-                 $"concurrent {AppContext.GetData("System.GC.Concurrent") ?? "default"}, conserve_memory {AppContext.GetData("System.GC.ConserveMemory") ?? "default"}, " +
+                 $"concurrent {AppContext.GetData("System.GC.Concurrent") ?? "default"}, conserve_memory " +
+                     $"{AppContext.GetData("System.GC.ConserveMemory") ?? "default"}, " +
                  $"gen0size {Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? "default"}",
-        ["tiered_compilation"] = AppContext.GetData("System.Runtime.TieredCompilation")?.ToString() ?? Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default",
+        ["tiered_compilation"] = AppContext.GetData("System.Runtime.TieredCompilation")?.ToString()
+            ?? Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") ?? "default",
     };
 
     [DllImport("libc", EntryPoint = "mallopt")]

@@ -81,7 +81,8 @@ public sealed record RuntimeReport
         var devices = driver is null ? [] : Enumerable.Range(0, driver.DeviceCount).Select(driver.Device).ToArray();
         if (!cuda && problem is null)
             problem = driver is null ? "no NVIDIA driver or no GPU visible (libcuda.so.1 did not load or initialise)"
-                : libtorch.Cuda is null ? $"the libtorch loaded ({libtorch.Directory}) is built without CUDA: set {Runtime.LibTorch.Variable} to a CUDA libtorch (docs/GPU.md)"
+                : libtorch.Cuda is null ? $"the libtorch loaded ({libtorch.Directory}) is built without CUDA: set {Runtime.LibTorch.Variable} to a CUDA " +
+                    "libtorch (docs/GPU.md)"
                 : "libtorch was built with CUDA but sees no device";
         var cpu = CpuFeatures.Current;
         return new RuntimeReport

@@ -1,6 +1,6 @@
-using Livt.Optimization;
 using Livt.Losses;
 using Livt.Models;
+using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using Livt.Engine;
 using Livt.Interop;
-using Livt.Losses;
 using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,7 +24,6 @@ internal sealed class DifficultyNetTraining : IDisposable
     private readonly AlignedBatches _meta;
     private readonly double[]? _logPrior;
     private readonly Func<double> _innerLr;
-    private readonly int _numClasses;
     private readonly DifficultyMetaScope _scope;
     private double[] _accuracies;
 
@@ -43,7 +41,6 @@ internal sealed class DifficultyNetTraining : IDisposable
     public DifficultyNetTraining(int numClasses, IReadOnlyList<long> classCounts, bool balanced, double tau, AlignedBatches meta,
         Func<double> innerLr, double lr, double lambda, Device device, DifficultyMetaScope scope, int seed)
     {
-        _numClasses = numClasses;
         _scope = scope;
         using (var generator = new Generator((ulong)Seeds.Derive(seed, 0, Seeds.Stream.DifficultyNet)))
             Net = new DifficultyNet(numClasses, generator: generator);

@@ -4,17 +4,16 @@ using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Evaluation;
+using Livt.Inference;
 using Livt.Interop;
 using Livt.Losses;
 using Livt.Methods;
-using Livt.Training.Contrastive;
-using Livt.Training.Distillation;
 using Livt.Models;
 using Livt.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-using Livt.Inference;
+using Livt.Training.Contrastive;
+using Livt.Training.Distillation;
 using Livt.Training.Setup;
+using static TorchSharp.torch;
 
 namespace Livt.Training;
 
@@ -82,26 +81,10 @@ public sealed class FinetuneRunner
         using var foreground = _config.Cmo ? new AlignedBatches(RunSetup.CmoLoader(_config, train, trainTransform, _context)) : null;
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, _config.CropPct);
         var experts = model as MultiExpertVisionTransformer;
-        var metadata = new ModelMetadata
-        {
-            Kind = model.Kind, Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
-            ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
-            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0, ExpertTau = _config.SadeTau,
-        };
-        if (LongTailMethods.Find(_config.Loss)?.Name == "iif")
-            metadata = metadata with
-            {
-                LogitScale = InverseImageFrequency.Weights(counts, _config.IifVariant, _config.IifNorm),
-                LogitScaleMethod = $"iif {_config.IifVariant.Trim().ToLowerInvariant()}{(_config.IifNorm > 0 ? $", {_config.IifNorm}-norm" : "")}",
-            };
+        var metadata = Metadata(model, modelConfig, mean, std, train, counts, experts);
 
         using var log = writer ? new RunLog(RunDir) : null;
-        observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
-                         $"loss {_config.Loss}{(experts is null ? "" : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)")}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{DescribeSam(_config)}{init.Describe()}, {_precision.Reason}");
-
-        if (_config.Cmo)
-            observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs {_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
-                             $"(of {_config.Epochs}) gets a CutMix box (area ~ Beta({_config.CmoBeta:g3}, {_config.CmoBeta:g3})) of a minority-weighted batch, labels mixed by area");
+        Announce(train, val, experts, lr, init);
         using var difficulty = _config.DifficultyNet ? DifficultyNet(val, evalTransform, counts, parts, device) : null;
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
@@ -125,6 +108,41 @@ public sealed class FinetuneRunner
                 Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend, Notes: notes), log?.Path)
             : null;
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
+    }
+
+    /// <summary>The saved model's metadata; with iif, the logit scale its head carries.</summary>
+    private ModelMetadata Metadata(ClassifierModel model, ArchitectureConfig modelConfig, float[] mean, float[] std, IImageDataset train, long[] counts,
+        MultiExpertVisionTransformer? experts)
+    {
+        var metadata = new ModelMetadata
+        {
+            Kind = model.Kind, Model = modelConfig, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
+            ClassCounts = counts, Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed, Loss = _config.Loss,
+            Experts = experts?.NumExperts ?? 0, ExpertDepth = experts?.ExpertDepth ?? 0, ExpertTau = _config.SadeTau,
+        };
+        if (LongTailMethods.Find(_config.Loss)?.Name != "iif") return metadata;
+        return metadata with
+        {
+            LogitScale = InverseImageFrequency.Weights(counts, _config.IifVariant, _config.IifNorm),
+            LogitScaleMethod = $"iif {_config.IifVariant.Trim().ToLowerInvariant()}{(_config.IifNorm > 0 ? $", {_config.IifNorm}-norm" : "")}",
+        };
+    }
+
+    /// <summary>The run's opening lines: data, loss, sampler, learning rate, initialisation, precision; CMO's window.</summary>
+    private void Announce(IImageDataset train, IImageDataset? val, MultiExpertVisionTransformer? experts, double lr, EncoderInit init)
+    {
+        var observer = _context.Observer;
+        string expertsNote = experts is null ? ""
+            : $" ({experts.NumExperts} experts of {experts.ExpertDepth} blocks each, the first {experts.Config.Depth - experts.ExpertDepth} shared)";
+        observer.Message($"BFT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}), " +
+                         $"loss {_config.Loss}{expertsNote}, sampler {KebabEnumConverter.Name(_config.Sampler)}, lr {lr:g3}{DescribeSam(_config)}" +
+                         $"{init.Describe()}, {_precision.Reason}");
+
+        if (_config.Cmo)
+            observer.Message($"CMO: with probability {_config.CmoProb:g3} a batch of epochs " +
+                             $"{_config.CmoStartEpoch + 2}–{_config.Epochs - _config.CmoEndEpochs} " +
+                             $"(of {_config.Epochs}) gets a CutMix box (area ~ Beta({_config.CmoBeta:g3}, {_config.CmoBeta:g3})) of a minority-weighted " +
+                             "batch, labels mixed by area");
     }
 
     /// <summary>What every fine-tuning run does first: the device and seeds set up, config.json written, the
@@ -155,7 +173,8 @@ public sealed class FinetuneRunner
         string.Join(", ", v.Select(x => x.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Difficulty-Net's meta-learner over the validation split (its meta batches, in a seeded order).</summary>
-    private DifficultyNetTraining DifficultyNet(IImageDataset? val, IImageTransform evalTransform, long[] counts, StageModel<ClassifierModel> parts, Device device)
+    private DifficultyNetTraining DifficultyNet(IImageDataset? val, IImageTransform evalTransform, long[] counts, StageModel<ClassifierModel> parts,
+        Device device)
     {
         if (val is null)
             throw new LivtException($"--difficulty-net: {_config.Dataset} has no validation split here: give --val-fraction (e.g. 0.1)");
@@ -167,7 +186,8 @@ public sealed class FinetuneRunner
             Seed = Seeds.DeriveInt(_config.Seed, 0, Seeds.Stream.MetaBatches),
         });
         _context.Observer.Message($"Difficulty-Net: class weights from {val.Count} validation images' per-class accuracy (updated every epoch), " +
-                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight {_config.DifficultyLambda:g3}, " +
+                                  $"meta batches of {_config.BatchSize} from them, net lr {_config.DifficultyLr:g3}, driver weight " +
+                                      $"{_config.DifficultyLambda:g3}, " +
                                   $"virtual step over the {(_config.DifficultyMeta == DifficultyMetaScope.Model ? "whole model" : "head alone")}");
         return new DifficultyNetTraining(counts.Length, counts, LongTailMethods.Find(_config.Loss)?.Name == "bal-ce", _config.BalTau, new AlignedBatches(meta),
             () => parts.Optimizer.Lr * parts.Optimizer.Store.Groups.Max(g => g.LrScale), _config.DifficultyLr, _config.DifficultyLambda, device,

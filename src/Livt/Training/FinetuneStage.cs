@@ -67,7 +67,8 @@ internal sealed class FinetuneStage : ITrainingStage
         if (_cmo is not null && _cmo.ActiveAt(step.Epoch)) return CmoLoss(images, labels, step, Logits);
         if (!_loss.AcceptsSoftTargets) return _loss.Forward(Logits(images), labels);
         var (mixed, targets, _) = Mixer(_config, _numClasses, step).Apply(images, labels);
-        if (_difficulty is not null) return _difficulty.Loss((VisionTransformer)_compute, mixed, targets, step.GlobalStep); // --difficulty-net needs ce or bal-ce: one head
+        if (_difficulty is not null) return _difficulty.Loss((VisionTransformer)_compute, mixed, targets,
+            step.GlobalStep); // --difficulty-net needs ce or bal-ce: one head
         return _loss.Forward(Logits(mixed), targets);
     }
 

@@ -20,7 +20,8 @@ public static class InitPreset
         var (file, meta, path) = ModelCheckpoint.Open(init);
         using (file)
         {
-            var cnn = meta?.Model as ResNetConfig ?? (meta is null && ResNetShape.Describes(file.Tensors) ? ResNetShape.Infer(file.Tensors, path).Config : null);
+            var cnn = meta?.Model as ResNetConfig ?? (meta is null && ResNetShape.Describes(file.Tensors) ? ResNetShape.Infer(file.Tensors,
+                path).Config : null);
             if (cnn is not null) return (cnn.Arch, $"model {cnn.Arch}, the CNN in {path}; --model or --config to choose another");
             int dim, patch, depth;
             int? heads = null;

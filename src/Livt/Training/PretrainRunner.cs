@@ -1,15 +1,11 @@
 using System.Diagnostics;
-using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Models;
-using Livt.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 using Livt.Interop;
-using Livt.Training.Setup;
+using Livt.Runtime;
 using Livt.Training.Pretraining;
+using Livt.Training.Setup;
 
 namespace Livt.Training;
 
@@ -58,7 +54,8 @@ public sealed class PretrainRunner
         using var objective = _method.Create(new PretrainingSetup(_config, modelConfig, _precision, device, _context.Parallel, stepsPerEpoch, observer));
         using var log = _context.Parallel.IsWriter ? new RunLog(RunDir) : null;
         observer.Message($"Pretraining ({_method.Describe(_config)}) on {data.Train.Count} images, {views.Count} view(s) per image, " +
-                         $"{modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, {_precision.Reason}");
+                         $"{modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, " +
+                             $"{_precision.Reason}");
 
         var stage = new PretrainStage(objective, device);
         double loss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), RunDir, stage, loader, objective.Optimizer, log, _context).Run();

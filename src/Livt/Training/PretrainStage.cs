@@ -1,7 +1,6 @@
 using Livt.Data;
 using Livt.Engine;
 using Livt.Training.Pretraining;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training;

@@ -1,9 +1,9 @@
 using Livt.Configuration;
 using Livt.Engine;
-using Livt.Optimization;
 using Livt.Losses;
 using Livt.Methods;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

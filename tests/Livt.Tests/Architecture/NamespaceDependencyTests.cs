@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Livt.Tests.Configuration;
 using Mono.Cecil;
-using Mono.Cecil.Cil;
 
 namespace Livt.Tests.Architecture;
 

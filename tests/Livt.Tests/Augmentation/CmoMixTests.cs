@@ -1,6 +1,5 @@
 using Livt.Augmentation;
 using Livt.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Tests.Augmentation;

@@ -1,4 +1,3 @@
-using Livt.Augmentation;
 using Livt.Data;
 using Livt.Runtime;
 using TorchSharp;

@@ -1,10 +1,8 @@
 using System.Text.Json.Nodes;
 using Livt.Data;
-using Livt.Tests.Data;
-using Livt.Training;
-using Livt.Interop;
-
 using Livt.Inference;
+using Livt.Interop;
+using Livt.Tests.Data;
 
 namespace Livt.Tests.Decoupling;
 

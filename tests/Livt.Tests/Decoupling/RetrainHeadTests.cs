@@ -1,11 +1,9 @@
 using System.Text.Json.Nodes;
-using Livt.Data;
 using Livt.Decoupling;
 using Livt.Interop;
 using Livt.Models;
 using Livt.Tests.Models;
 using Livt.Tests.Training;
-using Livt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,10 +1,9 @@
-using System.Text.Json.Nodes;
+using Livt.Configuration;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Tests.Data;
 using Livt.Tests.Training;
 using Livt.Training;
-using Livt.Configuration;
-using Livt.Engine;
 
 namespace Livt.Tests.Decoupling;
 

@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
-using Livt.Configuration;
 using Livt.Interop;
 using Livt.Losses.Contrastive;
 using Livt.Tests.Models;
-using Livt.Training;
 using Livt.Training.Contrastive;
 using TorchSharp;
 using static TorchSharp.torch;

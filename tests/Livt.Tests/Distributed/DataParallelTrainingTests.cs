@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Livt.Configuration;
-using Livt.Engine;
 using Livt.Interop;
 using Livt.Training;
 

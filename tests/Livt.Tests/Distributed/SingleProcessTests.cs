@@ -1,10 +1,9 @@
-using Livt.Optimization;
 using System.Runtime.InteropServices;
 using Livt.Distributed;
+using Livt.Optimization;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Engine;
 
 namespace Livt.Tests.Distributed;
 

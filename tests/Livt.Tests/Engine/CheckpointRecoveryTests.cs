@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Livt.Configuration;
-using Livt.Engine;
 using Livt.Interop;
 using Livt.Tests.Training;
 using Livt.Training;

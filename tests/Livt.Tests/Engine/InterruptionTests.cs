@@ -26,7 +26,7 @@ public class InterruptionTests
         return p;
     }
 
-    /// <summary>Waits until the run has a mid-epoch checkpoint at or after <paramref name="minStep"/> of any epoch.</summary>
+    /// <summary>Waits until the run has a mid-epoch checkpoint at or after global step <paramref name="minGlobal"/> (six steps an epoch).</summary>
     private static void WaitForCheckpoint(string runDir, int minGlobal, Process p)
     {
         var pointer = Path.Combine(runDir, "checkpoints", "latest.json");

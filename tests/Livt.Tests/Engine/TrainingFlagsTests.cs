@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
-using Livt.Methods;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Interop;
-using Livt.Losses;
+using Livt.Methods;
 using Livt.Models;
 using Livt.Tests.Data;
 using Livt.Tests.Training;

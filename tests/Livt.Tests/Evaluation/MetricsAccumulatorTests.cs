@@ -1,8 +1,8 @@
 using Livt.Data;
 using Livt.Evaluation;
 using Livt.Runtime;
-using static TorchSharp.torch;
 using static Livt.Tests.Evaluation.EvaluationFixtures;
+using static TorchSharp.torch;
 
 namespace Livt.Tests.Evaluation;
 

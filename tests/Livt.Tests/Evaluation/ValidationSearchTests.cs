@@ -1,8 +1,7 @@
 using Livt.Evaluation;
-using Livt.Training;
+using Livt.Inference;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Inference;
 
 namespace Livt.Tests.Evaluation;
 

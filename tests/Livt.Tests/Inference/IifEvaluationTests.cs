@@ -4,7 +4,6 @@ using Livt.Losses;
 using Livt.Models;
 using Livt.Runtime;
 using Livt.Tests.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Tests.Inference;

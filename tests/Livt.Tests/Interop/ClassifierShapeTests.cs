@@ -1,6 +1,5 @@
 using Livt.Interop;
 using Livt.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Tests.Interop;

@@ -1,7 +1,5 @@
 using Livt.Interop;
 using Livt.Tests.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Livt.Tests.Interop;
 

@@ -1,6 +1,5 @@
-using Livt.Methods;
-using Livt.Losses;
 using Livt.Losses.Contrastive;
+using Livt.Methods;
 using Livt.Runtime;
 using Livt.Tests.Models;
 using TorchSharp;

@@ -1,5 +1,5 @@
-using Livt.Methods;
 using Livt.Losses;
+using Livt.Methods;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

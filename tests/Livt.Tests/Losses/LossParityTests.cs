@@ -1,5 +1,4 @@
 using Livt.Methods;
-using Livt.Losses;
 using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,9 +1,9 @@
 using Livt.Interop;
 using Livt.Losses.Contrastive;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 using Livt.Tests.Evaluation;
-using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

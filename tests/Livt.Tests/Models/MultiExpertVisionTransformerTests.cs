@@ -1,8 +1,8 @@
 using Livt.Interop;
 using Livt.Losses;
 using Livt.Models;
-using Livt.Runtime;
 using Livt.Optimization;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
-using Livt.Models;
 using Livt.Engine;
+using Livt.Models;
 using Livt.Runtime;
-using Livt.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
-using Livt.Runtime;
 using Livt.Optimization;
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 

@@ -1,12 +1,12 @@
 using Livt.Interop;
 using Livt.Models;
-using Livt.Tests.Models;
-using Livt.Runtime;
 using Livt.Optimization;
+using Livt.Runtime;
+using Livt.Tests.Models;
 using TorchSharp;
 using TorchSharp.Modules;
-using AdamW = Livt.Optimization.AdamW;
 using static TorchSharp.torch;
+using AdamW = Livt.Optimization.AdamW;
 using OptimizerState = Livt.Optimization.OptimizerState;
 
 namespace Livt.Tests.Optimization;

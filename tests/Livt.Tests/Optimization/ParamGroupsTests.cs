@@ -1,8 +1,7 @@
-using Livt.Runtime;
 using Livt.Optimization;
+using Livt.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Livt.Tests.Optimization;
 

@@ -47,14 +47,14 @@ public class LibTorchTests
     [Fact]
     public void ALibTorchSettingThatCannotWorkIsOneClearError()
     {
-        var (code, stdout, stderr) = CliErrorTests.Livt(new Dictionary<string, string> { [LibTorch.Variable] = "/nonexistent/torch/lib" }, "doctor");
+        var (code, _, stderr) = CliErrorTests.Livt(new Dictionary<string, string> { [LibTorch.Variable] = "/nonexistent/torch/lib" }, "doctor");
         Assert.Equal(1, code);
         Assert.StartsWith("error: LIVT_LIBTORCH=/nonexistent/torch/lib: /nonexistent/torch/lib has no libc10.so", stderr);
 
         // A build that carries TorchSharp's libtorch would load it beside the one named: refused before either loads.
         using var dir = new Livt.Tests.Data.TempDir();
         foreach (var lib in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" }) File.WriteAllText(Path.Combine(dir.Path, lib), "");
-        (code, stdout, stderr) = CliErrorTests.Livt(new Dictionary<string, string> { [LibTorch.Variable] = dir.Path }, "doctor");
+        (code, var stdout, stderr) = CliErrorTests.Livt(new Dictionary<string, string> { [LibTorch.Variable] = dir.Path }, "doctor");
         Assert.Equal(1, code);
         Assert.Contains("this Livt carries TorchSharp's own libtorch", stderr);
         Assert.DoesNotContain("frame #", stderr + stdout);

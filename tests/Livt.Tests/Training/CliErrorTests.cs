@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using Livt.Models;
-using Livt.Training;
-
 using Livt.Interop;
+using Livt.Models;
 
 namespace Livt.Tests.Training;
 

@@ -6,7 +6,6 @@ using Livt.Losses;
 using Livt.Models;
 using Livt.Training;
 using Livt.Training.Setup;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Tests.Training;

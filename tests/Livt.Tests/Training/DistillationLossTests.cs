@@ -1,10 +1,8 @@
 using Livt.Interop;
-using Livt.Losses;
 using Livt.Methods;
 using Livt.Tests.Models;
 using Livt.Training.Distillation;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Livt.Tests.Training;
 

@@ -6,7 +6,6 @@ using Livt.Models;
 using Livt.Tests.Data;
 using Livt.Tests.Models;
 using Livt.Training;
-using Livt.Training.Distillation;
 using TorchSharp;
 
 namespace Livt.Tests.Training;

@@ -7,7 +7,6 @@ using Livt.Interop;
 using Livt.Models;
 using Livt.Tests.Data;
 using Livt.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Tests.Training;

@@ -1,18 +1,16 @@
-using Livt.Methods;
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Engine;
 using Livt.Inference;
 using Livt.Interop;
-using Livt.Losses;
+using Livt.Methods;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Runtime;
 using Livt.Tests.Models;
 using Livt.Training;
-using Livt.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using Livt.Engine;
 
 namespace Livt.Tests.Training;
 

@@ -4,10 +4,9 @@ using Livt.Decoupling;
 using Livt.Engine;
 using Livt.Interop;
 using Livt.Runtime;
-using Livt.Tests.Models;
 using Livt.Training;
-using Livt.Training.Setup;
 using Livt.Training.Pretraining;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 

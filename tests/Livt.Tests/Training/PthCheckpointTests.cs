@@ -1,9 +1,8 @@
 using Livt.Data;
+using Livt.Inference;
 using Livt.Interop;
 using Livt.Models;
 using Livt.Tests.Models;
-using Livt.Engine;
-using Livt.Inference;
 using Livt.Training;
 using TorchSharp;
 using static TorchSharp.torch;

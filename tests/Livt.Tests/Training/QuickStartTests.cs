@@ -1,5 +1,5 @@
-using Livt.Tests.Models;
 using Livt.Interop;
+using Livt.Tests.Models;
 using Livt.Training;
 
 namespace Livt.Tests.Training;

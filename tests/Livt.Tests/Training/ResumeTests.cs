@@ -1,9 +1,7 @@
-using Livt.Interop;
-using Livt.Training;
-using TorchSharp;
-
 using Livt.Configuration;
 using Livt.Engine;
+using Livt.Interop;
+using Livt.Training;
 
 namespace Livt.Tests.Training;
 

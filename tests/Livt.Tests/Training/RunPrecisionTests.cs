@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Livt.Configuration;
 using Livt.Engine;
-using Livt.Interop;
 using Livt.Runtime;
 using Livt.Training;
 using Livt.Training.Setup;

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using Livt.Training;
-
 using Livt.Configuration;
+using Livt.Training;
 
 namespace Livt.Tests.Training;
 

@@ -105,7 +105,8 @@ internal sealed class OnnxClassifierGraph
         var onnx = new ModelProto
         {
             IrVersion = IrVersion, ProducerName = "livt", ProducerVersion = _info.LivtVersion,
-            DocString = docString + $": image float [N, {_config.InChans}, {_config.ImageSize}, {_config.ImageSize}] in [0, 1] → logits and probabilities [N, classes]",
+            DocString = docString + $": image float [N, {_config.InChans}, {_config.ImageSize}, {_config.ImageSize}] in [0, 1] → logits and " +
+                "probabilities [N, classes]",
             Graph = G.Graph,
         };
         onnx.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });

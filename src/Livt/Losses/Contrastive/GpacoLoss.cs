@@ -62,7 +62,8 @@ public sealed class GpacoLoss
         {
             ContrastiveInputs.CheckMatrix(queueKeys, nameof(queueKeys), queueKeys.shape[0], views.shape[2]);
             rows = torch.cat(new[] { rows, queueKeys.detach().to(rows.dtype).to(rows.device) });
-            rowLabels = torch.cat(new[] { rowLabels, ContrastiveInputs.CheckLabels(queueLabels!, queueKeys.shape[0], NumClasses, nameof(queueLabels), views.device) });
+            rowLabels = torch.cat(new[] { rowLabels, ContrastiveInputs.CheckLabels(queueLabels!, queueKeys.shape[0], NumClasses, nameof(queueLabels),
+                views.device) });
         }
         var result = Forward(rows, rowLabels, logits);
         result.Total.MoveToOuterDisposeScope();

@@ -50,8 +50,10 @@ public sealed record GpacoOptions
         ContrastiveInputs.Require(Alpha + Beta > 0, m, nameof(Alpha) + " + " + nameof(Beta), Alpha + Beta, "> 0");
         ContrastiveInputs.Require(Gamma is >= 0 and < double.PositiveInfinity, m, nameof(Gamma), Gamma, "finite and ≥ 0");
         ContrastiveInputs.Require(Temperature is > 0 and < double.PositiveInfinity, m, nameof(Temperature), Temperature, "finite and > 0");
-        ContrastiveInputs.Require(BaseTemperature is null or > 0 and < double.PositiveInfinity, m, nameof(BaseTemperature), BaseTemperature ?? 0, "finite and > 0");
-        ContrastiveInputs.Require(SupervisedTemperature is > 0 and < double.PositiveInfinity, m, nameof(SupervisedTemperature), SupervisedTemperature, "finite and > 0");
+        ContrastiveInputs.Require(BaseTemperature is null or > 0 and < double.PositiveInfinity, m, nameof(BaseTemperature), BaseTemperature ?? 0,
+            "finite and > 0");
+        ContrastiveInputs.Require(SupervisedTemperature is > 0 and < double.PositiveInfinity, m, nameof(SupervisedTemperature), SupervisedTemperature,
+            "finite and > 0");
         ContrastiveInputs.Require(Smoothing is >= 0 and < 1, m, nameof(Smoothing), Smoothing, "in [0, 1)");
         ContrastiveInputs.Require(QueueSize >= 0, m, nameof(QueueSize), QueueSize, "≥ 0");
         ContrastiveInputs.Require(ProjectionDim >= 1, m, nameof(ProjectionDim), ProjectionDim, "≥ 1");

@@ -1,7 +1,7 @@
 using Livt.Optimization;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Runtime;
 
 namespace Livt.Losses.Contrastive;
 

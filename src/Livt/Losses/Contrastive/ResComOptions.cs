@@ -39,9 +39,11 @@ public sealed record ResComOptions
         ContrastiveInputs.Require(ContrastWeight is >= 0 and < double.PositiveInfinity, m, nameof(ContrastWeight), ContrastWeight, "finite and ≥ 0");
         ContrastiveInputs.Require(EffectiveNumberBeta is >= 0 and < 1, m, nameof(EffectiveNumberBeta), EffectiveNumberBeta, "in [0, 1)");
         ContrastiveInputs.Require(QueuePerClass >= 1, m, nameof(QueuePerClass), QueuePerClass, "≥ 1");
-        ContrastiveInputs.Require(HardPositives >= 0 && HardPositives <= QueuePerClass, m, nameof(HardPositives), HardPositives, $"in [0, {nameof(QueuePerClass)} = {QueuePerClass}]");
+        ContrastiveInputs.Require(HardPositives >= 0 && HardPositives <= QueuePerClass, m, nameof(HardPositives), HardPositives,
+            $"in [0, {nameof(QueuePerClass)} = {QueuePerClass}]");
         long negatives = (long)QueuePerClass * (numClasses - 1);
-        ContrastiveInputs.Require(HardNegatives >= 0 && HardNegatives <= negatives, m, nameof(HardNegatives), HardNegatives, $"in [0, {nameof(QueuePerClass)}·(C − 1) = {negatives}]");
+        ContrastiveInputs.Require(HardNegatives >= 0 && HardNegatives <= negatives, m, nameof(HardNegatives), HardNegatives,
+            $"in [0, {nameof(QueuePerClass)}·(C − 1) = {negatives}]");
         ContrastiveInputs.Require(ProjectionDim >= 1, m, nameof(ProjectionDim), ProjectionDim, "≥ 1");
     }
 }

@@ -1,6 +1,6 @@
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using Livt.Runtime;
 
 namespace Livt.Losses.Contrastive;
 
@@ -13,7 +13,7 @@ namespace Livt.Losses.Contrastive;
 /// </summary>
 public sealed class TargetAssignment : IDisposable
 {
-    private Tensor _centroids;
+    private readonly Tensor _centroids;
 
     /// <summary>Starts with random unit centroids drawn with <paramref name="seed"/>.</summary>
     public TargetAssignment(int numClasses, int dim, long seed, double momentum = 0.9, Device? device = null, ScalarType dtype = ScalarType.Float32)

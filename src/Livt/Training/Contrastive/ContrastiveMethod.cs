@@ -134,7 +134,8 @@ internal abstract class ContrastiveMethod : nn.Module
                 return new ResComMethod(Model(ProjectionHeadConfig.ResCom(d, o.ProjectionDim)), counts, o, config.Seed, device);
             }
             default:
-                throw new LivtException($"--loss {loss}: not a contrastive method (known: {string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))})");
+                throw new LivtException($"--loss {loss}: not a contrastive method (known: " +
+                    $"{string.Join(", ", LongTailMethods.OfKind(MethodKind.Contrastive))})");
         }
     }
 

@@ -1,18 +1,16 @@
-using Livt.Runtime;
 using System.Diagnostics;
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
-using Livt.Optimization;
 using Livt.Evaluation;
 using Livt.Inference;
 using Livt.Interop;
-using Livt.Losses.Contrastive;
 using Livt.Methods;
 using Livt.Models;
+using Livt.Optimization;
+using Livt.Runtime;
 using Livt.Training.Setup;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Contrastive;
@@ -35,7 +33,8 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         // Every step gathers every rank's keys: a rank whose batch lost unreadable images would gather
         // fewer rows than the others (or, with none left, skip the step's collectives).
         if (context.Parallel.WorldSize > 1 && config.SkipCorrupt)
-            throw new LivtException($"--skip-corrupt: a contrastive run (--loss {config.Loss}) on {context.Parallel.WorldSize} processes gathers every rank's full batch each step; remove the unreadable images or run in one process");
+            throw new LivtException($"--skip-corrupt: a contrastive run (--loss {config.Loss}) on {context.Parallel.WorldSize} processes gathers every " +
+                "rank's full batch each step; remove the unreadable images or run in one process");
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(config);
         RunSetup.WriteConfig(config, runDir, context);
@@ -66,11 +65,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         var views = method.Views(modelConfig.ImageSize, mean, std);
         var loader = RunSetup.TrainLoader(config, train, views, context);
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, config.CropPct);
-        var metadata = new ModelMetadata
-        {
-            Kind = "vit", Model = method.Model.Vit.Config, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
-            ClassCounts = counts, Dataset = config.Dataset, Imbalance = config.Imbalance, Seed = config.Seed, Loss = loss,
-        };
+        var metadata = Metadata(method, mean, std, train, counts, loss);
 
         using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"Contrastive fine-tuning ({loss}, {views.Count} views per image) on {train.Count} images ({train.NumClasses} classes" +
@@ -83,14 +78,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
         var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
         using var classifier = method.Classifier(device);
-        if (writer)
-        {
-            ModelCheckpoint.Save(modelPath, classifier, metadata);
-            SafeTensors.Write(Path.Combine(runDir, ModelFile), method.Model.state_dict());
-        }
-        observer.Message($"Evaluating on the {data.Test.Count}-image test split");
-        var result = Evaluator.Evaluate(classifier, data.Test, evalTransform, counts, device, config.BatchSize, config.Workers, train.ClassNames,
-            group: context.Parallel.Group);
+        var result = SaveAndTest(method, classifier, modelPath, metadata, data, evalTransform, counts, device);
         string? report = writer
             ? Reports.Write(runDir, result, new ReportInfo("finetune", loss, config.Model, data.Name, config.Epochs,
                 clock.Elapsed.TotalSeconds, config.Imbalance, config.Seed, null, data.CountsNote,
@@ -98,6 +86,28 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
                 Processes: context.Parallel.WorldSize, Backend: context.Parallel.Group.Backend), log?.Path)
             : null;
         return new RunResult("finetune", runDir, modelPath, config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
+    }
+
+    /// <summary>The saved classifier's metadata: the ViT with the method's linear head.</summary>
+    private ModelMetadata Metadata(ContrastiveMethod method, float[] mean, float[] std, IImageDataset train, long[] counts, string loss) => new()
+    {
+        Kind = "vit", Model = method.Model.Vit.Config, Mean = mean, Std = std, ClassNames = train.ClassNames.ToArray(),
+        ClassCounts = counts, Dataset = config.Dataset, Imbalance = config.Imbalance, Seed = config.Seed, Loss = loss,
+    };
+
+    /// <summary>Saves the classifier and the whole contrastive model (the first process only), then scores the classifier on
+    /// the test split.</summary>
+    private EvaluationResult SaveAndTest(ContrastiveMethod method, VisionTransformer classifier, string modelPath, ModelMetadata metadata,
+        TrainingData data, IImageTransform evalTransform, long[] counts, Device device)
+    {
+        if (context.Parallel.IsWriter)
+        {
+            ModelCheckpoint.Save(modelPath, classifier, metadata);
+            SafeTensors.Write(Path.Combine(runDir, ModelFile), method.Model.state_dict());
+        }
+        context.Observer.Message($"Evaluating on the {data.Test.Count}-image test split");
+        return Evaluator.Evaluate(classifier, data.Test, evalTransform, counts, device, config.BatchSize, config.Workers, data.Train.ClassNames,
+            group: context.Parallel.Group);
     }
 
     private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ContrastiveMethod method, IImageDataset? val,

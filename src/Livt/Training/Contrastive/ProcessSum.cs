@@ -1,6 +1,5 @@
 using Livt.Distributed;
 using Livt.Engine;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Contrastive;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Livt.Augmentation;
 using Livt.Configuration;
-using Livt.Data;
 using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Inference;

@@ -2,7 +2,6 @@ using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Distillation;

@@ -1,4 +1,3 @@
-using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
 using TorchSharp;
@@ -43,7 +42,8 @@ internal sealed class Teacher : IDisposable
         try
         {
             if (meta.Model.NumClasses != numClasses || meta.Model.InChans != channels)
-                throw new LivtException($"--distill-from {fileOrRunDir}: the teacher takes {meta.Model.InChans}-channel images into {meta.Model.NumClasses} classes; " +
+                throw new LivtException($"--distill-from {fileOrRunDir}: the teacher takes {meta.Model.InChans}-channel images into " +
+                    $"{meta.Model.NumClasses} classes; " +
                                         $"the student's data has {channels} channel(s) and {numClasses} classes");
             Tensor? scale = null, shift = null;
             if (!mean.SequenceEqual(meta.Mean) || !std.SequenceEqual(meta.Std))

@@ -1,6 +1,5 @@
 using Livt.Engine;
 using Livt.Optimization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Pretraining;

@@ -1,8 +1,8 @@
-using Livt.Training.Setup;
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Data;
 using Livt.Engine;
+using Livt.Training.Setup;
 
 namespace Livt.Training.Pretraining;
 
@@ -27,7 +27,8 @@ internal sealed record PretrainingViews
     /// <summary>Views per image.</summary>
     public int Count => Multi?.Count ?? 1;
 
-    /// <summary>The run's training loader (<see cref="RunSetup.TrainLoader(TrainConfig, IImageDataset, IImageTransform, RunContext)"/>) with these views.</summary>
+    /// <summary>The run's training loader
+    /// (<see cref="RunSetup.TrainLoader(TrainConfig, IImageDataset, IImageTransform, RunContext)"/>) with these views.</summary>
     public DataLoader Loader(TrainConfig config, IImageDataset train, RunContext context) =>
         Multi is not null ? RunSetup.TrainLoader(config, train, Multi, context) : RunSetup.TrainLoader(config, train, Single!, context);
 }

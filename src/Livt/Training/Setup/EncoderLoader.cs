@@ -1,7 +1,6 @@
 using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Setup;
@@ -34,7 +33,8 @@ public static class EncoderLoader
         try
         {
             if (!ReferenceEquals(resampled, weights))
-                observer?.Message($"Position embedding resampled from {Shape(weights["pos_embed"])} to {Shape(resampled["pos_embed"])} (input size {model.Architecture.ImageSize})");
+                observer?.Message($"Position embedding resampled from {Shape(weights["pos_embed"])} to {Shape(resampled["pos_embed"])} (input size " +
+                    $"{model.Architecture.ImageSize})");
             var report = StateDictLoader.LoadEncoder(model, resampled, path);
             var missing = report.Missing.Select(model.EncoderName)
                 .Where(k => !(k.StartsWith(head, StringComparison.Ordinal) || k.StartsWith("head.", StringComparison.Ordinal)
@@ -42,7 +42,8 @@ public static class EncoderLoader
             if (missing.Count > 0 || report.Unexpected.Count > 0 || report.ShapeMismatched.Count > 0)
                 throw new LivtException($"{path}: does not fit the model being fine-tuned (another architecture?)" +
                     (missing.Count > 0 ? $"; missing: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}" : "") +
-                    (report.Unexpected.Count > 0 ? $"; unexpected: {string.Join(", ", report.Unexpected.Take(10))}{(report.Unexpected.Count > 10 ? ", ..." : "")}" : "") +
+                    (report.Unexpected.Count > 0
+                        ? $"; unexpected: {string.Join(", ", report.Unexpected.Take(10))}{(report.Unexpected.Count > 10 ? ", ..." : "")}" : "") +
                     (report.ShapeMismatched.Count > 0 ? $"; wrong shape: {string.Join(", ", report.ShapeMismatched.Take(10))}" : ""));
         }
         finally

@@ -34,7 +34,8 @@ public sealed record TrainingData(IImageDataset Train, IImageDataset? Validation
         if (splits.Validation is { } shipped)
         {
             if (config.ValFraction > 0)
-                throw new LivtException($"--val-fraction {config.ValFraction}: {splits.Name} has its own validation split ({shipped.Count} images); drop --val-fraction");
+                throw new LivtException($"--val-fraction {config.ValFraction}: {splits.Name} has its own validation split ({shipped.Count} images); " +
+                    "drop --val-fraction");
             return new TrainingData(splits.Train, shipped, splits.Test, splits.Name,
                 $"class counts: all {splits.Train.Count} training images; validation: the dataset's own split ({shipped.Count} images)");
         }
@@ -45,7 +46,8 @@ public sealed record TrainingData(IImageDataset Train, IImageDataset? Validation
                 $"class counts: the {train.Count} training images left after holding out {val.Count} ({config.ValFraction:P0} of each class) for validation");
         }
         if (config.SaveBest)
-            throw new LivtException($"--save-best: {splits.Name} has no validation split; give --val-list (list datasets), a val/ folder beside test/ (imagefolder) or --val-fraction");
+            throw new LivtException($"--save-best: {splits.Name} has no validation split; give --val-list (list datasets), a val/ folder beside test/ " +
+                "(imagefolder) or --val-fraction");
         return new TrainingData(splits.Train, null, splits.Test, splits.Name, $"class counts: all {splits.Train.Count} training images; no validation split");
     }
 }

@@ -65,7 +65,8 @@ internal sealed class DclMethod(bool weighted) : IPretrainingMethod
         private readonly double _temperature;
         private readonly double? _sigma;
 
-        internal Objective(PretrainingSetup setup, ContrastiveVisionTransformer model, Func<ContrastiveVisionTransformer> create, double temperature, double? sigma)
+        internal Objective(PretrainingSetup setup, ContrastiveVisionTransformer model, Func<ContrastiveVisionTransformer> create, double temperature,
+            double? sigma)
             : base(setup, model, create, AllDecayed(model.named_parameters(), setup.Config.WeightDecay))
         {
             (_gather, _rank, _temperature, _sigma) = (ProcessGather.For(setup.Parallel), setup.Parallel.Rank, temperature, sigma);

@@ -3,7 +3,6 @@ using Livt.Configuration;
 using Livt.Engine;
 using Livt.Models;
 using Livt.Training.Pretraining.Shared;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Pretraining.Mae;

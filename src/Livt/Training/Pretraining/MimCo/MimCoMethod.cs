@@ -1,9 +1,9 @@
 using Livt.Augmentation;
 using Livt.Configuration;
 using Livt.Engine;
-using Livt.Optimization;
 using Livt.Interop;
 using Livt.Models;
+using Livt.Optimization;
 using Livt.Training.Contrastive;
 using Livt.Training.Pretraining.Shared;
 using TorchSharp;

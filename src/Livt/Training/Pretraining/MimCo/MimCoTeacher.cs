@@ -1,7 +1,7 @@
-using Livt.Training.Setup;
 using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
+using Livt.Training.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,7 +26,8 @@ internal static class MimCoTeacher
         using (file)
         {
             if (meta is not { Kind: "encoder" or "mae", Model: VitConfig encoder })
-                throw new LivtException($"--teacher {teacher}: expected a livt pretrain run's model (kind encoder or mae), got {(meta is null ? "a file without Livt metadata" : $"kind '{meta.Kind}'")}");
+                throw new LivtException($"--teacher {teacher}: expected a livt pretrain run's model (kind encoder or mae), got " +
+                    $"{(meta is null ? "a file without Livt metadata" : $"kind '{meta.Kind}'")}");
             if (encoder.ImageSize != student.ImageSize || encoder.PatchSize != student.PatchSize || encoder.InChans != student.InChans)
                 throw new LivtException($"--teacher {teacher}: its encoder takes {encoder.InChans}×{encoder.ImageSize} px in {encoder.PatchSize}-px patches, " +
                     $"the student {student.InChans}×{student.ImageSize} px in {student.PatchSize}-px patches: the patch features must line up");

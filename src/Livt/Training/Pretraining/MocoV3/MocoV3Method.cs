@@ -75,7 +75,8 @@ internal sealed class MocoV3Method : IPretrainingMethod
             var k2 = model.Key(x2);
             int rank = _setup.Parallel.Rank;
             using Scalar one = 1;
-            return MocoV3Loss.Contrastive(q1, k2, _options.Temperature, _gather, rank).add(MocoV3Loss.Contrastive(q2, k1, _options.Temperature, _gather, rank), one);
+            return MocoV3Loss.Contrastive(q1, k2, _options.Temperature, _gather, rank)
+                .add(MocoV3Loss.Contrastive(q2, k1, _options.Temperature, _gather, rank), one);
         }
 
         public override PretrainedWeights Export() => new("encoder", SiameseVit.EncoderWeights(Master.BaseEncoder));

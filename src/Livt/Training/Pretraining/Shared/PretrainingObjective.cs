@@ -1,6 +1,5 @@
 using Livt.Engine;
 using Livt.Optimization;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -62,7 +61,8 @@ internal abstract class PretrainingObjective<TModule> : IPretrainingObjective wh
     protected static Tensor View(Tensor views, int v)
     {
         if (views.dim() != 5 || views.shape[1] <= v)
-            throw new InvalidOperationException($"expected a batch of views [N, V, C, H, W] with at least {v + 1} views, got [{string.Join(", ", views.shape)}]");
+            throw new InvalidOperationException($"expected a batch of views [N, V, C, H, W] with at least {v + 1} views, got " +
+                $"[{string.Join(", ", views.shape)}]");
         return views.select(1, v);
     }
 }

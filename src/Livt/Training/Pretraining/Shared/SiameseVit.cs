@@ -1,5 +1,4 @@
 using Livt.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Livt.Training.Pretraining.Shared;
