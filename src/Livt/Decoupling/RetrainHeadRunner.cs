@@ -206,16 +206,10 @@ public sealed class RetrainHeadRunner
         Directory.CreateDirectory(RunDir);
         var config = JsonSerializer.SerializeToNode(_options with
         {
-            Init = modelPath, Method = _method.Name, Out = RunDir, ValFraction = valFraction,
-            Epochs = _method.Trains ? Epochs : null,
+            Init = modelPath, Method = _method.Name, Out = RunDir, Epochs = _method.Trains ? Epochs : null,
             Loss = LongTailMethods.Find(_options.Loss)?.Name ?? _options.Loss,
-            DataDir = source.Dataset.DataDir, TrainList = source.Dataset.TrainList, TestList = source.Dataset.TestList,
         }, ConfigJson)!.AsObject();
-        config["dataset"] = source.Dataset.Name;
-        config["profile"] = source.Dataset.Profile.ToString().ToLowerInvariant();
-        config["lt_split"] = source.Dataset.Split?.ToString().ToLowerInvariant();
-        config["skip_corrupt"] = source.Dataset.SkipCorrupt;
-        config["seed"] = source.Seed;
+        foreach (var (key, value) in source.ToRunData(valFraction).ToJson()) config[key] = value?.DeepClone();
         AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), config.ToJsonString(ConfigJson));
     }
 

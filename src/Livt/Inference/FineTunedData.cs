@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Livt.Data;
 using Livt.Engine;
 using Livt.Interop;
@@ -22,28 +20,28 @@ public sealed record FineTunedData(DatasetOptions Dataset, double ValFraction, i
     public static FineTunedData Of(string modelPath, ModelMetadata meta, string? dataDir = null, string? trainList = null, string? testList = null)
     {
         var configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, "config.json");
-        JsonObject? config = null;
-        if (File.Exists(configPath))
-        {
-            try { config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject; }
-            catch (JsonException e) { throw new LivtException($"{configPath}: invalid JSON: {e.Message}"); }
-        }
+        var run = RunData.Read(configPath);
         // A config.json of another dataset is not this model's run folder: trust only the metadata then.
-        if (config is not null && (string?)config["dataset"] != meta.Dataset) config = null;
-        string? Text(string key) => config?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        double? Number(string key) => config?[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
-        bool Flag(string key) => config?[key] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
-
+        if (run is not null && run.Dataset != meta.Dataset) run = null;
         var dataset = new DatasetOptions
         {
             Name = meta.Dataset, Imbalance = meta.Imbalance, Seed = meta.Seed,
-            Profile = Text("profile")?.ToLowerInvariant() == "step" ? LongTailProfile.Step : LongTailProfile.Exp,
-            Split = Enum.TryParse<LongTailSplit>(Text("lt_split"), ignoreCase: true, out var split) ? split : null,
-            DataDir = dataDir ?? Text("data_dir"), TrainList = trainList ?? Text("train_list"), TestList = testList ?? Text("test_list"),
-            SkipCorrupt = Flag("skip_corrupt"),
+            Profile = run?.Profile?.ToLowerInvariant() == "step" ? LongTailProfile.Step : LongTailProfile.Exp,
+            Split = Enum.TryParse<LongTailSplit>(run?.LtSplit, ignoreCase: true, out var split) ? split : null,
+            DataDir = dataDir ?? run?.DataDir, TrainList = trainList ?? run?.TrainList, TestList = testList ?? run?.TestList,
+            SkipCorrupt = run?.SkipCorrupt ?? false,
         };
-        return new FineTunedData(dataset, Number("val_fraction") ?? 0, meta.Seed);
+        return new FineTunedData(dataset, run?.ValFraction ?? 0, meta.Seed);
     }
+
+    /// <summary>The data keys a later step writes into its own config.json so that the steps after it find
+    /// the same data; <paramref name="valFraction"/> is that step's own.</summary>
+    public RunData ToRunData(double valFraction) => new()
+    {
+        Dataset = Dataset.Name, Profile = Dataset.Profile.ToString().ToLowerInvariant(),
+        LtSplit = Dataset.Split?.ToString().ToLowerInvariant(), DataDir = Dataset.DataDir, TrainList = Dataset.TrainList,
+        TestList = Dataset.TestList, SkipCorrupt = Dataset.SkipCorrupt, Seed = Seed, ValFraction = valFraction,
+    };
 
     /// <summary>
     /// The validation set of a later step. With <paramref name="valList"/> (a list file of

@@ -33,6 +33,35 @@ public class FineTunedDataTests
     }
 
     [Fact]
+    public void AFineTuningConfigReadsBackTypedAndASecondStageWritesTheSameDataKeys()
+    {
+        using var dir = new TempDir();
+        var config = Livt.Configuration.ConfigResolver.Resolve("finetune", null, new JsonObject
+        {
+            ["dataset"] = "fashion-mnist-lt", ["data_dir"] = "/data/fm", ["val_fraction"] = 0.2, ["lt_split"] = "ldam", ["seed"] = 7,
+        });
+        Livt.Configuration.ConfigResolver.Write(config, dir.File("config.json"));
+        var data = FineTunedData.Of(dir.File("model.safetensors"), Meta());
+        Assert.Equal(("/data/fm", 0.2, LongTailSplit.Ldam), (data.Dataset.DataDir, data.ValFraction, data.Dataset.Split));
+
+        // what retrain-head writes beside its own settings reads back as the same data
+        File.WriteAllText(dir.File("config.json"), data.ToRunData(0.1).ToJson().ToJsonString());
+        var again = FineTunedData.Of(dir.File("model.safetensors"), Meta());
+        Assert.Equal(data.Dataset with { }, again.Dataset);
+        Assert.Equal(0.1, again.ValFraction);
+    }
+
+    [Fact]
+    public void ADataKeyOfTheWrongTypeNamesTheFileAndTheKey()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("config.json"), """{"dataset": "fashion-mnist-lt", "val_fraction": "a tenth"}""");
+        var e = Assert.Throws<LivtException>(() => FineTunedData.Of(dir.File("model.safetensors"), Meta()));
+        Assert.Contains("config.json", e.Message);
+        Assert.Contains("val_fraction", e.Message);
+    }
+
+    [Fact]
     public void AValidationListReplacesTheHeldOutFraction()
     {
         using var dir = new TempDir();
