@@ -40,7 +40,7 @@ public class RecipeSmokeTests
             ft["init"] = pre.RunDir;
         }
         // A DeiT-LT recipe distils from a teacher: a ResNet-32 trained two steps on the same data, DRW from the start.
-        if (recipe["finetune"]?["no_mixup_drw"] is not null)
+        if (recipe["finetune"]?["drw_epoch"] is not null && (string?)recipe["finetune"]?["loss"] != "ldam")
         {
             var teacher = Overrides("teacher");
             teacher["model"] = "resnet32";
