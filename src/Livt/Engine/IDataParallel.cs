@@ -9,8 +9,9 @@ namespace Livt.Engine;
 /// The seam between the training loop and the processes that train one model together. The trainer
 /// calls it at fixed points: parameters are made equal once at the start, gradients are averaged
 /// once per optimizer step (not on accumulation micro-steps), every epoch's sample order is cut into
-/// this process's shard, and only the first process writes files. <see cref="SingleProcessParallel"/> is the
-/// one-process case, <see cref="ProcessGroupParallel"/> the multi-process one.
+/// this process's shard, and only the first process writes files (through <see cref="RunFolder"/>).
+/// <see cref="SingleProcessParallel"/> is the one-process case, <see cref="ProcessGroupParallel"/> the
+/// multi-process one.
 /// </summary>
 public interface IDataParallel
 {

@@ -42,10 +42,11 @@ public static class ResumeCheckpoint
     private const string OptimizerName = OptimizerState.FileName;
 
     /// <summary>Saves the state at <paramref name="point"/>; <paramref name="saveState"/> writes the stage's
-    /// further state into the same folder and names the files it wrote, which the manifest covers too.</summary>
+    /// further state into the same folder and names the files it wrote, which the manifest covers too.
+    /// Returns the checkpoint's folder.</summary>
     /// <exception cref="LivtException">The file system refused a write (full disk…); the previous
     /// checkpoint is left as it was and the message says so.</exception>
-    public static void Save(string runDir, ResumePoint point, nn.Module model, FlatOptimizer optimizer,
+    public static string Save(string runDir, ResumePoint point, nn.Module model, FlatOptimizer optimizer,
         Func<string, IReadOnlyList<string>>? saveState = null)
     {
         var root = Path.Combine(runDir, Folder);
@@ -77,6 +78,7 @@ public static class ResumeCheckpoint
         }
         foreach (var old in Directory.EnumerateDirectories(root, "epoch-*").Order(StringComparer.Ordinal).SkipLast(Keep))
             if (Path.GetFileName(old) != name) Directory.Delete(old, recursive: true);
+        return dir;
     }
 
     /// <summary>True when <paramref name="runDir"/> holds a checkpoint a run there would resume from.</summary>

@@ -12,7 +12,8 @@ namespace Livt.Engine;
 /// (<see cref="TrainStep"/>), a NaN guard, logging, resumable checkpoints at every epoch end and every
 /// <c>--save-every-steps</c> optimizer steps, and a clean stop on request. Its seams: the stage
 /// (<see cref="ITrainingStage"/>), the processes (<see cref="IDataParallel"/>: gradient averaging,
-/// only the writer writes; the sampler shard is cut where the loader is built) and the stop token.
+/// the sampler shard is cut where the loader is built), the run's folder (<see cref="RunFolder"/>: only the
+/// writer writes) and the stop token.
 /// </summary>
 public sealed class Trainer
 {
@@ -20,18 +21,17 @@ public sealed class Trainer
     private const int LogEverySteps = 20;
 
     private readonly TrainerOptions _config;
-    private readonly string _runDir;
+    private readonly RunFolder _folder;
     private readonly ITrainingStage _stage;
     private readonly DataLoader _loader;
     private readonly FlatOptimizer _optimizer;
-    private readonly RunLog? _log;
     private readonly RunContext _context;
 
     /// <summary>Prepares training of <paramref name="stage"/> with the loader and optimizer built for it;
-    /// <paramref name="log"/> is null on processes that do not write.</summary>
-    public Trainer(TrainerOptions config, string runDir, ITrainingStage stage, DataLoader loader, FlatOptimizer optimizer, RunLog? log, RunContext context)
+    /// its log and checkpoints go to <paramref name="folder"/>.</summary>
+    public Trainer(TrainerOptions config, RunFolder folder, ITrainingStage stage, DataLoader loader, FlatOptimizer optimizer, RunContext context)
     {
-        (_config, _runDir, _stage, _loader, _optimizer, _log, _context) = (config, runDir, stage, loader, optimizer, log, context);
+        (_config, _folder, _stage, _loader, _optimizer, _context) = (config, folder, stage, loader, optimizer, context);
     }
 
     private ITrainingObserver Observer => _context.Observer;
@@ -81,7 +81,7 @@ public sealed class Trainer
             step.DiscardPartial();
             lastLoss = FinishEpoch(step, epoch, s, stepsPerEpoch, tally, skippedBefore, epochClock);
             if (epoch + 1 < _config.Epochs && StopRequested())
-                throw new TrainingInterruptedException(_stage.Name, _runDir, epoch + 1, 0);
+                throw new TrainingInterruptedException(_stage.Name, _folder.Path, epoch + 1, 0);
         }
         return lastLoss;
     }
@@ -103,16 +103,16 @@ public sealed class Trainer
     private ResumePoint? Resume(int stepsPerEpoch)
     {
         var model = _stage.Model;
-        var resumed = ResumeCheckpoint.TryLoad(_runDir, _stage.Name, model, _optimizer, Observer.Message, _stage.LoadState);
+        var resumed = ResumeCheckpoint.TryLoad(_folder.Path, _stage.Name, model, _optimizer, Observer.Message, _stage.LoadState);
         AgreeOnResumePoint(resumed);
         // Rank 0's weights everywhere, before the bf16 working copy is refreshed from them below.
         Parallel.BroadcastParameters(model);
         _stage.BestMetric = resumed?.BestMetric;
         int startEpoch = resumed?.Epoch ?? 0, startStep = resumed?.Step ?? 0;
         if (resumed is not null)
-            Observer.Message($"Resuming {_stage.Name} at epoch {startEpoch + 1}{(startStep > 0 ? $", step {startStep}" : "")} from {_runDir}");
+            Observer.Message($"Resuming {_stage.Name} at epoch {startEpoch + 1}{(startStep > 0 ? $", step {startStep}" : "")} from {_folder.Path}");
         _stage.Precision?.PushWeights();
-        Observer.StageStarted(_stage.Name, startEpoch, _config.Epochs, stepsPerEpoch, _runDir);
+        Observer.StageStarted(_stage.Name, startEpoch, _config.Epochs, stepsPerEpoch, _folder.Path);
         return resumed;
     }
 
@@ -138,7 +138,7 @@ public sealed class Trainer
                 if (n > 0 && !double.IsFinite(value))
                     throw new LivtException($"{_stage.Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}; " +
                         (epoch > 0 || first > 0
-                            ? $"the last checkpoint in {Path.Combine(_runDir, "checkpoints")} is intact (--resume {_runDir} continues from it); "
+                            ? $"the last checkpoint in {Path.Combine(_folder.Path, "checkpoints")} is intact (--resume {_folder.Path} continues from it); "
                             : "") +
                         "try a lower --lr/--blr or --clip-grad 1.0");
                 tally.Images += n;
@@ -149,7 +149,7 @@ public sealed class Trainer
                 double ips = n / Math.Max(stepClock.Elapsed.TotalSeconds, 1e-9);
                 Observer.StepCompleted(new StepProgress(_stage.Name, epoch, _config.Epochs, s, stepsPerEpoch, value, step.Lr, ips));
                 if (s % LogEverySteps == 0)
-                    _log?.Write("step", _stage.Name, epoch * stepsPerEpoch + s, new Dictionary<string, double?>
+                    _folder.Log?.Write("step", _stage.Name, epoch * stepsPerEpoch + s, new Dictionary<string, double?>
                     {
                         ["epoch"] = epoch + (double)s / stepsPerEpoch, ["loss"] = value, ["lr"] = step.Lr, ["images_per_second"] = ips,
                     });
@@ -158,7 +158,7 @@ public sealed class Trainer
                 bool stop = StopRequested();
                 if (stop || (_config.SaveEverySteps is { } every && optimizerSteps % every == 0))
                     Save(new ResumePoint(_stage.Name, epoch, s, _stage.BestMetric, tally.LossSum, tally.Images, Parallel.WorldSize));
-                if (stop) throw new TrainingInterruptedException(_stage.Name, _runDir, epoch, s);
+                if (stop) throw new TrainingInterruptedException(_stage.Name, _folder.Path, epoch, s);
             }
         }
         return s;
@@ -177,7 +177,7 @@ public sealed class Trainer
         var (top1, balanced) = _stage.EndEpoch(epoch);
         Save(new ResumePoint(_stage.Name, epoch + 1, 0, _stage.BestMetric, WorldSize: Parallel.WorldSize));
         double ips2 = tally.ImagesNow * Parallel.WorldSize / Math.Max(seconds, 1e-9);
-        _log?.Write("epoch", _stage.Name, (epoch + 1) * stepsPerEpoch, new Dictionary<string, double?>
+        _folder.Log?.Write("epoch", _stage.Name, (epoch + 1) * stepsPerEpoch, new Dictionary<string, double?>
         {
             ["epoch"] = epoch + 1, ["loss"] = lastLoss, ["lr"] = step.Lr, ["seconds"] = seconds,
             ["images_per_second"] = ips2, ["val_top1"] = top1, ["val_balanced"] = balanced,
@@ -201,7 +201,7 @@ public sealed class Trainer
     private void AgreeOnResumePoint(ResumePoint? resumed)
     {
         if (resumed is not null && resumed.WorldSize != Parallel.WorldSize)
-            throw new LivtException($"--resume {_runDir}: the run was trained by {resumed.WorldSize} process(es), this job has {Parallel.WorldSize}: " +
+            throw new LivtException($"--resume {_folder.Path}: the run was trained by {resumed.WorldSize} process(es), this job has {Parallel.WorldSize}: " +
                 $"the global batch (--batch-size x --accum-iter x processes), the learning rate and each process's data would change; resume with " +
                     $"{resumed.WorldSize}");
         if (Parallel.WorldSize == 1) return;
@@ -211,12 +211,13 @@ public sealed class Trainer
         var seen = Enumerable.Range(0, Parallel.WorldSize)
             .Select(r => points[2 * r] < 0 ? "no checkpoint" : $"epoch {points[2 * r]} step {points[2 * r + 1]}").ToArray();
         if (seen.Distinct().Count() > 1)
-            throw new LivtException($"{_runDir}: the processes found different checkpoints ({string.Join("; ", seen.Select((p, r) => $"rank {r}: {p}"))}): " +
+            throw new LivtException($"{_folder.Path}: the processes found different checkpoints " +
+                $"({string.Join("; ", seen.Select((p, r) => $"rank {r}: {p}"))}): " +
                 "every process must see the same run folder (put --out on a file system all machines share)");
     }
 
     private void Save(ResumePoint point)
     {
-        if (Parallel.IsWriter) ResumeCheckpoint.Save(_runDir, point, _stage.Model, _optimizer, _stage.SaveState);
+        _folder.Write(dir => ResumeCheckpoint.Save(dir, point, _stage.Model, _optimizer, _stage.SaveState));
     }
 }

@@ -58,9 +58,9 @@ public sealed class FinetuneRunner
         if (LongTailMethods.Loss(_config.Loss).Kind == MethodKind.Contrastive) return new ContrastiveRunner(_config, _context, RunDir).Run();
         if (_config.DistillFrom is not null) return new DistillationRunner(this, _config, _precision, _context, RunDir).Run();
         var clock = Stopwatch.StartNew();
-        var (device, data, counts) = Begin();
+        using var folder = new RunFolder(RunDir, _context.Parallel);
+        var (device, data, counts) = Begin(folder);
         var observer = _context.Observer;
-        bool writer = _context.Parallel.IsWriter;
         var train = data.Train;
         var val = data.Validation;
 
@@ -83,16 +83,15 @@ public sealed class FinetuneRunner
         var experts = model as MultiExpertVisionTransformer;
         var metadata = Metadata(model, modelConfig, mean, std, train, counts, experts);
 
-        using var log = writer ? new RunLog(RunDir) : null;
         Announce(train, val, experts, lr, init);
         using var difficulty = _config.DifficultyNet ? DifficultyNet(val, evalTransform, counts, parts, device) : null;
         FinetuneStage stage = null!;
         stage = new FinetuneStage(model, parts.Precision, loss, _config, device, train.NumClasses,
-            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, log), foreground, difficulty);
-        double finalLoss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), RunDir, stage, loader, parts.Optimizer, log, _context).Run();
+            epoch => ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, difficulty, folder), foreground, difficulty);
+        double finalLoss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), folder, stage, loader, parts.Optimizer, _context).Run();
 
-        var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
-        if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
+        var modelPath = folder.File(ModelCheckpoint.FileName);
+        folder.Write(ModelCheckpoint.FileName, path => ModelCheckpoint.Save(path, model, metadata));
         observer.Message($"Evaluating on the {data.Test.Count}-image test split");
         var result = Evaluator.Evaluate(model, data.Test, evalTransform, counts, device, _config.BatchSize, _config.Workers, train.ClassNames,
             precision: _precision, group: _context.Parallel.Group, logitScale: metadata.LogitScale);
@@ -102,11 +101,9 @@ public sealed class FinetuneRunner
             difficulty is null ? null : $"Difficulty-Net class weights of the last step (mean 1): [{Values(difficulty.Weights)}] " +
                 $"(from validation per-class accuracies [{Values(difficulty.Accuracies)}]; every epoch's in log.jsonl)",
         }.OfType<string>()];
-        string? report = writer
-            ? Reports.Write(RunDir, result, new ReportInfo("finetune", _config.Loss, _config.Model, data.Name, _config.Epochs,
-                clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote, Precision: _precision,
-                Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend, Notes: notes), log?.Path)
-            : null;
+        string? report = folder.Write(dir => Reports.Write(dir, result, new ReportInfo("finetune", _config.Loss, _config.Model, data.Name,
+            _config.Epochs, clock.Elapsed.TotalSeconds, _config.Imbalance, _config.Seed, null, data.CountsNote, Precision: _precision,
+            Processes: _context.Parallel.WorldSize, Backend: _context.Parallel.Group.Backend, Notes: notes), folder.Log?.Path));
         return new RunResult("finetune", RunDir, modelPath, _config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
 
@@ -147,10 +144,10 @@ public sealed class FinetuneRunner
 
     /// <summary>What every fine-tuning run does first: the device and seeds set up, config.json written, the
     /// data loaded and its training class counts.</summary>
-    internal (Device Device, TrainingData Data, long[] Counts) Begin()
+    internal (Device Device, TrainingData Data, long[] Counts) Begin(RunFolder folder)
     {
         var device = RunSetup.Initialize(_config);
-        RunSetup.WriteConfig(_config, RunDir, _context);
+        RunSetup.WriteConfig(_config, folder);
         _context.Observer.Message($"Loading {_config.Dataset}");
         var data = RunSetup.LoadData(_config);
         return (device, data, DatasetStats.ClassCounts(data.Train));
@@ -196,7 +193,7 @@ public sealed class FinetuneRunner
 
     internal (double? Top1, double? Balanced) ValidateEpoch(int epoch, ClassifierModel model, IImageDataset? val,
         IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage,
-        DifficultyNetTraining? difficulty, RunLog? log)
+        DifficultyNetTraining? difficulty, RunFolder folder)
     {
         bool last = epoch + 1 == _config.Epochs;
         if (val is null || !(_config.SaveBest || (_config.EvalEvery > 0 && (epoch + 1) % _config.EvalEvery == 0) || last || difficulty is not null))
@@ -206,7 +203,7 @@ public sealed class FinetuneRunner
         if (difficulty is not null)
         {
             // The weights the epoch ended with, then the accuracies the next epoch's net reads.
-            log?.Write("difficulty", "finetune", epoch + 1, difficulty.Weights.Select((w, c) => ($"w{c}", (double?)w))
+            folder.Log?.Write("difficulty", "finetune", epoch + 1, difficulty.Weights.Select((w, c) => ($"w{c}", (double?)w))
                 .Concat(r.PerClass.Select((a, c) => ($"val_acc{c}", (double?)(double.IsFinite(a) ? a : null)))).ToDictionary(kv => kv.Item1, kv => kv.Item2));
             _context.Observer.Message($"Epoch {epoch + 1}: Difficulty-Net class weights [{Values(difficulty.Weights)}]");
             difficulty.Observe(r.PerClass);
@@ -215,7 +212,7 @@ public sealed class FinetuneRunner
         if (_config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
         {
             stage.BestMetric = balanced;
-            if (_context.Parallel.IsWriter) ModelCheckpoint.Save(Path.Combine(RunDir, "best.safetensors"), model, metadata);
+            folder.Write("best.safetensors", path => ModelCheckpoint.Save(path, model, metadata));
             _context.Observer.Message($"Epoch {epoch + 1}: best validation balanced accuracy so far ({balanced:F2} %), saved best.safetensors");
         }
         return (r.Top1, balanced);

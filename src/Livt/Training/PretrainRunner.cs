@@ -41,7 +41,8 @@ public sealed class PretrainRunner
     {
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(_config);
-        RunSetup.WriteConfig(_config, RunDir, _context);
+        using var folder = new RunFolder(RunDir, _context.Parallel);
+        RunSetup.WriteConfig(_config, folder);
         var observer = _context.Observer;
         observer.Message($"Loading {_config.Dataset}");
         var data = RunSetup.LoadData(_config);
@@ -52,25 +53,24 @@ public sealed class PretrainRunner
         var loader = views.Loader(_config, data.Train, _context);
         int stepsPerEpoch = Math.Min(loader.BatchesPerEpoch, _config.StepsPerEpoch ?? int.MaxValue);
         using var objective = _method.Create(new PretrainingSetup(_config, modelConfig, _precision, device, _context.Parallel, stepsPerEpoch, observer));
-        using var log = _context.Parallel.IsWriter ? new RunLog(RunDir) : null;
         observer.Message($"Pretraining ({_method.Describe(_config)}) on {data.Train.Count} images, {views.Count} view(s) per image, " +
                          $"{modelConfig.EmbedDim}-d ViT depth {modelConfig.Depth}, lr {_config.ResolvedLr(_context.Parallel.WorldSize):g3}, " +
                              $"{_precision.Reason}");
 
         var stage = new PretrainStage(objective, device);
-        double loss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), RunDir, stage, loader, objective.Optimizer, log, _context).Run();
+        double loss = new Trainer(_config.TrainerOptions(_context.Parallel.WorldSize), folder, stage, loader, objective.Optimizer, _context).Run();
 
-        var modelPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
-        if (_context.Parallel.IsWriter)
+        var modelPath = folder.File(ModelCheckpoint.FileName);
+        folder.Write(ModelCheckpoint.FileName, path =>
         {
             var weights = objective.Export();
-            SafeTensors.Write(modelPath, weights.Weights, new ModelMetadata
+            SafeTensors.Write(path, weights.Weights, new ModelMetadata
             {
                 Kind = weights.Kind, Pretraining = _method.Name, Model = modelConfig, Mean = mean, Std = std,
                 ClassNames = data.Train.ClassNames.ToArray(), ClassCounts = DatasetStats.ClassCounts(data.Train),
                 Dataset = _config.Dataset, Imbalance = _config.Imbalance, Seed = _config.Seed,
             }.ToSafeTensorsMetadata());
-        }
+        });
         // The next stage (quickstart's fine-tuning) reads this file on every process.
         _context.Parallel.Group.Barrier();
         observer.Message($"{_method.Name} model written to {modelPath}");

@@ -37,9 +37,9 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
                 "rank's full batch each step; remove the unreadable images or run in one process");
         var clock = Stopwatch.StartNew();
         var device = RunSetup.Initialize(config);
-        RunSetup.WriteConfig(config, runDir, context);
+        using var folder = new RunFolder(runDir, context.Parallel);
+        RunSetup.WriteConfig(config, folder);
         var observer = context.Observer;
-        bool writer = context.Parallel.IsWriter;
         string loss = LongTailMethods.Loss(config.Loss).Name;
         observer.Message($"Loading {config.Dataset}");
         var data = RunSetup.LoadData(config);
@@ -54,7 +54,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         using var initGenerator = new Generator((ulong)Seeds.Derive(config.Seed, 0, Seeds.Stream.Init));
         using var method = ContrastiveMethod.Create(loss, config, modelConfig, counts, device, initGenerator,
             vit => init.LoadInto(vit, observer),
-            (classes, dim) => TscMethod.Targets(runDir, classes, dim, TrainConfigRules.TscOptions(config), config.Seed, writer));
+            (classes, dim) => TscMethod.Targets(folder, classes, dim, TrainConfigRules.TscOptions(config), config.Seed));
         method.UseProcesses(context.Parallel);
 
         var groups = ParamGroups.LayerDecay(method.Model.named_parameters(), modelConfig.Depth, config.WeightDecay, config.LayerDecay,
@@ -67,24 +67,22 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, config.CropPct);
         var metadata = Metadata(method, mean, std, train, counts, loss);
 
-        using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"Contrastive fine-tuning ({loss}, {views.Count} views per image) on {train.Count} images ({train.NumClasses} classes" +
                          $"{(val is not null ? $", {val.Count} for validation" : "")}), sampler {KebabEnumConverter.Name(config.Sampler)}, lr {lr:g3}" +
                          $"{init.Describe()}; the method's views replace the BFT augmentation (--aa, --reprob, --mixup, --cutmix, --smoothing, --scale-min)");
 
         ContrastiveStage stage = null!;
-        stage = new ContrastiveStage(method, device, observer, epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage));
-        double finalLoss = new Trainer(config.TrainerOptions(context.Parallel.WorldSize), runDir, stage, loader, optimizer, log, context).Run();
+        stage = new ContrastiveStage(method, device, observer,
+            epoch => ValidateEpoch(epoch, method, val, evalTransform, counts, metadata, device, stage, folder));
+        double finalLoss = new Trainer(config.TrainerOptions(context.Parallel.WorldSize), folder, stage, loader, optimizer, context).Run();
 
-        var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
+        var modelPath = folder.File(ModelCheckpoint.FileName);
         using var classifier = method.Classifier(device);
-        var result = SaveAndTest(method, classifier, modelPath, metadata, data, evalTransform, counts, device);
-        string? report = writer
-            ? Reports.Write(runDir, result, new ReportInfo("finetune", loss, config.Model, data.Name, config.Epochs,
-                clock.Elapsed.TotalSeconds, config.Imbalance, config.Seed, null, data.CountsNote,
-                Precision: new PrecisionChoice(config.Precision, "fp32", config.PrecisionReason ?? "fp32"),
-                Processes: context.Parallel.WorldSize, Backend: context.Parallel.Group.Backend), log?.Path)
-            : null;
+        var result = SaveAndTest(method, classifier, folder, metadata, data, evalTransform, counts, device);
+        var info = new ReportInfo("finetune", loss, config.Model, data.Name, config.Epochs, clock.Elapsed.TotalSeconds, config.Imbalance, config.Seed,
+            null, data.CountsNote, Precision: new PrecisionChoice(config.Precision, "fp32", config.PrecisionReason ?? "fp32"),
+            Processes: context.Parallel.WorldSize, Backend: context.Parallel.Group.Backend);
+        string? report = folder.Write(dir => Reports.Write(dir, result, info, folder.Log?.Path));
         return new RunResult("finetune", runDir, modelPath, config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
 
@@ -97,21 +95,18 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
 
     /// <summary>Saves the classifier and the whole contrastive model (the first process only), then scores the classifier on
     /// the test split.</summary>
-    private EvaluationResult SaveAndTest(ContrastiveMethod method, VisionTransformer classifier, string modelPath, ModelMetadata metadata,
+    private EvaluationResult SaveAndTest(ContrastiveMethod method, VisionTransformer classifier, RunFolder folder, ModelMetadata metadata,
         TrainingData data, IImageTransform evalTransform, long[] counts, Device device)
     {
-        if (context.Parallel.IsWriter)
-        {
-            ModelCheckpoint.Save(modelPath, classifier, metadata);
-            SafeTensors.Write(Path.Combine(runDir, ModelFile), method.Model.state_dict());
-        }
+        folder.Write(ModelCheckpoint.FileName, path => ModelCheckpoint.Save(path, classifier, metadata));
+        folder.Write(ModelFile, path => SafeTensors.Write(path, method.Model.state_dict()));
         context.Observer.Message($"Evaluating on the {data.Test.Count}-image test split");
         return Evaluator.Evaluate(classifier, data.Test, evalTransform, counts, device, config.BatchSize, config.Workers, data.Train.ClassNames,
             group: context.Parallel.Group);
     }
 
     private (double? Top1, double? Balanced) ValidateEpoch(int epoch, ContrastiveMethod method, IImageDataset? val,
-        IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage)
+        IImageTransform evalTransform, long[] counts, ModelMetadata metadata, Device device, ITrainingStage stage, RunFolder folder)
     {
         bool last = epoch + 1 == config.Epochs;
         if (val is null || !(config.SaveBest || (config.EvalEvery > 0 && (epoch + 1) % config.EvalEvery == 0) || last))
@@ -123,7 +118,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
         if (config.SaveBest && (stage.BestMetric is null || balanced > stage.BestMetric))
         {
             stage.BestMetric = balanced;
-            if (context.Parallel.IsWriter) ModelCheckpoint.Save(Path.Combine(runDir, "best.safetensors"), classifier, metadata);
+            folder.Write("best.safetensors", path => ModelCheckpoint.Save(path, classifier, metadata));
             context.Observer.Message($"Epoch {epoch + 1}: best validation balanced accuracy so far ({balanced:F2} %), saved best.safetensors");
         }
         return (r.Top1, balanced);

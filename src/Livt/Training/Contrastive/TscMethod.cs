@@ -92,12 +92,11 @@ internal sealed class TscMethod : ContrastiveMethod
         return new LossTerms(contrast.Total.add(probe, one), parts);
     }
 
-    /// <summary>The run's targets [C, D]: read from <see cref="TargetsFile"/> in <paramref name="runDir"/>
-    /// when a previous start of the run wrote it, else generated (<see cref="HypersphereTargets"/>) and, by
-    /// the writing process, saved there.</summary>
-    public static Tensor Targets(string runDir, int classes, int dim, TscOptions options, int seed, bool writer)
+    /// <summary>The run's targets [C, D]: read from <see cref="TargetsFile"/> in <paramref name="folder"/>
+    /// when a previous start of the run wrote it, else generated (<see cref="HypersphereTargets"/>) and saved there.</summary>
+    public static Tensor Targets(RunFolder folder, int classes, int dim, TscOptions options, int seed)
     {
-        var path = Path.Combine(runDir, TargetsFile);
+        var path = folder.File(TargetsFile);
         if (File.Exists(path))
         {
             using var file = SafeTensors.Read(path);
@@ -107,11 +106,7 @@ internal sealed class TscMethod : ContrastiveMethod
         }
         var targets = HypersphereTargets.Generate(classes, dim, Seeds.Derive(seed, 2, Seeds.Stream.ContrastiveState),
             options.TargetIterations, options.TargetLearningRate, options.TargetTemperature);
-        if (writer)
-        {
-            Directory.CreateDirectory(runDir);
-            SafeTensors.Write(path, new Dictionary<string, Tensor> { ["targets"] = targets });
-        }
+        folder.Write(TargetsFile, p => SafeTensors.Write(p, new Dictionary<string, Tensor> { ["targets"] = targets }));
         return targets;
     }
 }

@@ -27,9 +27,9 @@ internal sealed class DistillationRunner(FinetuneRunner finetune, TrainConfig co
     public RunResult Run()
     {
         var clock = Stopwatch.StartNew();
-        var (device, data, counts) = finetune.Begin();
+        using var folder = new RunFolder(runDir, context.Parallel);
+        var (device, data, counts) = finetune.Begin(folder);
         var observer = context.Observer;
-        bool writer = context.Parallel.IsWriter;
         var (train, val) = (data.Train, data.Validation);
 
         using var init = EncoderInit.Open(config.Init);
@@ -49,7 +49,6 @@ internal sealed class DistillationRunner(FinetuneRunner finetune, TrainConfig co
             ClassCounts = counts, Dataset = config.Dataset, Imbalance = config.Imbalance, Seed = config.Seed, Loss = config.Loss,
         };
 
-        using var log = writer ? new RunLog(runDir) : null;
         observer.Message($"DeiT-LT on {train.Count} images ({train.NumClasses} classes{(val is not null ? $", {val.Count} for validation" : "")}): " +
                          $"class head {config.Loss}, distillation head on the {teacher.Describe()}, sampler {KebabEnumConverter.Name(config.Sampler)}, " +
                          $"lr {lr:g3}{FinetuneRunner.DescribeSam(config)}{init.Describe()}, {precision.Reason}");
@@ -59,21 +58,20 @@ internal sealed class DistillationRunner(FinetuneRunner finetune, TrainConfig co
 
         DistillationStage stage = null!;
         stage = new DistillationStage(model, parts.Precision, loss, teacher, config, device, train.NumClasses,
-            epoch => finetune.ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, null, log));
-        double finalLoss = new Trainer(config.TrainerOptions(context.Parallel.WorldSize), runDir, stage, loader, parts.Optimizer, log, context).Run();
+            epoch => finetune.ValidateEpoch(epoch, model, val, evalTransform, counts, metadata, device, stage, null, folder));
+        double finalLoss = new Trainer(config.TrainerOptions(context.Parallel.WorldSize), folder, stage, loader, parts.Optimizer, context).Run();
 
-        var modelPath = Path.Combine(runDir, ModelCheckpoint.FileName);
-        if (writer) ModelCheckpoint.Save(modelPath, model, metadata);
+        var modelPath = folder.File(ModelCheckpoint.FileName);
+        folder.Write(ModelCheckpoint.FileName, path => ModelCheckpoint.Save(path, model, metadata));
         observer.Message($"Evaluating on the {data.Test.Count}-image test split (class head, distillation head, their average)");
         var heads = Evaluator.PredictHeads(model, 2, data.Test, evalTransform, device, config.BatchSize, config.Workers, precision, context.Parallel.Group);
         var results = HeadResults.From(heads[0], heads[1], counts, train.ClassNames);
         foreach (var line in results.Lines()) observer.Message(line);
-        string? report = writer
-            ? Reports.Write(runDir, results.Average, new ReportInfo("finetune", $"{config.Loss} + DeiT-LT distillation", config.Model, data.Name, config.Epochs,
-                clock.Elapsed.TotalSeconds, config.Imbalance, config.Seed, null, data.CountsNote, Precision: precision,
-                Processes: context.Parallel.WorldSize, Backend: context.Parallel.Group.Backend,
-                Notes: [.. results.Lines(), $"Distilled from {teacher.Path} ({teacher.Metadata.Kind} {teacher.Metadata.Model.Summary})"]), log?.Path)
-            : null;
+        var info = new ReportInfo("finetune", $"{config.Loss} + DeiT-LT distillation", config.Model, data.Name, config.Epochs,
+            clock.Elapsed.TotalSeconds, config.Imbalance, config.Seed, null, data.CountsNote, Precision: precision,
+            Processes: context.Parallel.WorldSize, Backend: context.Parallel.Group.Backend,
+            Notes: [.. results.Lines(), $"Distilled from {teacher.Path} ({teacher.Metadata.Kind} {teacher.Metadata.Model.Summary})"]);
+        string? report = folder.Write(dir => Reports.Write(dir, results.Average, info, folder.Log?.Path));
         return new RunResult("finetune", runDir, modelPath, config.Epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
     }
 }

@@ -17,13 +17,9 @@ internal static class RunSetup
     public static string RunDir(TrainConfig config, string stage) =>
         Path.GetFullPath(config.Out ?? Path.Combine("runs", $"{stage}-{DateTime.Now:yyyyMMdd-HHmmss}"));
 
-    /// <summary>Writes the resolved config beside the run's outputs (the writing process only).</summary>
-    public static void WriteConfig(TrainConfig config, string runDir, RunContext context)
-    {
-        if (!context.Parallel.IsWriter) return;
-        Directory.CreateDirectory(runDir);
-        ConfigResolver.Write(config with { Out = runDir }, Path.Combine(runDir, "config.json"));
-    }
+    /// <summary>Writes the resolved config beside the run's outputs.</summary>
+    public static void WriteConfig(TrainConfig config, RunFolder folder) =>
+        folder.Write("config.json", path => ConfigResolver.Write(config with { Out = folder.Path }, path));
 
     /// <summary>
     /// The config with its precision decided (<see cref="PrecisionPolicy"/>): <see cref="TrainConfig.Precision"/>
