@@ -63,6 +63,19 @@ public class RecordOptionsTests
     }
 
     [Fact]
+    public void TrainingsNullWordIsAJsonNull()
+    {
+        var options = new TrainingOptions(finetune: true);
+        var command = new RootCommand();
+        options.AddTo(command);
+        var overrides = options.Overrides(command.Parse(["--aa", "None", "--epochs", "3"]));
+        Assert.True(overrides.ContainsKey("rand_augment"));
+        Assert.Null(overrides["rand_augment"]);
+        Assert.Equal(3, (int)overrides["epochs"]!);
+        Assert.Equal(2, overrides.Count);
+    }
+
+    [Fact]
     public void HelpShowsTheRecordsDefaults()
     {
         var options = new RecordOptions<RetrainHeadOptions>().All.ToDictionary(o => o.Setting.Flag, o => o.Option);
