@@ -31,8 +31,10 @@ var mgp = new PretrainRunner(Stage("pretrain"), log).Run();
 var bft = new FinetuneRunner(Stage("finetune") with { Init = mgp.RunDir, Loss = "bal-bce" }, log).Run();
 
 // Fine-tuning ends with a test report; a saved model is evaluated later the same way (`livt evaluate`).
-var (result, report) = EvaluationRun.Run(bft.ModelPath, dataset: null, dataDir: data, testPrior: null, tau: 1.0,
-    outDir: Path.Combine(runs, "evaluate"), device: "cpu", batchSize: 256, workers: 2, threads: 2);
+var (result, report) = EvaluationRun.Run(new EvaluateOptions
+{
+    Checkpoint = bft.ModelPath, DataDir = data, Out = Path.Combine(runs, "evaluate"), Workers = 2, Threads = 2,
+});
 Console.WriteLine($"val split: top-1 {result.Top1:F1} %, many {result.Many:F1} / medium {result.Medium:F1} / few {result.Few:F1} %; {report}");
 
 // For deployment: an ONNX graph with the preprocessing inside, checked against the model in ONNX Runtime.

@@ -11,20 +11,17 @@ internal static class ExportCommands
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "model.safetensors of a fine-tuned run, the run folder, or a classifier without " +
             "Livt metadata (an official .pth, a converted safetensors)" };
-        var onnx = new Option<string>("--onnx") { Description = "The ONNX file to write", Required = true };
-        var testPrior = new Option<string?>("--test-prior") { Description = "Bake the post-hoc logit adjustment of livt evaluate --test-prior into the " +
-            "graph: uniform | train | <file of per-class counts or probabilities>. Default: raw logits" };
-        var tau = new Option<double>("--tau") { Description = "Strength of the baked adjustment", DefaultValueFactory = _ => 1.0 };
+        var options = new RecordOptions<ExportOptions>();
         var command = new Command("export", "Export a fine-tuned classifier as an ONNX graph (opset 17, dynamic batch, normalisation inside) that ONNX " +
             "Runtime runs; checked against the model before it is written.")
         {
-            checkpoint, onnx, testPrior, tau,
+            checkpoint,
         };
-        var raw = new EvaluateCommands.RawOptions();
-        raw.AddTo(command);
+        options.AddTo(command);
         command.SetAction(parse =>
         {
-            var r = OnnxExport.Run(parse.GetValue(checkpoint)!, parse.GetValue(onnx)!, parse.GetValue(testPrior), parse.GetValue(tau), raw.Read(parse));
+            var o = options.Bind(parse);
+            var r = OnnxExport.Run(parse.GetValue(checkpoint)!, o.Onnx, o.TestPrior, o.Tau, o.Raw);
             var i = r.Info;
             if (r.Inferred is not null) AnsiConsole.WriteLine(r.Inferred);
             AnsiConsole.MarkupLine($"Wrote [blue]{Markup.Escape(r.Path)}[/] ({r.Bytes / 1024.0 / 1024.0:F2} MiB, {r.Nodes} nodes)");

@@ -8,11 +8,12 @@ namespace Livt.Cli;
 /// <summary>
 /// The training flags of <c>pretrain</c>, <c>finetune</c> and <c>quickstart</c>, generated from the
 /// settings' single definition (<see cref="Setting.All"/>): one option per setting, named as LiVT's and
-/// MAE's scripts name them (in kebab-case). Only flags the user actually gave override the recipe.
+/// MAE's scripts name them (in kebab-case). Only flags the user actually gave override the recipe, so
+/// help shows no defaults: the recipe has them.
 /// </summary>
 internal sealed class TrainingOptions
 {
-    private readonly List<(Option Option, Setting Setting)> _all = [];
+    private readonly List<SettingOption> _all = [];
 
     public Option<string?> Config { get; } = new("--config") { Description = "Recipe: a built-in name (quickstart, imagenet-lt, inat18, places-lt, " +
         "cifar10-lt, cifar100-lt) or a JSON file. Default: quickstart" };
@@ -23,19 +24,8 @@ internal sealed class TrainingOptions
     public TrainingOptions(bool finetune)
     {
         foreach (var setting in Setting.All)
-        {
-            if (setting.Info.FinetuneOnly && !finetune) continue;
-            Option option = setting.ValueType switch
-            {
-                var t when t == typeof(int) => new Option<int>(setting.Flag),
-                var t when t == typeof(double) => new Option<double>(setting.Flag),
-                var t when t == typeof(bool) => new Option<bool>(setting.Flag),
-                var t when t == typeof(double[]) => new Option<double[]>(setting.Flag) { AllowMultipleArgumentsPerToken = true },
-                _ => new Option<string>(setting.Flag),
-            };
-            option.Description = setting.Description;
-            _all.Add((option, setting));
-        }
+            if (!setting.Info.FinetuneOnly || finetune)
+                _all.Add(new SettingOption(setting));
     }
 
     /// <summary>
@@ -50,31 +40,17 @@ internal sealed class TrainingOptions
             command.Add(Config);
             command.Add(Resume);
         }
-        foreach (var (option, setting) in _all)
-            if (stageOnly || !setting.Info.PerStage)
-                command.Add(option);
+        foreach (var option in _all)
+            if (stageOnly || !option.Setting.Info.PerStage)
+                command.Add(option.Option);
     }
 
     /// <summary>The flags the user gave, as setting keys and JSON values (left for the resolver to check).</summary>
     public JsonObject Overrides(ParseResult parse)
     {
         var result = new JsonObject();
-        foreach (var (option, setting) in _all)
-        {
-            if (parse.GetResult(option) is not { Implicit: false }) continue;
-            object? value = option switch
-            {
-                Option<string> s => parse.GetValue(s),
-                Option<int> i => parse.GetValue(i),
-                Option<double> d => parse.GetValue(d),
-                Option<bool> b => parse.GetValue(b),
-                Option<double[]> a => parse.GetValue(a),
-                _ => throw new InvalidOperationException(option.Name),
-            };
-            result[setting.Key] = setting.Info.NoneIsNull && value is string text && text.Equals("none", StringComparison.OrdinalIgnoreCase)
-                ? null
-                : JsonSerializer.SerializeToNode(value);
-        }
+        foreach (var option in _all.Where(o => o.Given(parse)))
+            result[option.Setting.Key] = JsonSerializer.SerializeToNode(option.Value(parse));
         return result;
     }
 }

@@ -1,13 +1,14 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Livt.Data;
 using Livt.Methods;
 
 namespace Livt.Configuration;
 
-/// <summary>One setting of the run spec: its property (of <see cref="TrainConfig"/>, or of a method's
-/// options record), recipe key, flag and help.</summary>
-public sealed record Setting(PropertyInfo Property, string Key, string Flag, SettingAttribute Info)
+/// <summary>One setting of the run spec or of a command: its property (of <see cref="TrainConfig"/>, of a
+/// method's options record, or of a command's options record), recipe key, flag and help.</summary>
+public sealed partial record Setting(PropertyInfo Property, string Key, string Flag, SettingAttribute Info)
 {
     /// <summary>Every setting, in declaration order (the order of docs/CLI.md's flag table and of
     /// <c>--help</c>): <see cref="TrainConfig"/>'s, then those of each registered method's options record.</summary>
@@ -38,10 +39,16 @@ public sealed record Setting(PropertyInfo Property, string Key, string Flag, Set
     public IReadOnlyList<LongTailMethod> Owners { get; } = LongTailMethods.All
         .Where(m => m.OptionsType == Property.DeclaringType || m.Settings.Contains(Key)).ToArray();
 
-    /// <summary>The help text, with the registered choices put in (<c>{losses}</c>, <c>{datasets}</c>).</summary>
-    public string Description => Info.Description
+    /// <summary>The help text, with the registered choices put in (<c>{losses}</c>, <c>{datasets}</c>, and
+    /// <c>{Name}</c>: the declaring type's static property).</summary>
+    public string Description => Placeholder().Replace(Info.Description
         .Replace("{losses}", LongTailMethods.LossChoices(), StringComparison.Ordinal)
-        .Replace("{datasets}", string.Join(" / ", DatasetCatalog.Names), StringComparison.Ordinal);
+        .Replace("{datasets}", string.Join(" / ", DatasetCatalog.Names), StringComparison.Ordinal),
+        m => Property.DeclaringType!.GetProperty(m.Groups[1].Value, BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as string
+             ?? throw new InvalidOperationException($"{Property.DeclaringType.Name} has no static string property {m.Groups[1].Value}"));
+
+    [GeneratedRegex(@"\{([A-Z]\w*)\}")]
+    private static partial Regex Placeholder();
 
     /// <summary>The value type without nullability (int for int?).</summary>
     public Type ValueType => Nullable.GetUnderlyingType(Property.PropertyType) ?? Property.PropertyType;

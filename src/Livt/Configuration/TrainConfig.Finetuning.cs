@@ -123,7 +123,7 @@ public sealed partial record TrainConfig
     [Setting("RandomErasing probability", FinetuneOnly = true)]
     public double Reprob { get; init; } = 0.25;
 
-    [Setting("RandAugment spec, timm style (rand-m9-mstd0.5-inc1); 'none' disables", Flag = "--aa", NoneIsNull = true, FinetuneOnly = true)]
+    [Setting("RandAugment spec, timm style (rand-m9-mstd0.5-inc1); 'none' disables", Flag = "--aa", NullWord = "none", FinetuneOnly = true)]
     public string? RandAugment { get; init; } = "rand-m9-mstd0.5-inc1";
 
     [Setting("RandomResizedCrop minimum area fraction")]

@@ -36,13 +36,13 @@ public sealed class RetrainHeadRunner
 
     public RetrainHeadRunner(RetrainHeadOptions options, ITrainingObserver? observer = null)
     {
-        _options = options;
+        _options = options.WithSamplerWord();
         _observer = observer ?? NullTrainingObserver.Instance;
         _method = SecondStages.Get(options.Method);
         LivtRuntime.Initialize(options.Threads);
         _device = TrainingDevice.Parse(options.Device);
         Validate();
-        RunDir = Path.GetFullPath(options.Out ?? Path.Combine("runs", $"retrain-head-{_method.Name}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        RunDir = Path.GetFullPath(_options.Out ?? Path.Combine("runs", $"retrain-head-{_method.Name}-{DateTime.Now:yyyyMMdd-HHmmss}"));
     }
 
     /// <summary>The run folder.</summary>
@@ -70,9 +70,7 @@ public sealed class RetrainHeadRunner
             if (o.Sampler is not ("class-balanced" or "instance"))
                 throw new LivtException($"--sampler {o.Sampler}: expected class-balanced or instance");
         }
-        foreach (var flag in o.StageFlagsGiven())
-            if (SecondStages.All.First(s => s.Flags.Contains(flag)) is var owner && owner != _method)
-                throw new LivtException($"{flag} belongs to --method {owner.Name}, not {_method.Name}");
+        SecondStages.CheckFlags(_method, o.StageFlagsGiven());
         _method.Validate(o);
         if (o.ValFraction is < 0 or >= 1) throw new LivtException($"--val-fraction {o.ValFraction}: must be in [0, 1)");
         if (o.EvalBatchSize < 1) throw new LivtException($"--eval-batch-size {o.EvalBatchSize}: must be at least 1");

@@ -18,6 +18,16 @@ public static class SecondStages
                ?? throw new LivtException($"--method {name}: expected one of {string.Join(", ", Names)}");
     }
 
+    /// <summary>Refuses a flag of <paramref name="given"/> that belongs to another stage than <paramref name="chosen"/>
+    /// (<see cref="SecondStage.Flags"/>).</summary>
+    /// <exception cref="LivtException">One does.</exception>
+    public static void CheckFlags(SecondStage chosen, IEnumerable<string> given)
+    {
+        foreach (var flag in given)
+            if (All.FirstOrDefault(s => s.Flags.Contains(flag)) is { } owner && owner != chosen)
+                throw new LivtException($"{flag} belongs to --method {owner.Name}, not {chosen.Name}");
+    }
+
     /// <summary><c>--method</c>'s help: each stage with its line.</summary>
     public static string Help() => string.Join(" | ", All.Select(s => $"{s.Name} ({s.Summary})"));
 }

@@ -10,15 +10,19 @@ namespace Livt.Inference;
 public sealed record AggregationOptions
 {
     /// <summary>Most passes over a split's images (SADE: 5, stopping early once a weight is below 0.05).</summary>
+    [Setting("--test-time-aggregation: most passes over a split (stops once a weight is below 0.05)", Flag = "--aggregation-epochs")]
     public int Epochs { get; init; } = 5;
 
     /// <summary>SGD learning rate; null: <see cref="DefaultLr"/> of the dataset.</summary>
+    [Setting("--test-time-aggregation: SGD learning rate (default: SADE's CIFAR 0.1 for fashion-mnist-lt and cifar*-lt, its ImageNet-LT 0.025 " +
+        "otherwise)", Flag = "--aggregation-lr")]
     public double? Lr { get; init; }
 
     /// <summary>Images per step (SADE: 128).</summary>
+    [Setting("--test-time-aggregation: images per step", Flag = "--aggregation-batch-size")]
     public int BatchSize { get; init; } = 128;
 
-    /// <summary>Seed of the order and the views.</summary>
+    /// <summary>Seed of the order and the views (<c>livt evaluate</c>: <c>--split-seed</c>'s).</summary>
     public int Seed { get; init; }
 
     /// <summary>SADE's learning rate for a dataset of its kind: CIFAR-100-LT's 0.1 for the small built-in

@@ -16,43 +16,39 @@ namespace Livt.Inference;
 /// </summary>
 public static class EvaluationRun
 {
-    /// <summary>Evaluates <paramref name="checkpoint"/> (file or run folder). <paramref name="dataset"/>
-    /// null means the dataset the model was trained on (from its metadata and its run's config.json),
-    /// found in <paramref name="dataDir"/>, the run's data_dir or the default places. <paramref name="testPrior"/>: null for raw
-    /// logits, "uniform", "train", a file of per-class counts or probabilities, or "split" (with
-    /// <paramref name="testDistributions"/>: each split, and the whole test set, adjusted to its own label
-    /// distribution, the oracle of a known test prior).
-    /// <paramref name="testDistributions"/>: null, "all" or a list such as "forward50,uniform,backward50"
-    /// adds the test-agnostic table (<see cref="TestAgnosticSplits"/>, splits drawn with
-    /// <paramref name="splitSeed"/>) to the report. <paramref name="tau"/>
-    /// null chooses τ on a validation split of the training set (<see cref="TunedLogitAdjustment"/>,
-    /// <paramref name="valFraction"/> of each class, or the images of <paramref name="valList"/>).
-    /// <paramref name="aggregation"/> (a multi-expert model, with <paramref name="testDistributions"/>) adds,
-    /// on every split, SADE's test-time self-supervised aggregation (<see cref="ExpertAggregation"/>); a
+    /// <summary>Evaluates <see cref="EvaluateOptions.Checkpoint"/> (file or run folder). Without
+    /// <see cref="EvaluateOptions.Dataset"/>, on the dataset the model was trained on (from its metadata and its run's
+    /// config.json), found in <see cref="EvaluateOptions.DataDir"/>, the run's data_dir or the default places.
+    /// <see cref="EvaluateOptions.TestPrior"/>: null for raw logits, "uniform", "train", a file of per-class counts or
+    /// probabilities, or "split" (with <see cref="EvaluateOptions.TestDistributions"/>: each split, and the whole test
+    /// set, adjusted to its own label distribution, the oracle of a known test prior).
+    /// <see cref="EvaluateOptions.TestDistributions"/>: null, "all" or a list such as "forward50,uniform,backward50"
+    /// adds the test-agnostic table (<see cref="TestAgnosticSplits"/>) to the report. A null
+    /// <see cref="EvaluateOptions.Tau"/> chooses τ on a validation split of the training set
+    /// (<see cref="TunedLogitAdjustment"/>). Test-time aggregation (a multi-expert model, with test distributions)
+    /// adds, on every split, SADE's test-time self-supervised aggregation (<see cref="ExpertAggregation"/>); a
     /// multi-expert model is otherwise scored with its experts averaged.
-    /// <paramref name="precision"/>: auto (bf16 where the device has it natively), fp32 or bf16.
     /// With <paramref name="group"/> (a job of several processes, all calling this alike) every process
     /// predicts its share of the images, all get the same result, and only the first writes the report:
     /// the others get a null path.</summary>
-    public static (EvaluationResult Result, string? ReportPath) Run(string checkpoint, DatasetOptions? dataset, string? dataDir,
-        string? testPrior, double? tau, string outDir, string device, int batchSize, int workers, int threads,
-        RawCheckpointOptions? raw = null, ITrainingObserver? observer = null, double? valFraction = null, string? valList = null,
-        string? testDistributions = null, int splitSeed = 0, string precision = "auto", IProcessGroup? group = null,
-        AggregationOptions? aggregation = null)
+    public static (EvaluationResult Result, string? ReportPath) Run(EvaluateOptions options, ITrainingObserver? observer = null,
+        IProcessGroup? group = null)
     {
-        var distributions = testDistributions is null ? null : TestDistribution.ParseList(testDistributions);
+        var (checkpoint, testPrior, tau, splitSeed) = (options.Checkpoint, options.TestPrior, options.Tau, options.SplitSeed);
+        var (batchSize, workers, aggregation) = (options.BatchSize, options.Workers, options.AggregationToRun());
+        var distributions = options.TestDistributions is null ? null : TestDistribution.ParseList(options.TestDistributions);
         if (aggregation is not null) CheckAggregation(aggregation, distributions, testPrior, group);
         var clock = Stopwatch.StartNew();
         var launch = LaunchEnvironment.Detect();
-        LivtRuntime.Initialize(threads > 0 ? threads : launch.DefaultThreads);
-        var dev = ProcessGroups.LocalDevice(TrainingDevice.Parse(device), launch);
-        var requested = PrecisionPolicy.Resolve(precision, dev);
-        var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, dev, raw);
+        LivtRuntime.Initialize(options.Threads > 0 ? options.Threads : launch.DefaultThreads);
+        var dev = ProcessGroups.LocalDevice(TrainingDevice.Parse(options.Device), launch);
+        var requested = PrecisionPolicy.Resolve(options.Precision, dev);
+        var (model, meta) = ModelCheckpoint.LoadModel(checkpoint, dev, options.RawCheckpoint());
         var choice = ModelPrecision.For(requested, model);
         using (model)
         {
             CheckModel(checkpoint, model, meta, aggregation, observer);
-            var (source, options, splits) = TestData(checkpoint, dataset, dataDir, ref meta);
+            var (source, data, splits) = TestData(checkpoint, options.DatasetOverride(), options.DataDir, ref meta);
             var test = splits.Test;
 
             // "split": every split (and the whole test set) adjusted to its own label distribution, known here.
@@ -66,8 +62,8 @@ public static class EvaluationRun
             if (tau is null)
             {
                 if (shift is not { } s) throw new LivtException("--tau auto tunes post-hoc logit adjustment: give --test-prior too");
-                tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = options }, splits.Train, s.Item1, s.Item2, valFraction, valList,
-                    transform, dev, batchSize, workers, choice, group);
+                tuned = TunedLogitAdjustment.Choose(model, source with { Dataset = data }, splits.Train, s.Item1, s.Item2, options.ValFraction,
+                    options.ValList, transform, dev, batchSize, workers, choice, group);
             }
             var predicted = Evaluator.Predict(model, test, transform, dev, batchSize, workers, choice, group);
             var logits = Evaluator.Adjust(predicted, shift, tuned?.Value ?? tau!.Value);
@@ -78,16 +74,16 @@ public static class EvaluationRun
                 : TestAgnosticSplits.Evaluate(logits, meta.ClassCounts, distributions, splitSeed, meta.ClassNames);
             if (aggregation is not null && model is MultiExpertVisionTransformer experts)
             {
-                var resolved = aggregation with { Lr = aggregation.Lr ?? AggregationOptions.DefaultLr(options.Name) };
+                var resolved = aggregation with { Lr = aggregation.Lr ?? AggregationOptions.DefaultLr(data.Name) };
                 observer?.Message($"Test-time aggregation on {splitMetrics!.Count} splits: up to {resolved.Epochs} epochs of two views, batch " +
                     $"{resolved.BatchSize}, SGD lr {resolved.Lr:g3}");
                 splitMetrics = ExpertAggregation.Apply(experts, test, splitMetrics!, meta.ClassCounts, splitSeed, transform,
-                    AggregationOptions.Views(options.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers,
+                    AggregationOptions.Views(data.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers,
                     choice, meta.ClassNames);
             }
             if (group is { IsFirst: false }) return (result, null);
-            var info = Info(meta, options.Name, clock.Elapsed.TotalSeconds, testPrior, tuned, choice, group);
-            var report = Reports.Write(outDir, result, info, null, splitMetrics, splitSeed);
+            var info = Info(meta, data.Name, clock.Elapsed.TotalSeconds, testPrior, tuned, choice, group);
+            var report = Reports.Write(options.ReportFolder(), result, info, null, splitMetrics, splitSeed);
             return (result, report);
         }
     }

@@ -61,7 +61,10 @@ public class IifEvaluationTests
         // (b_9·w_9 = 1.1·log(N/60) is the largest product).
         int argmax = Enumerable.Range(0, 10).MaxBy(c => (c == 0 ? 1.2 : 1.1) * w[c]);
         Assert.Equal(9, argmax);
-        var (result, report) = EvaluationRun.Run(path, null, null, null, 1.0, Path.Combine(dir, "eval"), "cpu", 512, 2, 2);
+        var (result, report) = EvaluationRun.Run(new EvaluateOptions
+        {
+            Checkpoint = path, Out = Path.Combine(dir, "eval"), BatchSize = 512, Workers = 2, Threads = 2,
+        });
         Assert.Equal(100.0, result.PerClass[9]);
         Assert.All(Enumerable.Range(0, 9), c => Assert.Equal(0.0, result.PerClass[c]));
         Assert.Contains("iif raw", File.ReadAllText(report!));

@@ -46,6 +46,12 @@ public class CliErrorTests
     public void DatasetPathThatDoesNotExist() =>
         AssertClearError(["pretrain", "--dataset", "imagefolder", "--data-dir", "/nonexistent/images", "--out", TinyRuns.TempDir()], "/nonexistent/images");
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("auto")]
+    public void AnotherStagesFlag(string tau) =>
+        AssertClearError(["retrain-head", "--init", "/nonexistent/run", "--method", "crt", "--tau", tau], "--tau belongs to --method tau-norm, not crt");
+
     [Fact]
     public void UnknownTestDistribution() =>
         AssertClearError(["evaluate", "/nonexistent/run", "--test-distributions", "forward50,sideways5"], "sideways5");

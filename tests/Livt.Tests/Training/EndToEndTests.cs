@@ -25,8 +25,11 @@ public class EndToEndTests
         foreach (var png in new[] { "per_class_accuracy.png", "reliability.png", "confusion.png", "training_curves.png", "report.md", "config.json", "log.jsonl" })
             Assert.True(File.Exists(Path.Combine(ft.RunDir, png)), $"{png} missing");
 
-        var (result, evalReport) = EvaluationRun.Run(ft.RunDir, null, null, "uniform", 1.0, Path.Combine(root, "eval"), "cpu", 256, 2, 2,
-            testDistributions: "forward50,uniform,backward50");
+        var (result, evalReport) = EvaluationRun.Run(new EvaluateOptions
+        {
+            Checkpoint = ft.RunDir, TestPrior = "uniform", Out = Path.Combine(root, "eval"), Workers = 2, Threads = 2,
+            TestDistributions = "forward50,uniform,backward50",
+        });
         Assert.True(File.Exists(evalReport));
         Assert.InRange(result.Top1, 0, 100);
         var splits = JsonNode.Parse(File.ReadAllText(evalReport))!["test_distributions"]!.AsArray();

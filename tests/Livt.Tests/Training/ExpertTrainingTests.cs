@@ -69,8 +69,12 @@ public sealed class ExpertTrainingTests : IDisposable
             }
         }
 
-        var (result, reportPath) = EvaluationRun.Run(run.RunDir, null, null, null, 1.0, Path.Combine(_root, "eval"), "cpu", 64, 2, 2,
-            testDistributions: "forward10,uniform,backward10", aggregation: new AggregationOptions { Epochs = 2, BatchSize = 16, Lr = 1 });
+        var (result, reportPath) = EvaluationRun.Run(new EvaluateOptions
+        {
+            Checkpoint = run.RunDir, Out = Path.Combine(_root, "eval"), BatchSize = 64, Workers = 2, Threads = 2,
+            TestDistributions = "forward10,uniform,backward10", TestTimeAggregation = true,
+            Aggregation = new AggregationOptions { Epochs = 2, BatchSize = 16, Lr = 1 },
+        });
         // evaluate loads the same model and scores it as the run's end did: the experts' mean logits.
         Assert.Equal(RunReport.ReadJson(run.ReportPath!).Top1, result.Top1, 6);
         var splits = RunReport.ReadJson(reportPath!).TestDistributions!;
@@ -103,11 +107,13 @@ public sealed class ExpertTrainingTests : IDisposable
                 Kind = "vit", Model = config, Mean = [0.3f], Std = [0.35f], ClassNames = DatasetCatalog.FashionMnistClasses.ToArray(),
                 ClassCounts = Enumerable.Repeat(40L, 10).ToArray(), Dataset = "fashion-mnist-lt", Imbalance = 10,
             });
-        var single = Assert.Throws<LivtException>(() => EvaluationRun.Run(path, null, _data, null, 1.0, Path.Combine(_root, "e1"), "cpu", 64, 2, 2,
-            testDistributions: "uniform", aggregation: new AggregationOptions()));
+        var options = new EvaluateOptions
+        {
+            Checkpoint = path, DataDir = _data, BatchSize = 64, Workers = 2, Threads = 2, TestTimeAggregation = true,
+        };
+        var single = Assert.Throws<LivtException>(() => EvaluationRun.Run(options with { Out = Path.Combine(_root, "e1"), TestDistributions = "uniform" }));
         Assert.Contains("single-head", single.Message);
-        var noSplits = Assert.Throws<LivtException>(() => EvaluationRun.Run(path, null, _data, null, 1.0, Path.Combine(_root, "e2"), "cpu", 64, 2, 2,
-            aggregation: new AggregationOptions()));
+        var noSplits = Assert.Throws<LivtException>(() => EvaluationRun.Run(options with { Out = Path.Combine(_root, "e2") }));
         Assert.Contains("--test-distributions", noSplits.Message);
     }
 }

@@ -76,11 +76,12 @@ public class PthCheckpointTests
     {
         var dir = TinyRuns.TempDir();
         var raw = new RawCheckpointOptions { NumHeads = 2, Normalization = "inat18" };
-        var none = Assert.Throws<LivtException>(() => EvaluationRun.Run(Pth("vit_state_dict.pth"), null, null, null, 1, dir, "cpu", 256, 2, 2, raw));
+        var options = new EvaluateOptions { Checkpoint = Pth("vit_state_dict.pth"), Out = dir, Workers = 2, Threads = 2, Raw = raw };
+        var none = Assert.Throws<LivtException>(() => EvaluationRun.Run(options));
         Assert.Contains("--dataset", none.Message);
 
         var messages = new RecordingObserver();
-        var (result, report) = EvaluationRun.Run(Pth("vit_state_dict.pth"), new DatasetOptions(), null, "train", 1, dir, "cpu", 512, 2, 2, raw, messages);
+        var (result, report) = EvaluationRun.Run(options with { Dataset = "fashion-mnist-lt", TestPrior = "train", BatchSize = 512 }, messages);
         Assert.True(File.Exists(report));
         Assert.Equal(DatasetCatalog.FashionMnistClasses, result.ClassNames);
         Assert.Equal(6000, result.ClassCounts[0]);
