@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Livt.Decoupling;
+using Livt.Engine;
 using Spectre.Console;
 
 namespace Livt.Cli;
@@ -22,10 +23,12 @@ internal static class RetrainHeadCommands
             var chosen = options.Bind(parse);
             // A stage's flag given with another stage is refused even where its value reads as the default (--tau auto).
             SecondStages.CheckFlags(SecondStages.Get(chosen.Method), options.Given(parse));
-            var result = ConsoleObserver.Run(o => new RetrainHeadRunner(chosen, o).Run());
-            AnsiConsole.MarkupLine($"retrain-head finished in {result.Seconds:F0} s; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
-            Summary.Print(result.ReportPath!);
-            return 0;
+            return Interruption.Run(stop =>
+            {
+                var result = ConsoleObserver.Run(o => new RetrainHeadRunner(chosen, o, new RunContext { Observer = o, Stop = stop }).Run());
+                AnsiConsole.MarkupLine($"retrain-head finished in {result.Seconds:F0} s; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
+                Summary.Print(result.ReportPath!);
+            }, null, shows: true);
         });
         return command;
     }

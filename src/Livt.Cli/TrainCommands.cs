@@ -40,7 +40,7 @@ internal static class TrainCommands
                 ? ConfigResolver.ForResume(resumeDir, overrides)
                 : ConfigResolver.Resolve(stage, ConfigResolver.ReadRecipe(parse.GetValue(options.Config) ?? Livt.Training.QuickStart.Recipe), overrides);
             using var processes = Processes.Join(config.Device, config.DistTimeout);
-            return Interruptible(stop =>
+            return Interruption.Run(stop =>
             {
                 var result = processes.Run(o => run(config, new RunContext { Observer = o, Stop = stop, Parallel = processes.Parallel }));
                 if (!processes.Shows) return;
@@ -71,7 +71,7 @@ internal static class TrainCommands
             var ft = parse.GetValue(finetuneEpochs) is { } fe ? new JsonObject { ["epochs"] = fe } : null;
             var configs = Livt.Training.QuickStart.Configs(parse.GetValue(outDir)!, overrides, pre, ft);
             using var processes = Processes.Join(configs.Finetune.Device, configs.Finetune.DistTimeout);
-            return Interruptible(stop =>
+            return Interruption.Run(stop =>
             {
                 var started = DateTime.UtcNow;
                 var result = processes.Run(o => Livt.Training.QuickStart.Run(configs,
@@ -85,27 +85,5 @@ internal static class TrainCommands
             }, null, processes.Shows);
         });
         return command;
-    }
-
-    /// <summary>Runs <paramref name="work"/> so that Ctrl-C/SIGTERM stop it cleanly: the run writes a
-    /// checkpoint, the resume command is printed (by the process that <paramref name="shows"/> results),
-    /// and the exit status is the signal's.</summary>
-    private static int Interruptible(Action<CancellationToken> work, string? resumeCommand, bool shows)
-    {
-        using var stop = new StopSignal();
-        try
-        {
-            work(stop.Token);
-            return 0;
-        }
-        catch (TrainingInterruptedException e)
-        {
-            if (!shows) return stop.ExitCode;
-            Console.Error.WriteLine($"interrupted: {e.Message}");
-            Console.Error.WriteLine(resumeCommand is null
-                ? "Run the same command again to continue."
-                : $"To continue: {resumeCommand} {e.RunDir}");
-            return stop.ExitCode;
-        }
     }
 }

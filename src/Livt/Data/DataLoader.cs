@@ -21,7 +21,7 @@ namespace Livt.Data;
 /// from that same per-sample generator, and a batch holds them as [N, V, C, H, W] (<see cref="Batch.Views"/>).
 /// </para>
 /// </summary>
-public sealed partial class DataLoader
+public sealed partial class DataLoader : IBatchSource
 {
     private readonly IImageDataset _dataset;
     private readonly IImageTransform? _transform;

@@ -60,7 +60,7 @@ public sealed class ClassifierRetraining : SecondStage
             project = () => MaxNormProjection.Project(head.weight!, radius);
             constraint = string.Create(CultureInfo.InvariantCulture, $", MaxNorm {t:G3} (radius {radius:G4})");
         }
-        double loss = x.Trainer.Train(head, [head.weight!, head.bias!], x.Train, x.Validation, x.Loss(), x.Sampler(), project, x.RunDir);
+        double loss = x.Trainer.Train(head, [head.weight!, head.bias!], x.Train, x.Validation, x.Loss(), x.Sampler(), project);
         return new HeadFit(head.weight!.detach().clone(), head.bias!.detach().clone(), null, loss,
             $"cRT ({LongTailMethods.Find(o.Loss)?.Name}, {o.Sampler} sampling{(o.KeepHead ? ", from the fine-tuned head" : "")}{constraint}" +
             string.Create(CultureInfo.InvariantCulture, $", wd {o.WeightDecay:G3})"));

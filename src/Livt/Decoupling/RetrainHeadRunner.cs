@@ -31,13 +31,20 @@ public sealed class RetrainHeadRunner
 {
     private readonly RetrainHeadOptions _options;
     private readonly SecondStage _method;
+    private readonly RunContext _context;
     private readonly ITrainingObserver _observer;
     private readonly Device _device;
 
-    public RetrainHeadRunner(RetrainHeadOptions options, ITrainingObserver? observer = null)
+    /// <summary>Checks <paramref name="options"/> and prepares the run. Of <paramref name="context"/> it
+    /// takes the observer and the stop token: a second stage trains in one process, on features computed once.</summary>
+    public RetrainHeadRunner(RetrainHeadOptions options, ITrainingObserver? observer = null, RunContext? context = null)
     {
         _options = options.WithSamplerWord();
-        _observer = observer ?? NullTrainingObserver.Instance;
+        _context = (context ?? new RunContext()) with
+        {
+            Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance, Parallel = SingleProcessParallel.Instance,
+        };
+        _observer = _context.Observer;
         _method = SecondStages.Get(options.Method);
         LivtRuntime.Initialize(options.Threads);
         _device = TrainingDevice.Parse(options.Device);
@@ -114,10 +121,10 @@ public sealed class RetrainHeadRunner
 
         var headWeight = model.Head.weight!;
         var headBias = model.Head.bias!;
-        using var log = new RunLog(RunDir);
+        using var folder = new RunFolder(RunDir, _context.Parallel);
         var (weight, bias, tuned, finalLoss, description) = _method.Fit(new HeadFitInputs(headWeight, headBias, trainFeatures, valFeatures,
-            validation, counts, meta.Seed, _options, _device, _observer, Trainer(log), () => CreateLoss(counts),
-            () => Sampler(trainFeatures, meta.Seed), RunDir));
+            validation, counts, meta.Seed, _options, _device, _observer, Trainer(folder, meta.Seed), () => CreateLoss(counts),
+            () => Sampler(trainFeatures, meta.Seed)));
         using (weight)
         using (bias)
         {
@@ -127,16 +134,16 @@ public sealed class RetrainHeadRunner
                 headBias.copy_(bias);
             }
             bool trained = _method.Trains;
-            var outPath = Path.Combine(RunDir, ModelCheckpoint.FileName);
-            ModelCheckpoint.Save(outPath, model, Retrained(meta, counts));
+            var outPath = folder.File(ModelCheckpoint.FileName);
+            folder.Write(ModelCheckpoint.FileName, path => ModelCheckpoint.Save(path, model, Retrained(meta, counts)));
 
             // The head is final: only now is the test split read.
             var result = Test(model, data.Test, transform, weight, bias, counts, train.ClassNames);
             int epochs = trained ? Epochs : 0;
             string start = probe ? $"linear probe of the frozen {meta.Pretraining ?? "MGP"} encoder (cls token)" : meta.Loss ?? "?";
-            var report = Reports.Write(RunDir, result, new ReportInfo(Stage, $"{start} + {description}",
-                meta.Model.Summary, data.Name, epochs, clock.Elapsed.TotalSeconds,
-                meta.Imbalance, meta.Seed, null, Tuned: tuned), trained ? log.Path : null);
+            var info = new ReportInfo(Stage, $"{start} + {description}", meta.Model.Summary, data.Name, epochs, clock.Elapsed.TotalSeconds,
+                meta.Imbalance, meta.Seed, null, Tuned: tuned);
+            var report = folder.Write(dir => Reports.Write(dir, result, info, trained ? folder.Log?.Path : null));
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
     }
@@ -211,10 +218,10 @@ public sealed class RetrainHeadRunner
         AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), config.ToJsonString(ConfigJson));
     }
 
-    private HeadTrainer Trainer(RunLog log) => new()
+    private HeadTrainer Trainer(RunFolder folder, int seed) => new()
     {
-        Stage = _method.Name, Epochs = Epochs, BatchSize = _options.BatchSize, Lr = _options.Lr,
-        Momentum = _options.Momentum, WeightDecay = _options.WeightDecay, Observer = _observer, Log = log,
+        Stage = _method.Name, Epochs = Epochs, BatchSize = _options.BatchSize, Lr = _options.Lr, Momentum = _options.Momentum,
+        WeightDecay = _options.WeightDecay, Seed = seed, Context = _context, Folder = folder,
     };
 
     private LongTailLoss CreateLoss(long[] counts) => LossFactory.Create(_options.Loss, counts);

@@ -54,8 +54,7 @@ public abstract class SecondStage
 /// ways to train a head (the shared SGD loop, the loss, the sampler).</summary>
 internal sealed record HeadFitInputs(
     Tensor HeadWeight, Tensor HeadBias, FeatureSet Train, FeatureSet? Validation, string? ValidationNote, long[] Counts, int Seed,
-    RetrainHeadOptions Options, Device Device, ITrainingObserver Observer, HeadTrainer Trainer, Func<LongTailLoss> Loss, Func<ISampler> Sampler,
-    string RunDir);
+    RetrainHeadOptions Options, Device Device, ITrainingObserver Observer, HeadTrainer Trainer, Func<LongTailLoss> Loss, Func<ISampler> Sampler);
 
 /// <summary>A second stage's result: the new head, the value chosen on validation if any, the last training
 /// loss (NaN without training) and the description the report shows.</summary>

@@ -18,7 +18,7 @@ public sealed class WeightScaling : SecondStage
     internal override HeadFit Fit(HeadFitInputs x)
     {
         using var lws = new LearnableWeightScaling(x.HeadWeight, x.HeadBias);
-        double loss = x.Trainer.Train(lws, [lws.Scales], x.Train, x.Validation, x.Loss(), x.Sampler(), null, x.RunDir);
+        double loss = x.Trainer.Train(lws, [lws.Scales], x.Train, x.Validation, x.Loss(), x.Sampler(), null);
         var (w, b) = lws.Fold();
         return new HeadFit(w, b, null, loss, $"LWS ({LongTailMethods.Find(x.Options.Loss)?.Name}, {x.Options.Sampler} sampling)");
     }

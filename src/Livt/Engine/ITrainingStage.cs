@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Livt.Engine;
 
 /// <summary>
-/// What one kind of training (MGP, BFT, and later classifier re-training or distillation) contributes
+/// What one kind of training (MGP, BFT, distillation, a second stage's head) contributes
 /// to the shared loop of <see cref="Trainer"/>: its model, the loss of a batch, and what happens at the
 /// start and end of every epoch. The trainer owns everything else — schedule, accumulation,
 /// clipping, gradient synchronisation across processes, checkpoints, logging, interruption.
@@ -46,6 +46,10 @@ public interface ITrainingStage
     /// <summary>The scalar fp32 loss of one batch, computed inside the step's dispose scope; random
     /// draws come from <see cref="StepContext.Generator"/> or a seed derived from the step.</summary>
     Tensor Loss(Batch batch, StepContext step);
+
+    /// <summary>Called after every optimizer step, on the updated weights (a projection onto a constraint,
+    /// as weight balancing's MaxNorm); nothing by default.</summary>
+    void AfterOptimizerStep() { }
 
     /// <summary>Called after the last step of <paramref name="epoch"/>, before its checkpoint:
     /// validation, best-model choice. Returns the validation top-1 and balanced accuracy when measured.</summary>

@@ -91,6 +91,7 @@ public sealed class TrainStep
             Timer?.PartEnded(StepPart.AllReduce);
             if (_clipGrad is { } clip) _optimizer.Store.ClipGradNorm(clip).Dispose();
             _optimizer.Step();
+            _stage.AfterOptimizerStep();
             _optimizer.ZeroGrad();
             _stage.Precision?.PushWeights();
             Timer?.PartEnded(StepPart.Optimizer);

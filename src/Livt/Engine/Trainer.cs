@@ -23,13 +23,13 @@ public sealed class Trainer
     private readonly TrainerOptions _config;
     private readonly RunFolder _folder;
     private readonly ITrainingStage _stage;
-    private readonly DataLoader _loader;
+    private readonly IBatchSource _loader;
     private readonly FlatOptimizer _optimizer;
     private readonly RunContext _context;
 
     /// <summary>Prepares training of <paramref name="stage"/> with the loader and optimizer built for it;
     /// its log and checkpoints go to <paramref name="folder"/>.</summary>
-    public Trainer(TrainerOptions config, RunFolder folder, ITrainingStage stage, DataLoader loader, FlatOptimizer optimizer, RunContext context)
+    public Trainer(TrainerOptions config, RunFolder folder, ITrainingStage stage, IBatchSource loader, FlatOptimizer optimizer, RunContext context)
     {
         (_config, _folder, _stage, _loader, _optimizer, _context) = (config, folder, stage, loader, optimizer, context);
     }

@@ -74,7 +74,7 @@ public static class QuickStart
             Threads = ft.Threads, Workers = ft.Workers, Device = ft.Device, EvalBatchSize = ft.BatchSize,
         };
         context.Observer.Message($"cRT: re-training the head with class-balanced sampling on the frozen encoder → {secondStage.Out}");
-        return new RetrainHeadRunner(secondStage, context.Observer).Run();
+        return new RetrainHeadRunner(secondStage, context: context).Run();
     }
 
     private static JsonObject Merge(params JsonObject?[] parts)

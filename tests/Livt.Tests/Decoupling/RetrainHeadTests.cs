@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Livt.Decoupling;
+using Livt.Engine;
 using Livt.Interop;
 using Livt.Models;
 using Livt.Tests.Models;
@@ -49,6 +50,40 @@ public sealed class RetrainHeadTests(SliceRun slice) : IClassFixture<SliceRun>
         // The run reused the fine-tuning run's validation split (20 % per class) and logged it.
         Assert.Equal(0.2, (double)JsonNode.Parse(File.ReadAllText(Path.Combine(result.RunDir, "config.json")))!["val_fraction"]!);
         Assert.Contains("val_balanced", File.ReadAllText(Path.Combine(result.RunDir, "log.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("crt")]
+    [InlineData("lws")]
+    public void AStoppedSecondStageResumesToTheWeightsOfAnUninterruptedOne(string method)
+    {
+        var whole = new RetrainHeadRunner(Options(method, $"{method}-whole") with { Epochs = 3 }).Run();
+        var cut = Options(method, $"{method}-cut") with { Epochs = 3 };
+        using var stop = new CancellationTokenSource();
+        var stopAfterFirstEpoch = new StopAfterEpoch(1, stop);
+        Assert.Throws<TrainingInterruptedException>(() =>
+            new RetrainHeadRunner(cut, context: new RunContext { Observer = stopAfterFirstEpoch, Stop = stop.Token }).Run());
+        Assert.False(File.Exists(Path.Combine(cut.Out!, ModelCheckpoint.FileName)));
+        var resumed = new StopAfterEpoch(int.MaxValue, stop);
+        var result = new RetrainHeadRunner(cut, resumed).Run();
+        Assert.Contains(resumed.Messages, m => m.StartsWith($"Resuming {method} at epoch 2", StringComparison.Ordinal));
+        using var a = SafeTensors.Read(whole.ModelPath);
+        using var b = SafeTensors.Read(result.ModelPath);
+        foreach (var (name, tensor) in a.Tensors)
+            Assert.True(TensorAssert.BitEqual(tensor, b.Tensors[name]), $"{name} differs after resuming");
+    }
+
+    /// <summary>Asks the run to stop once epoch <c>epoch</c> (1-based) has completed; keeps the messages.</summary>
+    private sealed class StopAfterEpoch(int epoch, CancellationTokenSource stop) : ITrainingObserver
+    {
+        public List<string> Messages { get; } = [];
+        public void StageStarted(string stage, int startEpoch, int epochs, int stepsPerEpoch, string runDir) { }
+        public void StepCompleted(StepProgress step) { }
+        public void EpochCompleted(EpochSummary summary)
+        {
+            if (summary.Epoch == epoch) stop.Cancel();
+        }
+        public void Message(string text) => Messages.Add(text);
     }
 
     [Fact]
