@@ -27,112 +27,42 @@ internal static class BenchCommands
 
     private static Command ModeCommand(string mode, string what)
     {
-        var o = new ModeOptions(mode);
-        var command = new Command(mode, $"Benchmark the {what}.")
-        {
-            o.Model, o.ImageSize, o.Batch, o.Threads, o.Workers, o.Steps, o.BlockSteps, o.Warmup, o.Source, o.Attention, o.Precision, o.Device,
-            o.DataDir, o.Json,
-        };
-        if (mode == "infer") command.Add(o.Engine);
-        if (mode == "pretrain")
-        {
-            command.Add(o.Method);
-            command.Add(o.Set);
-        }
-        command.SetAction(parse => Run(mode, o, parse));
-        return command;
-    }
-
-    private static int Run(string mode, ModeOptions o, ParseResult parse)
-    {
-        var settings = (parse.GetValue(o.Set) ?? []).Select(kv => kv.Split('=', 2)).ToDictionary(
-            kv => kv.Length == 2 ? kv[0].Trim() : throw new Livt.LivtException($"--set {kv[0]}: expected KEY=VALUE"), kv => kv[1].Trim());
-        var methods = mode == "pretrain" ? parse.GetValue(o.Method)! : ModeOptions.Defaults.Method;
-        if (methods.Contains(','))
-        {
-            var comparison = PretrainComparison.Run(new BenchOptions
-            {
-                Mode = mode, Model = parse.GetValue(o.Model)!, BatchSize = parse.GetValue(o.Batch), Threads = parse.GetValue(o.Threads),
-                Steps = parse.GetValue(o.Steps), BlockSteps = parse.GetValue(o.BlockSteps), Warmup = parse.GetValue(o.Warmup),
-                Source = parse.GetValue(o.Source)!, Attention = parse.GetValue(o.Attention)!, Device = parse.GetValue(o.Device)!,
-                Precision = parse.GetValue(o.Precision)!, Method = methods, Settings = settings,
-            }, Console.Error.WriteLine);
-            Write(JsonSerializer.Serialize(comparison, JsonOptions), parse.GetValue(o.Json));
-            return 0;
-        }
-        // Under mpirun/srun every process joins the job and trains data-parallel; only rank 0 reports.
-        using var processes = Processes.Join(parse.GetValue(o.Device)!, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
-        var result = BenchmarkRunner.Run(new BenchOptions
-        {
-            Mode = mode, Model = parse.GetValue(o.Model)!, ImageSize = parse.GetValue(o.ImageSize), BatchSize = parse.GetValue(o.Batch),
-            Threads = parse.GetValue(o.Threads), Workers = parse.GetValue(o.Workers), Steps = parse.GetValue(o.Steps),
-            BlockSteps = parse.GetValue(o.BlockSteps), Warmup = parse.GetValue(o.Warmup), Source = parse.GetValue(o.Source)!,
-            Attention = parse.GetValue(o.Attention)!,
-            Device = parse.GetValue(o.Device)!, Precision = parse.GetValue(o.Precision)!, DataDir = parse.GetValue(o.DataDir),
-            Engine = mode == "infer" ? parse.GetValue(o.Engine)! : ModeOptions.Defaults.Engine, Method = methods, Settings = settings,
-        }, line => { if (processes.Shows) Console.Error.WriteLine(line); }, processes.Parallel);
-        if (!processes.Shows) return 0;
-        if (result.Processes > 1)
-            Console.Error.WriteLine($"{result.Processes} processes ({result.Backend}): {result.JobImagesPerSecond:F1} images/s for the job; " +
-                $"all-reduce {result.Breakdown!.AllReduceMs:F1} ms per step ({result.AllReduceShare:P1} of the step)");
-        Write(JsonSerializer.Serialize(result, JsonOptions), parse.GetValue(o.Json));
-        return 0;
-    }
-
-    /// <summary>The options of one bench mode; which of them the mode's command takes is its choice.</summary>
-    private sealed class ModeOptions(string mode)
-    {
-        public static readonly BenchOptions Defaults = new();
-
-        public Option<string> Model { get; } = new("--model") { DefaultValueFactory = _ => Defaults.Model, Description = "Model preset" };
-
-        public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Input size (default: the preset's)" };
-
-        public Option<int> Batch { get; } = new("--batch-size") { DefaultValueFactory = _ => Defaults.BatchSize, Description = "Batch size" };
-
-        public Option<int> Threads { get; } = new("--threads")
-        {
-            Description = "libtorch threads (default: all cores; under mpirun/srun, each process's share of them)",
-        };
-
-        public Option<int> Workers { get; } = new("--workers") { Description = "Loader threads (default: the cores libtorch leaves free, at least 1)" };
-
-        public Option<int> Steps { get; } = new("--steps") { DefaultValueFactory = _ => Defaults.Steps,
-            Description = "Timed steps (of each kind with a real --source: bare and end to end)" };
-
-        public Option<int> BlockSteps { get; } = new("--block-steps") { DefaultValueFactory = _ => Defaults.BlockSteps,
-            Description = "Steps per block when bare and end-to-end steps alternate" };
-
-        public Option<int> Warmup { get; } = new("--warmup") { DefaultValueFactory = _ => Defaults.Warmup, Description = "Untimed warm-up steps" };
-
-        public Option<string> Source { get; } = new("--source") { DefaultValueFactory = _ => mode == "data" ? "fashion-mnist-lt" : "synthetic",
-            Description = "synthetic | fashion-mnist-lt | imagefolder-224" };
-
-        public Option<string> Attention { get; } = new("--attention") { DefaultValueFactory = _ => Defaults.Attention, Description = "manual | fused" };
-
-        public Option<string> Precision { get; } = new("--precision") { DefaultValueFactory = _ => Defaults.Precision,
-            Description = "auto | fp32 | bf16: auto is bf16 where the device has it natively (train/pretrain: bf16 compute with fp32 master weights, as " +
-            "training does; infer: a bf16 copy)" };
-
-        public Option<string> Device { get; } = new("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu | cuda | cuda:N" };
-
-        public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Fashion-MNIST folder" };
-
-        public Option<string?> Json { get; } = new("--json") { Description = "Write the JSON here instead of stdout" };
-
-        public Option<string> Engine { get; } = new("--engine") { DefaultValueFactory = _ => Defaults.Engine,
-            Description = "torchsharp | onnxruntime (the model exported to ONNX, run by ONNX Runtime on the CPU) | both, in one run" };
-
-        public Option<string> Method { get; } = new("--method") { DefaultValueFactory = _ => Defaults.Method,
-            Description = "Pretraining method, or several comma-separated (mae,moco-v3,byol,dcl,dclw,mimco) timed side by side in alternating blocks on " +
-            "batches in memory" };
-
-        public Option<string[]> Set { get; } = new("--set")
+        var options = new RecordOptions<BenchOptions>(BenchOptions.ForMode(mode), s => BenchOptions.Offers(mode, s.Key));
+        var json = new Option<string?>("--json") { Description = "Write the JSON here instead of stdout" };
+        var set = new Option<string[]>("--set")
         {
             Description = "A run setting KEY=VALUE (recipe key, e.g. ssl_hidden_dim=1024 or teacher=runs/moco); a method's own setting goes only to " +
                 "the methods that read it",
             AllowMultipleArgumentsPerToken = false,
         };
+        var command = new Command(mode, $"Benchmark the {what}.");
+        options.AddTo(command);
+        command.Add(json);
+        if (mode == "pretrain") command.Add(set);
+        command.SetAction(parse => Run(options.Bind(parse) with { Settings = Settings(parse.GetValue(set)) }, parse.GetValue(json)));
+        return command;
+    }
+
+    private static Dictionary<string, string> Settings(string[]? pairs) => (pairs ?? []).Select(kv => kv.Split('=', 2)).ToDictionary(
+        kv => kv.Length == 2 ? kv[0].Trim() : throw new Livt.LivtException($"--set {kv[0]}: expected KEY=VALUE"), kv => kv[1].Trim());
+
+    private static int Run(BenchOptions o, string? json)
+    {
+        if (o.Method.Contains(','))
+        {
+            var comparison = PretrainComparison.Run(o, Console.Error.WriteLine);
+            Write(JsonSerializer.Serialize(comparison, JsonOptions), json);
+            return 0;
+        }
+        // Under mpirun/srun every process joins the job and trains data-parallel; only rank 0 reports.
+        using var processes = Processes.Join(o.Device, Livt.Distributed.DistributedOptions.DefaultTimeout.TotalSeconds);
+        var result = BenchmarkRunner.Run(o, line => { if (processes.Shows) Console.Error.WriteLine(line); }, processes.Parallel);
+        if (!processes.Shows) return 0;
+        if (result.Processes > 1)
+            Console.Error.WriteLine($"{result.Processes} processes ({result.Backend}): {result.JobImagesPerSecond:F1} images/s for the job; " +
+                $"all-reduce {result.Breakdown!.AllReduceMs:F1} ms per step ({result.AllReduceShare:P1} of the step)");
+        Write(JsonSerializer.Serialize(result, JsonOptions), json);
+        return 0;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new()

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Livt.Benchmarking;
 using Livt.Cli;
 using Livt.Decoupling;
 using Livt.Inference;
@@ -29,6 +30,26 @@ public class RecordOptionsTests
         Assert.Equal(new EvaluateOptions { Checkpoint = "m" }, Bind<EvaluateOptions>().Options with { Checkpoint = "m" });
         Assert.Equal(new PredictOptions(), Bind<PredictOptions>().Options);
         Assert.Equal(new ExportOptions { Onnx = "m.onnx" }, Bind<ExportOptions>("--onnx", "m.onnx").Options);
+    }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("pretrain")]
+    [InlineData("infer")]
+    [InlineData("data")]
+    public void ABenchModeOffersItsOwnFlagsWithItsOwnDefaults(string mode)
+    {
+        var options = new RecordOptions<BenchOptions>(BenchOptions.ForMode(mode), s => BenchOptions.Offers(mode, s.Key));
+        var command = new RootCommand();
+        options.AddTo(command);
+        var flags = options.All.Select(o => o.Setting.Flag).ToArray();
+        Assert.Equal(mode == "infer", flags.Contains("--engine"));
+        Assert.Equal(mode == "pretrain", flags.Contains("--method"));
+        var nothing = options.Bind(command.Parse([]));
+        Assert.Equal(BenchOptions.ForMode(mode) with { Settings = nothing.Settings }, nothing);
+        Assert.Equal(mode == "data" ? "fashion-mnist-lt" : "synthetic", nothing.Source);
+        var given = options.Bind(command.Parse(["--batch-size", "64", "--image-size", "32", "--source", "imagefolder-224", "--threads", "1"]));
+        Assert.Equal((mode, 64, 32, "imagefolder-224", 1, 200), (given.Mode, given.BatchSize, given.ImageSize, given.Source, given.Threads, given.Steps));
     }
 
     [Fact]
