@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Livt.Decoupling;
+using Livt.Distributed;
 using Livt.Engine;
 using Spectre.Console;
 
@@ -20,6 +21,10 @@ internal static class RetrainHeadCommands
         options.AddTo(command);
         command.SetAction(parse =>
         {
+            // Every process of a job would run the whole stage into the same folder; it is seconds of work on cached features.
+            if (LaunchEnvironment.Detect() is { IsDistributed: true } launch)
+                throw new LivtException($"retrain-head runs in one process (its head trains on features computed once, in seconds); this is " +
+                    $"{launch.Describe()}: start it without mpirun/srun");
             var chosen = options.Bind(parse);
             // A stage's flag given with another stage is refused even where its value reads as the default (--tau auto).
             SecondStages.CheckFlags(SecondStages.Get(chosen.Method), options.Given(parse));
