@@ -11,8 +11,8 @@ namespace Livt.Decoupling;
 /// Trains a classifier head on cached features as the official decoupling code trains its classifier:
 /// SGD with momentum and (L2) weight decay, a cosine learning rate from lr to 0, epochs of
 /// ⌊N / batch⌋ steps whose samples the sampler draws. It runs on the shared <see cref="Trainer"/>
-/// (<see cref="HeadStage"/> over <see cref="FeatureBatches"/>), so a second stage checkpoints every epoch
-/// (and every <see cref="SaveEverySteps"/> steps), stops cleanly on request and resumes where it stopped.
+/// (<see cref="HeadStage"/> over <see cref="FeatureBatches"/>), so a second stage checkpoints every epoch,
+/// stops cleanly on request and resumes where it stopped.
 /// The schedule is set per step (the official code steps <c>CosineAnnealingLR</c> per epoch).
 /// Validation, when given, is scored after every epoch.
 /// </summary>
@@ -25,7 +25,6 @@ internal sealed class HeadTrainer
     public required double Momentum { get; init; }
     public required double WeightDecay { get; init; }
     public required int Seed { get; init; }
-    public int? SaveEverySteps { get; init; }
 
     /// <summary>Where progress goes and when to stop; a second stage trains in one process.</summary>
     public required RunContext Context { get; init; }
@@ -46,7 +45,7 @@ internal sealed class HeadTrainer
         using var optimizer = new Sgd(store, Lr, Momentum);
         var options = new TrainerOptions
         {
-            Epochs = Epochs, BatchSize = BatchSize, DataName = "the training features", Lr = Lr, Seed = Seed, SaveEverySteps = SaveEverySteps,
+            Epochs = Epochs, BatchSize = BatchSize, DataName = "the training features", Lr = Lr, Seed = Seed,
         };
         double lastLoss = new Trainer(options, Folder, new HeadStage(Stage, head, loss, validation, afterStep),
             new FeatureBatches(train, sampler, BatchSize), optimizer, Context).Run();
