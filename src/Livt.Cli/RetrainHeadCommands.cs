@@ -11,8 +11,8 @@ internal static class RetrainHeadCommands
 {
     private const string Help =
         "Second stage on a fine-tuned classifier with its encoder frozen (Kang et al. 2020): cRT, LWS or tau-normalisation; with --keep-head --max-norm, " +
-        "weight balancing's stage 2; on a pretraining run, cRT is a linear probe of its frozen encoder. Features are computed once; writes a run " +
-        "folder with model.safetensors, report.json/.md and plots.";
+        "weight balancing's stage 2; on a pretraining run, cRT is a linear probe of its frozen encoder. Features are computed once (under mpirun/srun " +
+        "shared by the processes); writes a run folder with model.safetensors, report.json/.md and plots.";
 
     public static Command RetrainHead()
     {
@@ -21,19 +21,18 @@ internal static class RetrainHeadCommands
         options.AddTo(command);
         command.SetAction(parse =>
         {
-            // Every process of a job would run the whole stage into the same folder; it is seconds of work on cached features.
-            if (LaunchEnvironment.Detect() is { IsDistributed: true } launch)
-                throw new LivtException($"retrain-head runs in one process (its head trains on features computed once, in seconds); this is " +
-                    $"{launch.Describe()}: start it without mpirun/srun");
             var chosen = options.Bind(parse);
             // A stage's flag given with another stage is refused even where its value reads as the default (--tau auto).
             SecondStages.CheckFlags(SecondStages.Get(chosen.Method), options.Given(parse));
+            using var processes = Processes.Join(chosen.Device, DistributedOptions.DefaultTimeout.TotalSeconds);
             return Interruption.Run(stop =>
             {
-                var result = ConsoleObserver.Run(o => new RetrainHeadRunner(chosen, o, new RunContext { Observer = o, Stop = stop }).Run());
+                var result = processes.Run(o => new RetrainHeadRunner(chosen, o, new RunContext { Observer = o, Stop = stop, Parallel = processes.Parallel })
+                    .Run());
+                if (!processes.Shows) return;
                 AnsiConsole.MarkupLine($"retrain-head finished in {result.Seconds:F0} s; model: [blue]{Markup.Escape(result.ModelPath)}[/]");
                 Summary.Print(result.ReportPath!);
-            }, null, shows: true);
+            }, null, processes.Shows);
         });
         return command;
     }

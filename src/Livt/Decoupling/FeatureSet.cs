@@ -1,5 +1,6 @@
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Distributed;
 using Livt.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,10 +29,15 @@ public sealed class FeatureSet : IDisposable
     /// <summary>Number of images N.</summary>
     public int Count => (int)Labels.shape[0];
 
-    /// <summary>Runs <paramref name="model"/>'s encoder over <paramref name="data"/> in dataset order.</summary>
+    /// <summary>Runs <paramref name="model"/>'s encoder over <paramref name="data"/> in dataset order. Under a
+    /// <paramref name="group"/> of several processes each runs its share of the batches (as <see cref="Inference.Evaluator"/>
+    /// does) and every process gets all the features, each computed exactly as one process computes it; every
+    /// process of the group must call this alike.</summary>
     public static FeatureSet Extract(LinearHeadClassifier model, IImageDataset data, IImageTransform transform,
-        Device device, int batchSize, int workers)
+        Device device, int batchSize, int workers, IProcessGroup? group = null)
     {
+        if (data.Count == 0) throw new LivtException("cannot compute features of an empty dataset");
+        bool sharded = group is { WorldSize: > 1 };
         bool wasTraining = model.training;
         model.eval();
         var features = new List<Tensor>();
@@ -39,6 +45,7 @@ public sealed class FeatureSet : IDisposable
         var loader = new DataLoader(data, transform, new LoaderOptions
         {
             BatchSize = batchSize, Shuffle = false, DropLast = false, Workers = workers,
+            Sampler = sharded ? new BatchShardSampler(data.Count, batchSize, group!.Rank, group.WorldSize) : null,
         });
         try
         {
@@ -50,8 +57,14 @@ public sealed class FeatureSet : IDisposable
                         features.Add(model.ForwardFeatures(batch.Images.to(device)).DetachFromDisposeScope());
                         labels.Add(batch.Labels.to(device).clone().DetachFromDisposeScope());
                     }
-            if (features.Count == 0) throw new LivtException("cannot compute features of an empty dataset");
-            return new FeatureSet(torch.cat(features, 0).DetachFromDisposeScope(), torch.cat(labels, 0).DetachFromDisposeScope());
+            using var scope = torch.NewDisposeScope();
+            // A process whose share is empty still joins the gather, with no rows of the encoder's width.
+            var mine = features.Count > 0 ? torch.cat(features, 0) : torch.zeros(0, model.Head.weight!.shape[1], device: device);
+            var mineLabels = labels.Count > 0 ? torch.cat(labels, 0) : torch.zeros(0, ScalarType.Int64, device: device);
+            return sharded
+                ? new FeatureSet(BatchShardGather.Gather(mine, data.Count, batchSize, group!).DetachFromDisposeScope(),
+                    BatchShardGather.Gather(mineLabels, data.Count, batchSize, group!).DetachFromDisposeScope())
+                : new FeatureSet(mine.DetachFromDisposeScope(), mineLabels.DetachFromDisposeScope());
         }
         finally
         {

@@ -26,7 +26,7 @@ internal sealed class HeadTrainer
     public required double WeightDecay { get; init; }
     public required int Seed { get; init; }
 
-    /// <summary>Where progress goes and when to stop; a second stage trains in one process.</summary>
+    /// <summary>Where progress goes, when to stop, and the processes, each of which trains on all the features.</summary>
     public required RunContext Context { get; init; }
 
     /// <summary>The run folder its log and checkpoints go to.</summary>

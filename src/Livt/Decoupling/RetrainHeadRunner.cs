@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Livt.Augmentation;
 using Livt.Data;
+using Livt.Distributed;
 using Livt.Engine;
 using Livt.Evaluation;
 using Livt.Inference;
@@ -25,24 +26,29 @@ namespace Livt.Decoupling;
 /// report.md and plots. Anything chosen post hoc is chosen on a validation split carved from the
 /// training set, and the test split is read only after the new head is final. Given a pretraining run's
 /// encoder instead (<c>livt pretrain</c>, any method), cRT is a linear probe: a new class-balanced linear head
-/// on the frozen cls-token features (<see cref="ModelCheckpoint.LoadProbe"/>).
+/// on the frozen cls-token features (<see cref="ModelCheckpoint.LoadProbe"/>). Under a launcher the processes
+/// share the feature extraction, the costly part, as evaluation is shared; each then trains the head on all
+/// the features alike (<see cref="ReplicatedParallel"/>), so the result is the single-process one, and the first
+/// process writes.
 /// </summary>
 public sealed class RetrainHeadRunner
 {
     private readonly RetrainHeadOptions _options;
     private readonly SecondStage _method;
     private readonly RunContext _context;
+    private readonly IProcessGroup _group;
     private readonly ITrainingObserver _observer;
     private readonly Device _device;
 
-    /// <summary>Checks <paramref name="options"/> and prepares the run. Of <paramref name="context"/> it
-    /// takes the observer and the stop token: a second stage trains in one process, on features computed once.</summary>
+    /// <summary>Checks <paramref name="options"/> and prepares the run. Of <paramref name="context"/> it takes the
+    /// observer, the stop token and the processes' group, which shares the feature extraction.</summary>
     public RetrainHeadRunner(RetrainHeadOptions options, ITrainingObserver? observer = null, RunContext? context = null)
     {
         _options = options.WithSamplerWord();
+        _group = context?.Parallel.Group ?? SingleProcess.Instance;
         _context = (context ?? new RunContext()) with
         {
-            Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance, Parallel = SingleProcessParallel.Instance,
+            Observer = observer ?? context?.Observer ?? NullTrainingObserver.Instance, Parallel = new ReplicatedParallel(_group),
         };
         _observer = _context.Observer;
         _method = SecondStages.Get(options.Method);
@@ -110,18 +116,18 @@ public sealed class RetrainHeadRunner
         var (train, val) = source.Split(data.Train, valFraction, _options.ValList);
         var counts = DatasetStats.ClassCounts(train);
 
-        WriteConfig(modelPath, source, valFraction);
+        using var folder = new RunFolder(RunDir, _context.Parallel);
+        WriteConfig(folder, modelPath, source, valFraction);
 
         var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
         _observer.Message($"Features of {train.Count} training images{(val is null ? "" : $" and {val.Count} validation images")} " +
                           $"from the frozen encoder of {modelPath}");
-        using var trainFeatures = FeatureSet.Extract(model, train, transform, _device, _options.EvalBatchSize, _options.Workers);
-        using var valFeatures = val is null ? null : FeatureSet.Extract(model, val, transform, _device, _options.EvalBatchSize, _options.Workers);
+        using var trainFeatures = FeatureSet.Extract(model, train, transform, _device, _options.EvalBatchSize, _options.Workers, _group);
+        using var valFeatures = val is null ? null : FeatureSet.Extract(model, val, transform, _device, _options.EvalBatchSize, _options.Workers, _group);
         var validation = val is null ? null : FineTunedData.Describe(val, valFraction, _options.ValList);
 
         var headWeight = model.Head.weight!;
         var headBias = model.Head.bias!;
-        using var folder = new RunFolder(RunDir, _context.Parallel);
         var (weight, bias, tuned, finalLoss, description) = _method.Fit(new HeadFitInputs(headWeight, headBias, trainFeatures, valFeatures,
             validation, counts, meta.Seed, _options, _device, _observer, Trainer(folder, meta.Seed), () => CreateLoss(counts),
             () => Sampler(trainFeatures, meta.Seed)));
@@ -142,7 +148,7 @@ public sealed class RetrainHeadRunner
             int epochs = trained ? Epochs : 0;
             string start = probe ? $"linear probe of the frozen {meta.Pretraining ?? "MGP"} encoder (cls token)" : meta.Loss ?? "?";
             var info = new ReportInfo(Stage, $"{start} + {description}", meta.Model.Summary, data.Name, epochs, clock.Elapsed.TotalSeconds,
-                meta.Imbalance, meta.Seed, null, Tuned: tuned);
+                meta.Imbalance, meta.Seed, null, Tuned: tuned, Processes: _group.WorldSize, Backend: _group.Backend);
             var report = folder.Write(dir => Reports.Write(dir, result, info, trained ? folder.Log?.Path : null));
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
@@ -197,7 +203,7 @@ public sealed class RetrainHeadRunner
         long[] counts, IReadOnlyList<string> classNames)
     {
         _observer.Message($"Evaluating on the {test.Count}-image test split");
-        using var testFeatures = FeatureSet.Extract(model, test, transform, _device, _options.EvalBatchSize, _options.Workers);
+        using var testFeatures = FeatureSet.Extract(model, test, transform, _device, _options.EvalBatchSize, _options.Workers, _group);
         var metrics = new MetricsAccumulator(test.NumClasses);
         using (torch.NewDisposeScope())
             metrics.Add(nn.functional.linear(testFeatures.Features, weight, bias), testFeatures.Labels);
@@ -206,16 +212,15 @@ public sealed class RetrainHeadRunner
 
     /// <summary>config.json: the resolved options, plus the data keys of a fine-tuning config
     /// (<see cref="FineTunedData.Of"/>) so that evaluate or another second stage finds the same data.</summary>
-    private void WriteConfig(string modelPath, FineTunedData source, double valFraction)
+    private void WriteConfig(RunFolder folder, string modelPath, FineTunedData source, double valFraction)
     {
-        Directory.CreateDirectory(RunDir);
         var config = JsonSerializer.SerializeToNode(_options with
         {
             Init = modelPath, Method = _method.Name, Out = RunDir, Epochs = _method.Trains ? Epochs : null,
             Loss = LongTailMethods.Find(_options.Loss)?.Name ?? _options.Loss,
         }, ConfigJson)!.AsObject();
         foreach (var (key, value) in source.ToRunData(valFraction).ToJson()) config[key] = value?.DeepClone();
-        AtomicFile.WriteText(Path.Combine(RunDir, "config.json"), config.ToJsonString(ConfigJson));
+        folder.Write("config.json", path => AtomicFile.WriteText(path, config.ToJsonString(ConfigJson)));
     }
 
     private HeadTrainer Trainer(RunFolder folder, int seed) => new()

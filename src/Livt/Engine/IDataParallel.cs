@@ -11,17 +11,17 @@ namespace Livt.Engine;
 /// once per optimizer step (not on accumulation micro-steps), every epoch's sample order is cut into
 /// this process's shard, and only the first process writes files (through <see cref="RunFolder"/>).
 /// <see cref="SingleProcessParallel"/> is the one-process case, <see cref="ProcessGroupParallel"/> the
-/// multi-process one.
+/// multi-process one, <see cref="ReplicatedParallel"/> several processes that each train on all the data.
 /// </summary>
 public interface IDataParallel
 {
     /// <summary>The processes' group, for collectives beyond these calls (sharded evaluation, agreement checks).</summary>
     IProcessGroup Group { get; }
 
-    /// <summary>This process's index, 0 … <see cref="WorldSize"/> − 1.</summary>
+    /// <summary>This process's index among those that split the data, 0 … <see cref="WorldSize"/> − 1.</summary>
     int Rank { get; }
 
-    /// <summary>The number of processes training the model.</summary>
+    /// <summary>The number of processes that split the data (1 where each trains on all of it, <see cref="ReplicatedParallel"/>).</summary>
     int WorldSize { get; }
 
     /// <summary>True for the one process that writes configs, logs, checkpoints and reports.</summary>

@@ -189,8 +189,10 @@ public sealed class Trainer
     /// <summary>Whether any process was asked to stop; all processes agree, so they stop at the same step.</summary>
     private bool StopRequested()
     {
-        double local = _context.Stop.IsCancellationRequested ? 1 : 0;
-        return (Parallel.WorldSize == 1 ? local : Parallel.Sum(local)) > 0;
+        if (Parallel.Group.WorldSize == 1) return _context.Stop.IsCancellationRequested;
+        using var votes = torch.tensor(new[] { _context.Stop.IsCancellationRequested ? 1.0 : 0.0 });
+        Parallel.Group.AllReduce(votes);
+        return votes.item<double>() > 0;
     }
 
     /// <summary>
@@ -204,11 +206,11 @@ public sealed class Trainer
             throw new LivtException($"--resume {_folder.Path}: the run was trained by {resumed.WorldSize} process(es), this job has {Parallel.WorldSize}: " +
                 $"the global batch (--batch-size x --accum-iter x processes), the learning rate and each process's data would change; resume with " +
                     $"{resumed.WorldSize}");
-        if (Parallel.WorldSize == 1) return;
+        if (Parallel.Group.WorldSize == 1) return;
         using var mine = torch.tensor(new long[] { resumed is null ? -1 : resumed.Epoch, resumed?.Step ?? 0 });
         using var all = Parallel.Group.AllGather(mine);
         var points = all.data<long>().ToArray();
-        var seen = Enumerable.Range(0, Parallel.WorldSize)
+        var seen = Enumerable.Range(0, Parallel.Group.WorldSize)
             .Select(r => points[2 * r] < 0 ? "no checkpoint" : $"epoch {points[2 * r]} step {points[2 * r + 1]}").ToArray();
         if (seen.Distinct().Count() > 1)
             throw new LivtException($"{_folder.Path}: the processes found different checkpoints " +

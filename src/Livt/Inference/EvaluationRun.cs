@@ -81,9 +81,10 @@ public static class EvaluationRun
                     AggregationOptions.Views(data.Name, meta.Model.ImageSize, meta.Mean, meta.Std), resolved, dev, batchSize, workers,
                     choice, meta.ClassNames);
             }
-            if (group is { IsFirst: false }) return (result, null);
-            var info = Info(meta, data.Name, clock.Elapsed.TotalSeconds, testPrior, tuned, choice, group);
-            var report = Reports.Write(options.ReportFolder(), result, info, null, splitMetrics, splitSeed);
+            // Every process holds every logit by now; the first writes the report.
+            using var folder = new RunFolder(options.ReportFolder(), new ReplicatedParallel(group ?? SingleProcess.Instance));
+            var report = folder.Write(dir => Reports.Write(dir, result, Info(meta, data.Name, clock.Elapsed.TotalSeconds, testPrior, tuned, choice, group),
+                null, splitMetrics, splitSeed));
             return (result, report);
         }
     }

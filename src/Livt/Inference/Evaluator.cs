@@ -67,30 +67,12 @@ public static class Evaluator
         return sharded ? acc.Select(a => Gather(a, data.Count, batchSize, group!)).ToArray() : acc;
     }
 
-    /// <summary>Every process's logits, padded to the longest shard, all-gathered and put back in
-    /// dataset order: batch b is the (b / world)-th batch of rank b mod world.</summary>
+    /// <summary>Every process's logits and labels, gathered in dataset order (<see cref="BatchShardGather"/>).</summary>
     private static MetricsAccumulator Gather(MetricsAccumulator local, int count, int batchSize, IProcessGroup group)
     {
         using var scope = torch.NewDisposeScope();
-        int world = group.WorldSize, classes = local.NumClasses;
-        int batches = (count + batchSize - 1) / batchSize;
-        long rows = (long)((batches + world - 1) / world) * batchSize; // rank 0's shard, the longest, rounded up
-        var logits = torch.zeros(rows, classes);
-        var labels = torch.zeros(rows, ScalarType.Int64);
-        if (local.Count > 0)
-        {
-            logits.narrow(0, 0, local.Count).copy_(local.Logits);
-            labels.narrow(0, 0, local.Count).copy_(local.Labels);
-        }
-        var allLogits = group.AllGather(logits);
-        var allLabels = group.AllGather(labels);
-        var result = new MetricsAccumulator(classes);
-        for (int b = 0; b < batches; b++)
-        {
-            long start = (b % world) * rows + (long)(b / world) * batchSize;
-            long size = Math.Min(batchSize, count - (long)b * batchSize);
-            result.Add(allLogits.narrow(0, start, size), allLabels.narrow(0, start, size));
-        }
+        var result = new MetricsAccumulator(local.NumClasses);
+        result.Add(BatchShardGather.Gather(local.Logits, count, batchSize, group), BatchShardGather.Gather(local.Labels, count, batchSize, group));
         return result;
     }
 

@@ -51,7 +51,7 @@ public static class QuickStart
 
     /// <summary>Runs the three stages from the two training stages' resolved configs (<see cref="Configs"/>);
     /// the result is the cRT stage's (the fine-tuning stage's report stays in its own folder). Under several
-    /// processes only the writer runs the cRT stage, which is seconds of work on cached features.</summary>
+    /// processes each stage runs on all of them.</summary>
     public static RunResult Run((TrainConfig Pretrain, TrainConfig Finetune) configs, RunContext? context = null)
     {
         context ??= new RunContext();
@@ -61,7 +61,6 @@ public static class QuickStart
         else
             new PretrainRunner(configs.Pretrain, context: context).Run();
         var finetune = new FinetuneRunner(configs.Finetune, context: context).Run();
-        if (!context.Parallel.IsWriter) return finetune;
         var ft = configs.Finetune;
         if (LongTailMethods.Find(ft.Loss)?.RetrainHeadRefusal is { } why)
         {

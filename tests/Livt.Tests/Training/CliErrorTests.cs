@@ -33,15 +33,6 @@ public class CliErrorTests
     }
 
     [Fact]
-    public void RetrainHeadUnderALauncherIsRefused()
-    {
-        var (code, _, stderr) = Livt(new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2", ["OMPI_COMM_WORLD_RANK"] = "1" },
-            "retrain-head", "--init", "/nonexistent/run", "--method", "crt");
-        Assert.Equal(1, code);
-        Assert.StartsWith("error: retrain-head runs in one process", stderr);
-    }
-
-    [Fact]
     public void MissingInitFile() =>
         AssertClearError(["finetune", "--init", "/nonexistent/mgp.safetensors", "--out", TinyRuns.TempDir()], "/nonexistent/mgp.safetensors");
 
