@@ -63,7 +63,7 @@ public static class OfficialFlags
         new("--img-size", "timm", "--input-size", "input size in pixels"),
         new("--initial-checkpoint", "timm", "--init", "the checkpoint to fine-tune from"),
         new("--grad-accum-steps", "timm", "--accum-iter", "gradient accumulation steps"),
-        new("--opt", "timm", "", "livt trains with AdamW") { OnlyValue = "adamw" },
+        new("--opt", "timm", "--optimizer", "the optimizer: adamw or sgd"),
         new("--sched", "timm", "", "livt's schedule is linear warm-up then half-cycle cosine") { OnlyValue = "cosine" },
         new("--num-classes", "timm", null, Classes),
         new("--pretrained", "timm", null, "livt downloads no weights: give the checkpoint file with --init"),

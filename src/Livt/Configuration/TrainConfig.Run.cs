@@ -83,4 +83,15 @@ public sealed partial record TrainConfig
 
     /// <summary>The learning rate actually used (the official rule: blr × global effective batch / 256).</summary>
     public double ResolvedLr(int worldSize = 1) => Lr ?? Livt.Optimization.LrSchedule.FromBase(Blr, EffectiveBatch(worldSize));
+
+    /// <summary>The run's optimizer (<see cref="Optimizer"/>) over <paramref name="store"/> at <paramref name="lr"/>; the
+    /// store's groups carry the weight decay and the layer-wise lr scales.</summary>
+    public Livt.Optimization.FlatOptimizer CreateOptimizer(Livt.Optimization.ParameterStore store, double lr) => Optimizer switch
+    {
+        Livt.Optimization.OptimizerKind.Sgd => new Livt.Optimization.Sgd(store, lr, Momentum ?? DefaultMomentum),
+        _ => new Livt.Optimization.AdamW(store, lr, Beta1, Beta2),
+    };
+
+    /// <summary>SGD's momentum when --momentum is not given: the official recipes' 0.9.</summary>
+    public const double DefaultMomentum = 0.9;
 }

@@ -1,5 +1,6 @@
 using Livt.Data;
 using Livt.Models;
+using Livt.Optimization;
 
 namespace Livt.Configuration;
 
@@ -120,13 +121,19 @@ public sealed partial record TrainConfig
     [Setting("Learning rate at the end of the cosine")]
     public double MinLr { get; init; } = 1e-6;
 
-    [Setting("AdamW weight decay")]
+    [Setting("Optimizer: adamw (LiVT, MAE) or sgd (with momentum, as torch.optim.SGD: the official recipes of the contrastive methods and CNNs)")]
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adamw;
+
+    [Setting("Weight decay (AdamW: decoupled; SGD: L2, added to the gradient)")]
     public double WeightDecay { get; init; } = 0.05;
+
+    [Setting("SGD momentum (default 0.9; --optimizer sgd only)")]
+    public double? Momentum { get; init; }
 
     [Setting("Layer-wise learning-rate decay (fine-tuning)")]
     public double LayerDecay { get; init; } = 0.75;
 
-    [Setting("AdamW beta1")]
+    [Setting("AdamW beta1 (SGD reads neither beta)")]
     public double Beta1 { get; init; } = 0.9;
 
     [Setting("AdamW beta2 (MGP 0.95, BFT 0.99 in the paper)")]

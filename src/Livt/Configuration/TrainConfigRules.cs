@@ -67,6 +67,8 @@ public static class TrainConfigRules
             $"--precision {config.Precision}: expected {string.Join(", ", PrecisionPolicy.Values)}");
         Require(config.PrecisionUsed is null or "fp32" or "bf16", $"precision_used {config.PrecisionUsed}: expected fp32 or bf16");
         TrainingDevice.Parse(config.Device);
+        Require(config.Momentum is null || config.Optimizer == OptimizerKind.Sgd, $"--momentum {config.Momentum}: SGD's; this run's --optimizer is adamw");
+        Require(config.Momentum is null or (>= 0 and < 1), $"--momentum {config.Momentum}: must be in [0, 1)");
         _ = new LrSchedule(config.ResolvedLr(), config.MinLr, config.WarmupEpochs, config.Epochs);
     }
 

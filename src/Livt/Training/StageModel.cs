@@ -14,7 +14,7 @@ namespace Livt.Training;
 /// What a training stage trains, built from the run's config the one way the runners and <c>livt bench</c>
 /// share, so the bench times the step a run takes: the fp32 model initialised from the run's seed and moved
 /// to the device, its bf16 working copy when the run computes in bf16, the parameter groups (layer-wise
-/// decay for BFT, weight decay for MGP) laid out in a parameter store, and AdamW over it at the resolved learning rate.
+/// decay for BFT, weight decay for MGP) laid out in a parameter store, and the run's optimizer over it at the resolved learning rate.
 /// </summary>
 internal sealed class StageModel<TModel> : IDisposable where TModel : nn.Module
 {
@@ -27,7 +27,7 @@ internal sealed class StageModel<TModel> : IDisposable where TModel : nn.Module
     /// <summary>The bf16 working copy, or null in fp32.</summary>
     public MixedPrecision? Precision { get; }
 
-    /// <summary>AdamW over the model's parameter store.</summary>
+    /// <summary>The run's optimizer (AdamW or SGD) over the model's parameter store.</summary>
     public FlatOptimizer Optimizer { get; }
 
     public void Dispose()
@@ -95,7 +95,7 @@ internal static class StageModel
         PrecisionChoice precision, Device device, int worldSize) where T : nn.Module
     {
         var store = ParameterStore.Create(groups, MixedPrecision.StoreOrder(model));
-        var optimizer = new AdamW(store, config.ResolvedLr(worldSize), config.Beta1, config.Beta2);
+        var optimizer = config.CreateOptimizer(store, config.ResolvedLr(worldSize));
         return new StageModel<T>(model, MixedPrecision.For(precision, model, store, create, device), optimizer);
     }
 }

@@ -37,6 +37,13 @@ public class CliErrorTests
         AssertClearError(["finetune", "--init", "/nonexistent/mgp.safetensors", "--out", TinyRuns.TempDir()], "/nonexistent/mgp.safetensors");
 
     [Fact]
+    public void MomentumWithAdamwIsRefused() =>
+        AssertClearError(["finetune", "--momentum", "0.9", "--out", TinyRuns.TempDir()], "--momentum 0.9: SGD's; this run's --optimizer is adamw");
+
+    [Fact]
+    public void UnknownOptimizer() => AssertClearError(["finetune", "--optimizer", "lamb", "--out", TinyRuns.TempDir()], "lamb");
+
+    [Fact]
     public void UnknownLoss() => AssertClearError(["finetune", "--loss", "hinge", "--out", TinyRuns.TempDir()], "hinge");
 
     [Fact]

@@ -61,7 +61,7 @@ internal sealed class ContrastiveRunner(TrainConfig config, RunContext context, 
             ContrastiveVisionTransformer.EncoderName);
         double lr = config.ResolvedLr(context.Parallel.WorldSize);
         using var store = ParameterStore.Create(groups);
-        using var optimizer = new AdamW(store, lr, config.Beta1, config.Beta2);
+        using var optimizer = config.CreateOptimizer(store, lr);
         var views = method.Views(modelConfig.ImageSize, mean, std);
         var loader = RunSetup.TrainLoader(config, train, views, context);
         var evalTransform = TransformPipelines.Eval(modelConfig.ImageSize, mean, std, config.CropPct);

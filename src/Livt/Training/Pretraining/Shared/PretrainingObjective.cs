@@ -7,7 +7,7 @@ namespace Livt.Training.Pretraining.Shared;
 
 /// <summary>
 /// The parts every objective holds, built as a run's stage parts are (<see cref="StageModel{TModel}"/>): the fp32
-/// module on its device, its trainable parameters in a store grouped by the method's weight-decay rule, AdamW
+/// module on its device, its trainable parameters in a store grouped by the method's weight-decay rule, the run's optimizer
 /// over it at the run's learning rate, and the bf16 working copy when the run computes in bf16. A method adds its loss and its export.
 /// </summary>
 internal abstract class PretrainingObjective<TModule> : IPretrainingObjective where TModule : nn.Module
@@ -23,7 +23,7 @@ internal abstract class PretrainingObjective<TModule> : IPretrainingObjective wh
     protected PretrainingObjective(PretrainingSetup setup, TModule model, Func<TModule> create, IReadOnlyList<ParamGroupSpec> groups)
     {
         var store = ParameterStore.Create(groups, MixedPrecision.StoreOrder(model));
-        var optimizer = new Optimization.AdamW(store, setup.Config.ResolvedLr(setup.Parallel.WorldSize), setup.Config.Beta1, setup.Config.Beta2);
+        var optimizer = setup.Config.CreateOptimizer(store, setup.Config.ResolvedLr(setup.Parallel.WorldSize));
         _parts = new StageModel<TModule>(model, MixedPrecision.For(setup.Precision, model, store, create, setup.Device), optimizer);
     }
 
