@@ -25,6 +25,7 @@ internal sealed class HeadTrainer
     public required double Momentum { get; init; }
     public required double WeightDecay { get; init; }
     public required int Seed { get; init; }
+    public int? SaveEverySteps { get; init; }
 
     /// <summary>Where progress goes, when to stop, and the processes, each of which trains on all the features.</summary>
     public required RunContext Context { get; init; }
@@ -45,7 +46,7 @@ internal sealed class HeadTrainer
         using var optimizer = new Sgd(store, Lr, Momentum);
         var options = new TrainerOptions
         {
-            Epochs = Epochs, BatchSize = BatchSize, DataName = "the training features", Lr = Lr, Seed = Seed,
+            Epochs = Epochs, BatchSize = BatchSize, DataName = "the training features", Lr = Lr, Seed = Seed, SaveEverySteps = SaveEverySteps,
         };
         double lastLoss = new Trainer(options, Folder, new HeadStage(Stage, head, loss, validation, afterStep),
             new FeatureBatches(train, sampler, BatchSize), optimizer, Context).Run();

@@ -35,6 +35,9 @@ public sealed record RetrainHeadOptions
     /// <summary>SGD momentum.</summary>
     [Setting("crt/lws: SGD momentum")]
     public double Momentum { get; init; } = 0.9;
+    /// <summary>Also checkpoint every this many optimizer steps within an epoch; null: at epoch ends only.</summary>
+    [Setting("crt/lws: also write a resumable checkpoint every N steps within an epoch (the last two are kept)")]
+    public int? SaveEverySteps { get; init; }
     /// <summary>Loss of cRT / LWS, one of the hard-label losses of <see cref="Livt.Methods.LossFactory"/>.</summary>
     [Setting("crt/lws: loss (ce, cb-ce, bal-ce, ...; see finetune --loss)")]
     public string Loss { get; init; } = "ce";

@@ -78,6 +78,7 @@ public sealed class RetrainHeadRunner
             if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) throw new LivtException($"--weight-decay {o.WeightDecay}: must be a " +
                 "finite number ≥ 0");
             if (o.Momentum is < 0 or >= 1) throw new LivtException($"--momentum {o.Momentum}: must be in [0, 1)");
+            if (o.SaveEverySteps < 1) throw new LivtException($"--save-every-steps {o.SaveEverySteps}: must be at least 1");
             if (LongTailMethods.Find(o.Loss) is not LossMethod)
                 throw new LivtException($"--loss {o.Loss}: unknown loss (known: {string.Join(", ", LossFactory.Names)})");
             if (o.Sampler is not ("class-balanced" or "instance"))
@@ -226,7 +227,7 @@ public sealed class RetrainHeadRunner
     private HeadTrainer Trainer(RunFolder folder, int seed) => new()
     {
         Stage = _method.Name, Epochs = Epochs, BatchSize = _options.BatchSize, Lr = _options.Lr, Momentum = _options.Momentum,
-        WeightDecay = _options.WeightDecay, Seed = seed, Context = _context, Folder = folder,
+        WeightDecay = _options.WeightDecay, Seed = seed, SaveEverySteps = _options.SaveEverySteps, Context = _context, Folder = folder,
     };
 
     private LongTailLoss CreateLoss(long[] counts) => LossFactory.Create(_options.Loss, counts);

@@ -73,6 +73,21 @@ public sealed class RetrainHeadTests(SliceRun slice) : IClassFixture<SliceRun>
             Assert.True(TensorAssert.BitEqual(tensor, b.Tensors[name]), $"{name} differs after resuming");
     }
 
+    [Fact]
+    public void AKilledSecondStageResumesFromItsMidEpochCheckpoint()
+    {
+        var whole = new RetrainHeadRunner(Options("crt", "crt-steps-whole") with { Epochs = 3 }).Run();
+        var cut = Options("crt", "crt-steps-cut") with { Epochs = 3, SaveEverySteps = 1 };
+        Assert.Throws<OperationCanceledException>(() => new RetrainHeadRunner(cut, new ResumeTests.KillAt(epoch: 1, step: 2)).Run());
+        var resumed = new StopAfterEpoch(int.MaxValue, new CancellationTokenSource());
+        var result = new RetrainHeadRunner(cut, resumed).Run();
+        Assert.Contains(resumed.Messages, m => m.StartsWith("Resuming crt at epoch 2, step ", StringComparison.Ordinal));
+        using var a = SafeTensors.Read(whole.ModelPath);
+        using var b = SafeTensors.Read(result.ModelPath);
+        foreach (var (name, tensor) in a.Tensors)
+            Assert.True(TensorAssert.BitEqual(tensor, b.Tensors[name]), $"{name} differs after resuming mid-epoch");
+    }
+
     /// <summary>Asks the run to stop once epoch <c>epoch</c> (1-based) has completed; keeps the messages.</summary>
     private sealed class StopAfterEpoch(int epoch, CancellationTokenSource stop) : ITrainingObserver
     {
