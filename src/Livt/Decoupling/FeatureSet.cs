@@ -1,7 +1,9 @@
 using Livt.Augmentation;
 using Livt.Data;
 using Livt.Distributed;
+using Livt.Engine;
 using Livt.Models;
+using Livt.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,17 +31,21 @@ public sealed class FeatureSet : IDisposable
     /// <summary>Number of images N.</summary>
     public int Count => (int)Labels.shape[0];
 
-    /// <summary>Runs <paramref name="model"/>'s encoder over <paramref name="data"/> in dataset order. Under a
+    /// <summary>Runs <paramref name="model"/>'s encoder over <paramref name="data"/> in dataset order, in bf16 (a bf16
+    /// copy of the model, LayerNorm and softmax in fp32, features returned as fp32) when <paramref name="precision"/> says so. Under a
     /// <paramref name="group"/> of several processes each runs its share of the batches (as <see cref="Inference.Evaluator"/>
     /// does) and every process gets all the features, each computed exactly as one process computes it; every
     /// process of the group must call this alike.</summary>
     public static FeatureSet Extract(LinearHeadClassifier model, IImageDataset data, IImageTransform transform,
-        Device device, int batchSize, int workers, IProcessGroup? group = null)
+        Device device, int batchSize, int workers, PrecisionChoice? precision = null, IProcessGroup? group = null)
     {
         if (data.Count == 0) throw new LivtException("cannot compute features of an empty dataset");
         bool sharded = group is { WorldSize: > 1 };
         bool wasTraining = model.training;
         model.eval();
+        using var bf16 = precision is null ? null : MixedPrecision.For(precision, model, null, model.NewOfSameArchitecture, device);
+        var compute = (LinearHeadClassifier?)bf16?.Work ?? model;
+        compute.eval();
         var features = new List<Tensor>();
         var labels = new List<Tensor>();
         var loader = new DataLoader(data, transform, new LoaderOptions
@@ -54,7 +60,7 @@ public sealed class FeatureSet : IDisposable
                     using (batch)
                     using (torch.NewDisposeScope())
                     {
-                        features.Add(model.ForwardFeatures(batch.Images.to(device)).DetachFromDisposeScope());
+                        features.Add(compute.ForwardFeatures(batch.Images.to(device)).to(ScalarType.Float32).DetachFromDisposeScope());
                         labels.Add(batch.Labels.to(device).clone().DetachFromDisposeScope());
                     }
             using var scope = torch.NewDisposeScope();

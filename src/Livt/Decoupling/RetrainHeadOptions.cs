@@ -87,6 +87,9 @@ public sealed record RetrainHeadOptions
     /// <summary>Batch size of feature extraction and scoring.</summary>
     [Setting("Batch size of feature extraction")]
     public int EvalBatchSize { get; init; } = 256;
+    /// <summary>The precision the encoder computes the features in; the head always trains in fp32.</summary>
+    [Setting("fp32 | bf16 | auto: precision of the feature extraction (auto: bf16 where the device has it natively); the head trains in fp32")]
+    public string Precision { get; init; } = "fp32";
     /// <summary>libtorch intra-op threads; 0 keeps libtorch's default (all cores).</summary>
     [Setting("libtorch threads (default: all cores)")]
     public int Threads { get; init; }

@@ -88,6 +88,7 @@ public sealed class RetrainHeadRunner
         _method.Validate(o);
         if (o.ValFraction is < 0 or >= 1) throw new LivtException($"--val-fraction {o.ValFraction}: must be in [0, 1)");
         if (o.EvalBatchSize < 1) throw new LivtException($"--eval-batch-size {o.EvalBatchSize}: must be at least 1");
+        PrecisionPolicy.Resolve(o.Precision, _device);
     }
 
     /// <summary>Runs the second stage on the data the model was fine-tuned on.</summary>
@@ -121,10 +122,11 @@ public sealed class RetrainHeadRunner
         WriteConfig(folder, modelPath, source, valFraction);
 
         var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
+        var precision = ModelPrecision.For(PrecisionPolicy.Resolve(_options.Precision, _device), model);
         _observer.Message($"Features of {train.Count} training images{(val is null ? "" : $" and {val.Count} validation images")} " +
                           $"from the frozen encoder of {modelPath}");
-        using var trainFeatures = FeatureSet.Extract(model, train, transform, _device, _options.EvalBatchSize, _options.Workers, _group);
-        using var valFeatures = val is null ? null : FeatureSet.Extract(model, val, transform, _device, _options.EvalBatchSize, _options.Workers, _group);
+        using var trainFeatures = Features(model, train, transform, precision);
+        using var valFeatures = val is null ? null : Features(model, val, transform, precision);
         var validation = val is null ? null : FineTunedData.Describe(val, valFraction, _options.ValList);
 
         var headWeight = model.Head.weight!;
@@ -145,11 +147,12 @@ public sealed class RetrainHeadRunner
             folder.Write(ModelCheckpoint.FileName, path => ModelCheckpoint.Save(path, model, Retrained(meta, counts)));
 
             // The head is final: only now is the test split read.
-            var result = Test(model, data.Test, transform, weight, bias, counts, train.ClassNames);
+            var result = Test(model, data.Test, transform, precision, weight, bias, counts, train.ClassNames);
             int epochs = trained ? Epochs : 0;
             string start = probe ? $"linear probe of the frozen {meta.Pretraining ?? "MGP"} encoder (cls token)" : meta.Loss ?? "?";
             var info = new ReportInfo(Stage, $"{start} + {description}", meta.Model.Summary, data.Name, epochs, clock.Elapsed.TotalSeconds,
-                meta.Imbalance, meta.Seed, null, Tuned: tuned, Processes: _group.WorldSize, Backend: _group.Backend);
+                meta.Imbalance, meta.Seed, null, Tuned: tuned, Precision: precision, Processes: _group.WorldSize,
+                Backend: _group.Backend);
             var report = folder.Write(dir => Reports.Write(dir, result, info, trained ? folder.Log?.Path : null));
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
@@ -199,12 +202,16 @@ public sealed class RetrainHeadRunner
         };
     }
 
+    /// <summary>The frozen encoder's features of <paramref name="data"/>, in <paramref name="precision"/>, shared by the processes.</summary>
+    private FeatureSet Features(LinearHeadClassifier model, IImageDataset data, IImageTransform transform, PrecisionChoice precision) =>
+        FeatureSet.Extract(model, data, transform, _device, _options.EvalBatchSize, _options.Workers, precision, _group);
+
     /// <summary>The final head's metrics on the test split, whose features are extracted only now.</summary>
-    private EvaluationResult Test(LinearHeadClassifier model, IImageDataset test, IImageTransform transform, Tensor weight, Tensor bias,
+    private EvaluationResult Test(LinearHeadClassifier model, IImageDataset test, IImageTransform transform, PrecisionChoice precision, Tensor weight, Tensor bias,
         long[] counts, IReadOnlyList<string> classNames)
     {
         _observer.Message($"Evaluating on the {test.Count}-image test split");
-        using var testFeatures = FeatureSet.Extract(model, test, transform, _device, _options.EvalBatchSize, _options.Workers, _group);
+        using var testFeatures = Features(model, test, transform, precision);
         var metrics = new MetricsAccumulator(test.NumClasses);
         using (torch.NewDisposeScope())
             metrics.Add(nn.functional.linear(testFeatures.Features, weight, bias), testFeatures.Labels);

@@ -3,6 +3,7 @@ using Livt.Data;
 using Livt.Decoupling;
 using Livt.Distributed;
 using Livt.Interop;
+using Livt.Runtime;
 using Livt.Tests.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ public sealed class FeatureSetTests(SliceRun slice) : IClassFixture<SliceRun>
         using var alone = FeatureSet.Extract(model, test, transform, CPU, 64, 1);
         var counted = new CountingDataset(test);
         // Rank 1 of 2 computes batches 1 and 3 (64 + 8 images); the stand-in group hands it its own rows as rank 0's too.
-        using var shared = FeatureSet.Extract(model, counted, transform, CPU, 64, 1, new SecondOfTwoSeeingItself());
+        using var shared = FeatureSet.Extract(model, counted, transform, CPU, 64, 1, group: new SecondOfTwoSeeingItself());
         Assert.Equal(72, counted.ImagesRead);
         Assert.Equal(200, shared.Count);
         using var scope = torch.NewDisposeScope();
@@ -34,6 +35,24 @@ public sealed class FeatureSetTests(SliceRun slice) : IClassFixture<SliceRun>
             Assert.True(TensorAssert.BitEqual(alone.Features.narrow(0, from, length), shared.Features.narrow(0, start, length)),
                 $"rows {start}..{start + length} are not the single process's rows {from}..");
         }
+    }
+
+    [Fact]
+    public void Bf16FeaturesAreFp32TensorsCloseToTheFp32Ones()
+    {
+        var (model, meta) = ModelCheckpoint.LoadClassifier(ModelCheckpoint.Resolve(slice.Finetuned), CPU);
+        using var _ = model;
+        var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
+        var test = slice.Load().Test;
+        using var fp32 = FeatureSet.Extract(model, test, transform, CPU, 64, 1);
+        using var bf16 = FeatureSet.Extract(model, test, transform, CPU, 64, 1, PrecisionPolicy.Resolve("bf16", CPU));
+        Assert.Equal(ScalarType.Float32, bf16.Features.dtype);
+        Assert.True(TensorAssert.BitEqual(fp32.Labels, bf16.Labels));
+        using var scope = torch.NewDisposeScope();
+        double scale = fp32.Features.abs().max().item<float>();
+        double worst = (fp32.Features - bf16.Features).abs().max().item<float>();
+        // bf16 keeps 8 bits of mantissa: a few ulps through the blocks, far from equal and far from different.
+        Assert.InRange(worst / scale, 1e-5, 0.1);
     }
 
     private sealed class CountingDataset(IImageDataset inner) : IImageDataset
