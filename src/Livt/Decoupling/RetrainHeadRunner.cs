@@ -100,17 +100,8 @@ public sealed class RetrainHeadRunner
     {
         var clock = Stopwatch.StartNew();
         var modelPath = ModelCheckpoint.Resolve(_options.Init);
-        // A pretraining run's encoder has no trained head: cRT on it is a linear probe of its frozen features.
-        bool probe = ModelCheckpoint.IsPretrained(modelPath);
-        if (probe && !_method.Probes(_options))
-            throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without " +
-                "--keep-head and --max-norm (a linear probe)");
-        var (model, meta) = probe ? ModelCheckpoint.LoadProbe(modelPath, _device) : ModelCheckpoint.LoadClassifier(modelPath, _device);
+        var (model, meta, probe) = Load(modelPath);
         using var _ = model;
-        if (meta.Model is VitConfig { CosineScale: not null } && (_method is not ClassifierRetraining || _options.KeepHead))
-            throw new LivtException($"{modelPath}: its head is a cosine classifier (BCL); --method {_method.Name}" +
-                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its " +
-                                        "features) works");
         var source = FineTunedData.Of(modelPath, meta, _options.DataDir, _options.TrainList, _options.TestList);
         double valFraction = ValFraction(source);
 
@@ -156,6 +147,26 @@ public sealed class RetrainHeadRunner
             var report = folder.Write(dir => Reports.Write(dir, result, info, trained ? folder.Log?.Path : null));
             return new RunResult(Stage, RunDir, outPath, epochs, clock.Elapsed.TotalSeconds, finalLoss, report);
         }
+    }
+
+    /// <summary>The classifier whose head the stage replaces, or, from a pretraining run, its encoder with a new head
+    /// (<paramref name="modelPath"/> is then probed); refuses a stage that cannot use what it holds.</summary>
+    private (LinearHeadClassifier Model, ModelMetadata Meta, bool Probe) Load(string modelPath)
+    {
+        // A pretraining run's encoder has no trained head: cRT on it is a linear probe of its frozen features.
+        bool probe = ModelCheckpoint.IsPretrained(modelPath);
+        if (probe && !_method.Probes(_options))
+            throw new LivtException($"{modelPath}: a pretraining run's encoder has no trained head to keep, rescale or bound: use --method crt without " +
+                "--keep-head and --max-norm (a linear probe)");
+        var (model, meta) = probe ? ModelCheckpoint.LoadProbe(modelPath, _device) : ModelCheckpoint.LoadClassifier(modelPath, _device);
+        if (meta.Model is VitConfig { CosineScale: not null } && (_method is not ClassifierRetraining || _options.KeepHead))
+        {
+            model.Dispose();
+            throw new LivtException($"{modelPath}: its head is a cosine classifier (BCL); --method {_method.Name}" +
+                                    $"{(_options.KeepHead ? " --keep-head" : "")} would use it as a linear one. --method crt (a new linear head on its " +
+                                        "features) works");
+        }
+        return (model, meta, probe);
     }
 
     /// <summary>The fraction of each class held out for validation: --val-fraction, else the fine-tuning run's, else
@@ -207,8 +218,8 @@ public sealed class RetrainHeadRunner
         FeatureSet.Extract(model, data, transform, _device, _options.EvalBatchSize, _options.Workers, precision, _group);
 
     /// <summary>The final head's metrics on the test split, whose features are extracted only now.</summary>
-    private EvaluationResult Test(LinearHeadClassifier model, IImageDataset test, IImageTransform transform, PrecisionChoice precision, Tensor weight, Tensor bias,
-        long[] counts, IReadOnlyList<string> classNames)
+    private EvaluationResult Test(LinearHeadClassifier model, IImageDataset test, IImageTransform transform, PrecisionChoice precision, Tensor weight,
+        Tensor bias, long[] counts, IReadOnlyList<string> classNames)
     {
         _observer.Message($"Evaluating on the {test.Count}-image test split");
         using var testFeatures = Features(model, test, transform, precision);
