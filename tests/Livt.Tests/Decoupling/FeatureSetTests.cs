@@ -3,6 +3,7 @@ using Livt.Data;
 using Livt.Decoupling;
 using Livt.Distributed;
 using Livt.Interop;
+using Livt.Models;
 using Livt.Runtime;
 using Livt.Tests.Models;
 using TorchSharp;
@@ -13,13 +14,18 @@ namespace Livt.Tests.Decoupling;
 /// <summary>The frozen encoder's features, computed by one process or shared by several.</summary>
 public sealed class FeatureSetTests(SliceRun slice) : IClassFixture<SliceRun>
 {
+    /// <summary>The slice's fine-tuned classifier (the caller disposes it), its eval transform and the 200-image test split.</summary>
+    private (LinearHeadClassifier Model, IImageTransform Transform, IImageDataset Test) Slice()
+    {
+        var (model, meta) = ModelCheckpoint.LoadClassifier(ModelCheckpoint.Resolve(slice.Finetuned), CPU);
+        return (model, TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std), slice.Load().Test);
+    }
+
     [Fact]
     public void UnderTwoProcessesEachReadsOnlyItsBatchesAndGetsEveryRowInDatasetOrder()
     {
-        var (model, meta) = ModelCheckpoint.LoadClassifier(ModelCheckpoint.Resolve(slice.Finetuned), CPU);
+        var (model, transform, test) = Slice();
         using var _ = model;
-        var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-        var test = slice.Load().Test;
         Assert.Equal(200, test.Count);
         using var alone = FeatureSet.Extract(model, test, transform, CPU, 64, 1);
         var counted = new CountingDataset(test);
@@ -40,10 +46,8 @@ public sealed class FeatureSetTests(SliceRun slice) : IClassFixture<SliceRun>
     [Fact]
     public void Bf16FeaturesAreFp32TensorsCloseToTheFp32Ones()
     {
-        var (model, meta) = ModelCheckpoint.LoadClassifier(ModelCheckpoint.Resolve(slice.Finetuned), CPU);
+        var (model, transform, test) = Slice();
         using var _ = model;
-        var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-        var test = slice.Load().Test;
         using var fp32 = FeatureSet.Extract(model, test, transform, CPU, 64, 1);
         using var bf16 = FeatureSet.Extract(model, test, transform, CPU, 64, 1, PrecisionPolicy.Resolve("bf16", CPU));
         Assert.Equal(ScalarType.Float32, bf16.Features.dtype);
