@@ -39,6 +39,7 @@ public sealed class RetrainHeadRunner
     private readonly IProcessGroup _group;
     private readonly ITrainingObserver _observer;
     private readonly Device _device;
+    private readonly PrecisionChoice _precision;
 
     /// <summary>Checks <paramref name="options"/> and prepares the run. Of <paramref name="context"/> it takes the
     /// observer, the stop token and the processes' group, which shares the feature extraction.</summary>
@@ -55,6 +56,8 @@ public sealed class RetrainHeadRunner
         LivtRuntime.Initialize(options.Threads);
         _device = TrainingDevice.Parse(options.Device);
         Validate();
+        // The feature extraction's precision as asked; the model it is loaded into may still fall back to fp32.
+        _precision = PrecisionPolicy.Resolve(_options.Precision, _device);
         RunDir = Path.GetFullPath(_options.Out ?? Path.Combine("runs", $"retrain-head-{_method.Name}-{DateTime.Now:yyyyMMdd-HHmmss}"));
     }
 
@@ -88,7 +91,6 @@ public sealed class RetrainHeadRunner
         _method.Validate(o);
         if (o.ValFraction is < 0 or >= 1) throw new LivtException($"--val-fraction {o.ValFraction}: must be in [0, 1)");
         if (o.EvalBatchSize < 1) throw new LivtException($"--eval-batch-size {o.EvalBatchSize}: must be at least 1");
-        PrecisionPolicy.Resolve(o.Precision, _device);
     }
 
     /// <summary>Runs the second stage on the data the model was fine-tuned on.</summary>
@@ -113,7 +115,7 @@ public sealed class RetrainHeadRunner
         WriteConfig(folder, modelPath, source, valFraction);
 
         var transform = TransformPipelines.Eval(meta.Model.ImageSize, meta.Mean, meta.Std);
-        var precision = ModelPrecision.For(PrecisionPolicy.Resolve(_options.Precision, _device), model);
+        var precision = ModelPrecision.For(_precision, model);
         _observer.Message($"Features of {train.Count} training images{(val is null ? "" : $" and {val.Count} validation images")} " +
                           $"from the frozen encoder of {modelPath}");
         using var trainFeatures = Features(model, train, transform, precision);
